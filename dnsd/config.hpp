@@ -1,0 +1,45 @@
+#pragma once
+// dnsd's configuration: one option table drives the command line, the TOML
+// config file and --help. The result is an immutable Config.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "lib/base/result.hpp"
+#include "lib/wire/name.hpp"
+
+namespace dnsd {
+
+struct ZoneConfig {
+    dns::wire::Name name;
+    std::string file;
+};
+
+struct Config {
+    std::vector<std::string> listen;    ///< "ADDR:PORT", "[V6]:PORT"
+    std::vector<ZoneConfig> zones;
+    unsigned threads = 0;               ///< 0: one per core
+    std::string nsid;
+    std::string identity;               ///< CH TXT id.server; default: the host name
+    std::string version = "dnsd " DNSD_VERSION;
+    uint16_t max_udp = 1232;
+    unsigned tcp_idle_timeout_ms = 10000;
+    unsigned tcp_max_clients = 1024;
+    bool include = false;               ///< allow $INCLUDE in zone files
+    std::string log_level = "info";
+    std::string config_file;
+};
+
+enum class ParseOutcome { run, exit_ok, exit_error };
+
+/// Parses argv (and the config file it names). On exit_error, `error` says why.
+ParseOutcome parse_command_line(int argc, char** argv, Config& config, std::string& error);
+
+/// Parses a TOML config file into config (used by --config).
+dns::Result<void> load_config_file(const std::string& path, Config& config);
+
+/// The --help text.
+std::string help_text();
+
+}  // namespace dnsd

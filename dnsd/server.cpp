@@ -1,0 +1,372 @@
+#include "dnsd/server.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <cerrno>
+#include <cstring>
+
+#include "lib/base/log.hpp"
+#include "lib/wire/message.hpp"
+
+namespace dnsd {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using asio::ip::udp;
+using dns::answer::Transport;
+
+dns::Result<Endpoint> parse_endpoint(const std::string& text) {
+    std::string host, port;
+    if (!text.empty() && text[0] == '[') {
+        auto close = text.find(']');
+        if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':')
+            return dns::make_error(dns::Errc::syntax, "bad address '" + text + "'");
+        host = text.substr(1, close - 1);
+        port = text.substr(close + 2);
+    } else {
+        auto colon = text.rfind(':');
+        if (colon == std::string::npos) return dns::make_error(dns::Errc::syntax, "bad address '" + text + "'");
+        host = text.substr(0, colon);
+        port = text.substr(colon + 1);
+    }
+    boost::system::error_code ec;
+    auto addr = asio::ip::make_address(host, ec);
+    if (ec) return dns::make_error(dns::Errc::syntax, "bad IP address '" + host + "'");
+    int p = std::atoi(port.c_str());
+    if (p < 0 || p > 65535 || port.empty()) return dns::make_error(dns::Errc::syntax, "bad port in '" + text + "'");
+    return Endpoint{addr.to_string(), static_cast<uint16_t>(p)};
+}
+
+namespace {
+
+using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+constexpr int kBatch = 64;
+constexpr size_t kUdpIn = 4096;
+constexpr size_t kUdpOut = 4096;
+constexpr size_t kTcpMaxOut = 256 * 1024;  // flush the pipelined answers at this size
+
+dns::Result<int> open_udp(const asio::ip::address& addr, uint16_t port) {
+    int family = addr.is_v6() ? AF_INET6 : AF_INET;
+    int fd = ::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return dns::make_error(dns::Errc::io, std::string("socket: ") + std::strerror(errno));
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    int buf = 4 << 20;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
+    sockaddr_storage ss{};
+    socklen_t len;
+    if (addr.is_v6()) {
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+        auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons(port);
+        auto b = addr.to_v6().to_bytes();
+        std::memcpy(&s6->sin6_addr, b.data(), 16);
+        s6->sin6_scope_id = addr.to_v6().scope_id();
+        len = sizeof *s6;
+    } else {
+        auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons(port);
+        auto b = addr.to_v4().to_bytes();
+        std::memcpy(&s4->sin_addr, b.data(), 4);
+        len = sizeof *s4;
+    }
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+        int e = errno;
+        ::close(fd);
+        return dns::make_error(dns::Errc::io, "bind UDP " + addr.to_string() + ":" + std::to_string(port) +
+                                                  ": " + std::strerror(e));
+    }
+    return fd;
+}
+
+uint16_t bound_port(int fd) {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
+    if (ss.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
+    return ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+}
+
+}  // namespace
+
+class Worker {
+public:
+    Worker(const Config& config, const ZoneStore& store, const dns::answer::Identity& identity)
+        : config_(config), view_(store), responder_(identity), scratch_(new uint8_t[65535]) {}
+
+    dns::Result<void> open(const asio::ip::address& addr, uint16_t port) {
+        auto fd = open_udp(addr, port);
+        if (!fd) return fd.error();
+        auto s = std::make_unique<Udp>(io_);
+        s->sock.assign(addr.is_v6() ? udp::v6() : udp::v4(), *fd);
+        udp_.push_back(std::move(s));
+        auto acc = std::make_unique<tcp::acceptor>(io_);
+        boost::system::error_code ec;
+        tcp::endpoint ep(addr, port);
+        acc->open(ep.protocol(), ec);
+        if (!ec) acc->set_option(tcp::acceptor::reuse_address(true), ec);
+        if (!ec) acc->set_option(reuse_port(true), ec);
+        if (!ec && addr.is_v6()) acc->set_option(asio::ip::v6_only(true), ec);
+        if (!ec) acc->bind(ep, ec);
+        if (!ec) acc->listen(1024, ec);
+        if (ec)
+            return dns::make_error(dns::Errc::io, "bind TCP " + addr.to_string() + ":" +
+                                                      std::to_string(port) + ": " + ec.message());
+        acceptors_.push_back(std::move(acc));
+        return {};
+    }
+
+    uint16_t last_port() const { return bound_port(udp_.back()->sock.native_handle()); }
+
+    void run() {
+        for (auto& u : udp_) udp_wait(*u);
+        for (auto& a : acceptors_) accept(*a);
+        io_.run();
+    }
+    void stop() {
+        asio::post(io_, [this] {
+            for (auto& a : acceptors_) a->close();
+            for (auto& u : udp_) u->sock.close();
+            io_.stop();
+        });
+    }
+    const dns::answer::Counters& counters() const { return responder_.counters(); }
+
+private:
+    struct Udp {
+        explicit Udp(asio::io_context& io) : sock(io) {
+            for (int i = 0; i < kBatch; ++i) {
+                in_iov[i] = {in[i], kUdpIn};
+                out_iov[i] = {out[i], 0};
+            }
+        }
+        udp::socket sock;
+        mmsghdr in_msg[kBatch];
+        mmsghdr out_msg[kBatch];
+        iovec in_iov[kBatch];
+        iovec out_iov[kBatch];
+        sockaddr_storage peer[kBatch];
+        uint8_t in[kBatch][kUdpIn];
+        uint8_t out[kBatch][kUdpOut];
+    };
+
+    class TcpConn : public std::enable_shared_from_this<TcpConn> {
+    public:
+        TcpConn(Worker& w, tcp::socket s) : w_(w), sock_(std::move(s)), timer_(w.io_) {
+            in_.resize(4096);
+        }
+        ~TcpConn() { --w_.tcp_clients_; }
+        void start() {
+            last_ = std::chrono::steady_clock::now();
+            arm_timer(std::chrono::milliseconds(w_.config_.tcp_idle_timeout_ms));
+            read();
+        }
+
+    private:
+        void arm_timer(std::chrono::steady_clock::duration d) {
+            timer_.expires_after(d);
+            timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+                if (ec || !self->sock_.is_open()) return;
+                auto idle = std::chrono::milliseconds(self->w_.config_.tcp_idle_timeout_ms);
+                auto since = std::chrono::steady_clock::now() - self->last_;
+                if (since >= idle && !self->writing_) {
+                    self->close();
+                    return;
+                }
+                self->arm_timer(since >= idle ? idle : idle - since);
+            });
+        }
+        void read() {
+            if (in_len_ == in_.size()) in_.resize(std::min<size_t>(in_.size() * 2, 65537 + 4096));
+            sock_.async_read_some(asio::buffer(in_.data() + in_len_, in_.size() - in_len_),
+                                  [self = shared_from_this()](boost::system::error_code ec, size_t n) {
+                                      if (ec) return self->close();
+                                      self->in_len_ += n;
+                                      self->last_ = std::chrono::steady_clock::now();
+                                      self->process();
+                                  });
+        }
+        void process() {
+            size_t pos = 0;
+            out_.clear();
+            const auto& zones = w_.view_.current();
+            while (in_len_ - pos >= 2 && out_.size() < kTcpMaxOut) {
+                size_t len = dns::wire::get16(in_.data() + pos);
+                if (in_len_ - pos - 2 < len) break;
+                size_t r = w_.responder_.respond(zones, {in_.data() + pos + 2, len}, w_.scratch_.get(),
+                                                 65535, Transport::tcp);
+                if (r) {
+                    uint8_t hdr[2];
+                    dns::wire::put16(hdr, static_cast<uint16_t>(r));
+                    out_.insert(out_.end(), hdr, hdr + 2);
+                    out_.insert(out_.end(), w_.scratch_.get(), w_.scratch_.get() + r);
+                }
+                pos += 2 + len;
+            }
+            if (pos) {
+                std::memmove(in_.data(), in_.data() + pos, in_len_ - pos);
+                in_len_ -= pos;
+            }
+            if (out_.empty()) return read();
+            writing_ = true;
+            asio::async_write(sock_, asio::buffer(out_),
+                              [self = shared_from_this()](boost::system::error_code ec, size_t) {
+                                  self->writing_ = false;
+                                  if (ec) return self->close();
+                                  self->last_ = std::chrono::steady_clock::now();
+                                  self->process();
+                              });
+        }
+        void close() {
+            boost::system::error_code ec;
+            sock_.close(ec);
+            timer_.cancel();
+        }
+
+        Worker& w_;
+        tcp::socket sock_;
+        asio::steady_timer timer_;
+        std::vector<uint8_t> in_;
+        size_t in_len_ = 0;
+        std::vector<uint8_t> out_;
+        bool writing_ = false;
+        std::chrono::steady_clock::time_point last_;
+    };
+
+    void udp_wait(Udp& u) {
+        u.sock.async_wait(udp::socket::wait_read, [this, &u](boost::system::error_code ec) {
+            if (ec) return;
+            udp_drain(u);
+            udp_wait(u);
+        });
+    }
+
+    void udp_drain(Udp& u) {
+        const int fd = u.sock.native_handle();
+        for (int round = 0; round < 16; ++round) {
+            for (int i = 0; i < kBatch; ++i) {
+                auto& h = u.in_msg[i].msg_hdr;
+                h = {};
+                h.msg_name = &u.peer[i];
+                h.msg_namelen = sizeof u.peer[i];
+                h.msg_iov = &u.in_iov[i];
+                h.msg_iovlen = 1;
+            }
+            int n = ::recvmmsg(fd, u.in_msg, kBatch, MSG_DONTWAIT, nullptr);
+            if (n <= 0) return;
+            const auto& zones = view_.current();
+            int m = 0;
+            for (int i = 0; i < n; ++i) {
+                if (u.in_msg[i].msg_hdr.msg_flags & MSG_TRUNC) continue;
+                size_t len = responder_.respond(zones, {u.in[i], u.in_msg[i].msg_len}, u.out[m], kUdpOut,
+                                                Transport::udp);
+                if (!len) continue;
+                u.out_iov[m].iov_base = u.out[m];
+                u.out_iov[m].iov_len = len;
+                auto& h = u.out_msg[m].msg_hdr;
+                h = {};
+                h.msg_name = &u.peer[i];
+                h.msg_namelen = u.in_msg[i].msg_hdr.msg_namelen;
+                h.msg_iov = &u.out_iov[m];
+                h.msg_iovlen = 1;
+                ++m;
+            }
+            for (int sent = 0; sent < m;) {
+                int k = ::sendmmsg(fd, u.out_msg + sent, m - sent, 0);
+                if (k <= 0) break;  // drop the rest: UDP is best effort
+                sent += k;
+            }
+            if (n < kBatch) return;
+        }
+    }
+
+    void accept(tcp::acceptor& a) {
+        a.async_accept([this, &a](boost::system::error_code ec, tcp::socket s) {
+            if (ec == asio::error::operation_aborted || !a.is_open()) return;
+            if (!ec) {
+                if (tcp_clients_ >= config_.tcp_max_clients) {
+                    boost::system::error_code ignored;
+                    s.close(ignored);
+                } else {
+                    ++tcp_clients_;
+                    s.set_option(tcp::no_delay(true), ec);
+                    std::make_shared<TcpConn>(*this, std::move(s))->start();
+                }
+            }
+            accept(a);
+        });
+    }
+
+    const Config& config_;
+    asio::io_context io_{1};
+    ZoneView view_;
+    dns::answer::Responder responder_;
+    std::unique_ptr<uint8_t[]> scratch_;
+    std::vector<std::unique_ptr<Udp>> udp_;
+    std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
+    unsigned tcp_clients_ = 0;
+};
+
+Server::Server(const Config& config, ZoneStore& store) : config_(config), store_(store) {
+    identity_.nsid = config.nsid;
+    identity_.hostname = config.identity;
+    identity_.version = config.version;
+    identity_.max_udp = config.max_udp;
+}
+
+Server::~Server() { stop(); }
+
+dns::Result<void> Server::start() {
+    for (unsigned i = 0; i < config_.threads; ++i)
+        workers_.push_back(std::make_unique<Worker>(config_, store_, identity_));
+    for (const auto& text : config_.listen) {
+        auto ep = parse_endpoint(text);
+        if (!ep) return ep.error();
+        auto addr = asio::ip::make_address(ep->address);
+        uint16_t port = ep->port;
+        for (auto& w : workers_) {
+            if (auto r = w->open(addr, port); !r) return r;
+            port = w->last_port();  // port 0: every worker shares the port the first one got
+        }
+        LOG_INFO("listening on %s (UDP and TCP, %u workers)",
+                 (addr.is_v6() ? "[" + addr.to_string() + "]:" : addr.to_string() + ":")
+                     .append(std::to_string(port)).c_str(),
+                 config_.threads);
+    }
+    for (auto& w : workers_) threads_.emplace_back([&w] { w->run(); });
+    return {};
+}
+
+void Server::stop() {
+    for (auto& w : workers_) w->stop();
+    for (auto& t : threads_)
+        if (t.joinable()) t.join();
+    threads_.clear();
+}
+
+dns::answer::Counters Server::counters() const {
+    dns::answer::Counters sum;
+    for (const auto& w : workers_) {
+        const auto& c = w->counters();
+        for (int i = 0; i < 2; ++i) sum.transport[i] += c.transport[i];
+        for (size_t i = 0; i < 24; ++i) sum.rcode[i] += c.rcode[i];
+        for (size_t i = 0; i < dns::answer::Counters::kTypes; ++i) sum.qtype[i] += c.qtype[i];
+        sum.dropped += c.dropped;
+        sum.truncated += c.truncated;
+    }
+    return sum;
+}
+
+}  // namespace dnsd

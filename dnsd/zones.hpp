@@ -1,0 +1,37 @@
+#pragma once
+// The zones dnsd serves from master files: loads them, reloads the ones that
+// changed, and publishes each new table. A zone that fails to load keeps the
+// copy it had, and the reason is logged.
+
+#include <ctime>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "dnsd/config.hpp"
+#include "dnsd/zone_store.hpp"
+#include "lib/zone/zone.hpp"
+
+namespace dnsd {
+
+class ZoneFiles {
+public:
+    explicit ZoneFiles(ZoneStore& store) : store_(store) {}
+
+    /// Loads every configured zone that is new or whose file changed, drops zones
+    /// no longer configured, and publishes the result. Returns the number of
+    /// zones that failed to load.
+    size_t sync(const std::vector<ZoneConfig>& zones, bool allow_include);
+
+private:
+    struct Loaded {
+        std::string file;
+        timespec mtime{};
+        off_t size = 0;
+        dns::zone::ZonePtr zone;
+    };
+    ZoneStore& store_;
+    std::map<std::string, Loaded> loaded_;  // by lower-cased apex text
+};
+
+}  // namespace dnsd

@@ -1,0 +1,152 @@
+#pragma once
+// An immutable zone snapshot laid out for fast lookup: flat arrays of nodes,
+// RRsets and RDATA, an open-addressing index on lower-cased owner names, and
+// everything the answer algorithm needs precomputed by the Builder (zone cuts,
+// wildcard children, additional-section targets, NSEC/NSEC3 chains).
+//
+// Thread-safety: a Zone never changes after Builder::build(); any number of
+// threads may read it without synchronisation.
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "lib/wire/name.hpp"
+
+namespace dns::zone {
+
+inline constexpr uint32_t kNone = 0xFFFFFFFFu;
+
+/// Node flags, precomputed at build time.
+namespace nf {
+inline constexpr uint16_t apex = 1 << 0;
+inline constexpr uint16_t delegation = 1 << 1;  ///< NS RRset below the apex: a zone cut
+inline constexpr uint16_t dname = 1 << 2;       ///< owns a DNAME
+inline constexpr uint16_t cname = 1 << 3;       ///< owns a CNAME
+inline constexpr uint16_t has_nsec = 1 << 4;
+}  // namespace nf
+
+struct RRset {
+    uint16_t type;
+    uint16_t count;      ///< number of RDATAs
+    uint32_t ttl;
+    uint32_t first;      ///< index of the first RDATA
+    uint32_t sig_first;  ///< index of the first covering RRSIG RDATA
+    uint32_t sig_ttl;    ///< TTL of the covering RRSIGs
+    uint16_t sig_count;
+};
+
+struct Node {
+    uint32_t name;        ///< offset of the owner (original case) in the name arena
+    uint32_t lname;       ///< offset of the lower-cased owner in the name arena
+    uint32_t parent;      ///< kNone for the apex
+    uint32_t cut;         ///< nearest strict ancestor that is a delegation or owns a DNAME
+    uint32_t wildcard;    ///< the node "*.<this>", or kNone
+    uint32_t rrset_first;
+    uint32_t hash;        ///< low bits of the name hash, for the index
+    uint16_t rrset_count; ///< 0 for an empty non-terminal
+    uint16_t flags;
+    uint8_t name_len;
+    uint8_t labels;
+};
+
+struct Rdata {
+    uint32_t offset;  ///< into the RDATA arena
+    uint16_t length;
+};
+
+struct Nsec3Params {
+    uint8_t algorithm = 0;
+    uint8_t flags = 0;
+    uint16_t iterations = 0;
+    std::string salt;
+};
+
+class Builder;
+namespace detail {
+class Assembler;
+}
+
+class Zone {
+public:
+    const wire::Name& apex() const { return apex_; }
+    uint32_t serial() const { return serial_; }
+    /// The SOA RRset (always present in a built zone).
+    const RRset& soa() const { return rrsets_[soa_rrset_]; }
+    /// TTL for the SOA in negative answers: min(SOA TTL, MINIMUM) (RFC 2308 §5).
+    uint32_t negative_ttl() const { return negative_ttl_; }
+
+    size_t node_count() const { return nodes_.size(); }
+    size_t record_count() const { return rdatas_.size(); }
+    const Node& node(uint32_t id) const { return nodes_[id]; }
+    static constexpr uint32_t apex_id() { return 0; }
+
+    /// Exact lookup of a lower-cased wire name; kNone when absent.
+    uint32_t find(const uint8_t* lname, size_t len) const noexcept {
+        return find(lname, len, wire::name_hash(lname, len));
+    }
+    uint32_t find(const uint8_t* lname, size_t len, uint64_t hash) const noexcept;
+
+    const uint8_t* owner(const Node& n) const { return names_.data() + n.name; }
+    const uint8_t* lowner(const Node& n) const { return names_.data() + n.lname; }
+
+    std::span<const RRset> rrsets(const Node& n) const {
+        return {rrsets_.data() + n.rrset_first, n.rrset_count};
+    }
+    const RRset* rrset(const Node& n, uint16_t rrtype) const noexcept {
+        for (uint32_t i = n.rrset_first, e = n.rrset_first + n.rrset_count; i < e; ++i)
+            if (rrsets_[i].type == rrtype) return &rrsets_[i];
+        return nullptr;
+    }
+    const Rdata& rdata(uint32_t i) const { return rdatas_[i]; }
+    const uint8_t* rdata_bytes(uint32_t i) const { return data_.data() + rdatas_[i].offset; }
+    /// For RDATA of NS, MX and SRV: the node of the target name in this zone, or kNone.
+    uint32_t target(uint32_t rdata_index) const { return targets_[rdata_index]; }
+
+    // ---- DNSSEC ----
+    bool has_nsec() const { return !nsec_nodes_.empty(); }
+    bool has_nsec3() const { return !nsec3_.empty() && nsec3_params_.algorithm == 1; }
+    const Nsec3Params& nsec3_params() const { return nsec3_params_; }
+    /// The node whose NSEC matches or covers `lname` (predecessor in canonical order).
+    uint32_t nsec_for(const uint8_t* lname) const noexcept;
+    /// NSEC3 node whose hash equals (exact=true) or covers `hash`.
+    uint32_t nsec3_for(const uint8_t* hash, size_t hash_len, bool& exact) const noexcept;
+    /// Computes the NSEC3 hash of a lower-cased name with this zone's parameters.
+    size_t nsec3_hash(const uint8_t* lname, size_t len, uint8_t* out) const noexcept;
+
+    /// Approximate heap bytes held by this snapshot.
+    size_t memory_usage() const;
+
+private:
+    friend class Builder;
+    friend class detail::Assembler;
+    Zone() = default;
+
+    wire::Name apex_;
+    uint32_t serial_ = 0;
+    uint32_t soa_rrset_ = 0;
+    uint32_t negative_ttl_ = 0;
+    std::vector<Node> nodes_;
+    std::vector<RRset> rrsets_;
+    std::vector<Rdata> rdatas_;
+    std::vector<uint32_t> targets_;  // parallel to rdatas_
+    std::vector<uint8_t> data_;      // RDATA arena
+    std::vector<uint8_t> names_;     // owner names, original and lower case
+    std::vector<uint32_t> index_;    // open addressing, node ids; kNone = empty
+    uint64_t index_mask_ = 0;
+    std::vector<uint32_t> nsec_nodes_;  // nodes with NSEC, canonical order
+    struct Nsec3Entry {
+        std::array<uint8_t, 20> hash;
+        uint8_t hash_len;
+        uint32_t node;
+    };
+    std::vector<Nsec3Entry> nsec3_;  // sorted by hash
+    Nsec3Params nsec3_params_;
+};
+
+using ZonePtr = std::shared_ptr<const Zone>;
+
+}  // namespace dns::zone

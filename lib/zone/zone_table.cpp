@@ -1,0 +1,71 @@
+#include "lib/zone/zone_table.hpp"
+
+#include <cstring>
+
+namespace dns::zone {
+
+ZoneTable::ZoneTable(std::vector<ZonePtr> zones) : zones_(std::move(zones)) {
+    size_t cap = 8;
+    while (cap < zones_.size() * 2) cap <<= 1;
+    index_.assign(cap, kNone);
+    mask_ = cap - 1;
+    lapex_.reserve(zones_.size());
+    for (uint32_t i = 0; i < zones_.size(); ++i) {
+        lapex_.push_back(zones_[i]->apex().lowercased());
+        const wire::Name& a = lapex_.back();
+        uint8_t labels = static_cast<uint8_t>(a.labels());
+        min_labels_ = std::min(min_labels_, labels);
+        max_labels_ = std::max(max_labels_, labels);
+        size_t slot = wire::name_hash(a.data(), a.size()) & mask_;
+        while (index_[slot] != kNone) slot = (slot + 1) & mask_;
+        index_[slot] = i;
+    }
+}
+
+uint32_t ZoneTable::probe(const uint8_t* lname, size_t len) const noexcept {
+    for (size_t slot = wire::name_hash(lname, len) & mask_;; slot = (slot + 1) & mask_) {
+        uint32_t i = index_[slot];
+        if (i == kNone) return kNone;
+        const wire::Name& a = lapex_[i];
+        if (a.size() == len && std::memcmp(a.data(), lname, len) == 0) return i;
+    }
+}
+
+const Zone* ZoneTable::find_exact(const uint8_t* lname, size_t len) const noexcept {
+    if (zones_.empty()) return nullptr;
+    uint32_t i = probe(lname, len);
+    return i == kNone ? nullptr : zones_[i].get();
+}
+
+const Zone* ZoneTable::find(const uint8_t* lname, size_t len) const noexcept {
+    if (zones_.empty()) return nullptr;
+    uint8_t offs[wire::kMaxLabels + 1];
+    size_t n = 0;
+    for (size_t p = 0; lname[p]; p += lname[p] + 1u) offs[n++] = static_cast<uint8_t>(p);
+    offs[n] = static_cast<uint8_t>(len - 1);  // the root
+    // Label count of the suffix starting at offs[k] is n - k.
+    size_t k = n > max_labels_ ? n - max_labels_ : 0;
+    for (; k <= n && n - k >= min_labels_; ++k) {
+        uint32_t i = probe(lname + offs[k], len - offs[k]);
+        if (i != kNone) return zones_[i].get();
+    }
+    return nullptr;
+}
+
+std::shared_ptr<const ZoneTable> ZoneTable::with(ZonePtr zone) const {
+    std::vector<ZonePtr> zs;
+    zs.reserve(zones_.size() + 1);
+    for (const auto& z : zones_)
+        if (!(z->apex() == zone->apex())) zs.push_back(z);
+    zs.push_back(std::move(zone));
+    return std::make_shared<const ZoneTable>(std::move(zs));
+}
+
+std::shared_ptr<const ZoneTable> ZoneTable::without(const wire::Name& apex) const {
+    std::vector<ZonePtr> zs;
+    for (const auto& z : zones_)
+        if (!(z->apex() == apex)) zs.push_back(z);
+    return std::make_shared<const ZoneTable>(std::move(zs));
+}
+
+}  // namespace dns::zone

@@ -1,0 +1,44 @@
+#pragma once
+// The set of zones a server answers for: an immutable table, looked up by the
+// longest enclosing apex. A new table is built and published for every change.
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "lib/zone/zone.hpp"
+
+namespace dns::zone {
+
+class ZoneTable {
+public:
+    ZoneTable() = default;
+    explicit ZoneTable(std::vector<ZonePtr> zones);
+
+    /// The zone whose apex is the longest suffix of `lname` (lower-cased wire
+    /// name of `len` bytes), or nullptr. Never scans: one hash probe per label count.
+    const Zone* find(const uint8_t* lname, size_t len) const noexcept;
+    /// The zone with exactly this apex, or nullptr.
+    const Zone* find_exact(const uint8_t* lname, size_t len) const noexcept;
+
+    const std::vector<ZonePtr>& zones() const { return zones_; }
+    size_t size() const { return zones_.size(); }
+
+    /// A copy with `zone` added or replacing the zone with the same apex.
+    std::shared_ptr<const ZoneTable> with(ZonePtr zone) const;
+    /// A copy without the zone of that apex.
+    std::shared_ptr<const ZoneTable> without(const wire::Name& apex) const;
+
+private:
+    uint32_t probe(const uint8_t* lname, size_t len) const noexcept;
+
+    std::vector<ZonePtr> zones_;
+    std::vector<wire::Name> lapex_;     // lower-cased apexes, parallel to zones_
+    std::vector<uint32_t> index_;
+    size_t mask_ = 0;
+    uint8_t min_labels_ = 255, max_labels_ = 0;
+};
+
+using ZoneTablePtr = std::shared_ptr<const ZoneTable>;
+
+}  // namespace dns::zone

@@ -1,0 +1,28 @@
+#pragma once
+// Master files (RFC 1035 §5) in: parsed with ldns, record by record, into a
+// zone Builder. Errors name the file and line.
+
+#include <string>
+
+#include "lib/base/result.hpp"
+#include "lib/wire/name.hpp"
+#include "lib/zone/builder.hpp"
+#include "lib/zone/zone.hpp"
+
+namespace dns::zonefile {
+
+struct LoadOptions {
+    bool allow_include = false;  ///< honour $INCLUDE (off by default: a zone file cannot read other files)
+    zone::Limits limits;
+    bool allow_out_of_zone = false;  ///< drop out-of-zone records instead of failing
+};
+
+/// Loads the master file at `path` for the zone `origin`.
+Result<zone::ZonePtr> load(const std::string& path, const wire::Name& origin,
+                           const LoadOptions& options = {});
+
+/// Parses master-file text (for tests and tools); `source` names it in errors.
+Result<zone::ZonePtr> parse(const std::string& text, const wire::Name& origin,
+                            const LoadOptions& options = {}, const std::string& source = "<text>");
+
+}  // namespace dns::zonefile

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs every build and test dependency from Debian 12's packages.
+# Usage: scripts/install-deps.sh [--test]   (--test adds the reference servers and tools tests use)
+set -euo pipefail
+build_pkgs=(
+  build-essential cmake ninja-build pkg-config
+  libldns-dev ldnsutils libboost-dev libboost-system-dev libssl-dev
+  doctest-dev libtomlplusplus-dev libcpp-httplib-dev libsqlite3-dev libmaxminddb-dev
+  bind9-dnsutils
+)
+test_pkgs=(
+  knot knot-dnsutils nsd bind9 python3 python3-dnspython
+  clang libclang-rt-14-dev iproute2 procps util-linux
+)
+want=("${build_pkgs[@]}")
+[ "${1:-}" = "--test" ] && want+=("${test_pkgs[@]}")
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#want[@]} packages present"
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+# Debian's knot/nsd/bind9 packages try to start their daemons; on machines without
+# systemd that fails harmlessly, but a policy-rc.d keeps it quiet and deterministic.
+if [ ! -e /usr/sbin/policy-rc.d ] && [ -z "$SUDO" ]; then
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
