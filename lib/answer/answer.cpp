@@ -48,6 +48,8 @@ struct Ctx {
     size_t naddl = 0;
     uint32_t proofs[kMaxProofs];  // NSEC/NSEC3 nodes already in the authority section
     size_t nproofs = 0;
+    uint32_t chain[kMaxChain + 1];  // nodes already answered from in this CNAME chain
+    size_t nchain = 0;
 };
 
 // ---- writing records ----
@@ -209,9 +211,10 @@ void deny_nodata(Ctx& c, const Found& f) {
         if (f.kind == Kind::wildcard) {
             nsec3_closest_encloser(c, f);
             put_nsec3_for(c, c.z->lowner(n), n.name_len);
-        } else if (!put_nsec3_for(c, f.lname, f.len)) {
+        } else if (nsec3_matches(c, f.lname, f.len)) {
+            put_nsec3_for(c, f.lname, f.len);
+        } else {
             // No NSEC3 for this name: an opt-out delegation (DS query).
-            c.nproofs = 0;
             nsec3_provable_encloser(c, f.lname, f.len);
         }
     } else if (c.z->has_nsec()) {
@@ -298,10 +301,10 @@ void put_referral(Ctx& c, uint32_t cut) {
             put_rrset(c, kAuthority, owner, *ds);
         } else if (c.z->has_nsec3()) {
             const uint8_t* l = c.z->lowner(n);
-            if (!put_nsec3_for(c, l, n.name_len)) {
-                c.nproofs = 0;
+            if (nsec3_matches(c, l, n.name_len))
+                put_nsec3_for(c, l, n.name_len);
+            else
                 nsec3_provable_encloser(c, l, n.name_len);
-            }
         } else if (c.z->has_nsec()) {
             put_denial(c, cut, t::NSEC);
         }
@@ -310,12 +313,18 @@ void put_referral(Ctx& c, uint32_t cut) {
 }
 
 void put_any(Ctx& c, const Node& n, const uint8_t* owner) {
-    // RFC 8482 §4.2: over UDP one RRset is enough; over TCP give them all.
-    for (const RRset& rs : c.z->rrsets(n)) {
-        if (!put_rrset(c, kAnswer, owner, rs)) break;
-        add_targets(c, rs, false);
-        if (!c.tcp) break;
+    // RFC 8482 §4.1: one RRset on every transport: the lowest type that is not
+    // DNSSEC metadata (as NSD; Knot DNS takes the lowest type, RRSIG included).
+    auto sets = c.z->rrsets(n);
+    const RRset* pick = &sets.front();
+    for (const RRset& rs : sets) {
+        if (rs.type != t::NSEC && rs.type != t::NSEC3) {
+            pick = &rs;
+            break;
+        }
     }
+    const RRset& rs = *pick;
+    if (put_rrset(c, kAnswer, owner, rs)) add_targets(c, rs, false);
 }
 
 // An existing node (or a wildcard standing in for the owner): answer or NODATA.
@@ -342,11 +351,13 @@ void answer_node(Ctx& c, const Found& f, const uint8_t* owner, int depth) {
                     ++c.count[kAnswer];
         if (c.count[kAnswer]) return;
     }
-    if ((n.flags & zone::nf::cname) && qtype != t::CNAME) {
+    // NSEC may sit beside a CNAME (RFC 4035 §2.3): asking for it does not follow the alias.
+    if ((n.flags & zone::nf::cname) && qtype != t::CNAME && qtype != t::NSEC) {
         const RRset* cn = z.rrset(n, t::CNAME);
         if (put_rrset(c, kAnswer, owner, *cn)) {
-            if (f.kind == Kind::wildcard && c.dnssec) prove_wildcard_answer(c, f);
+            // The chain's answers go before any authority record.
             follow(c, z.rdata_bytes(cn->first), depth);
+            if (f.kind == Kind::wildcard && c.dnssec) prove_wildcard_answer(c, f);
         }
         return;
     }
@@ -376,7 +387,7 @@ void answer_dname(Ctx& c, const Found& f, const uint8_t* owner, size_t len, int 
         return;
     }
     ++c.count[kAnswer];
-    follow(c, synth, depth);
+    if (c.q.qtype != t::CNAME) follow(c, synth, depth);
 }
 
 // Resolves `owner` (a name in the zone, any case) and writes what it finds.
@@ -384,6 +395,12 @@ void resolve(Ctx& c, const uint8_t* owner, size_t len, int depth) {
     uint8_t lname[wire::kMaxNameLen];
     wire::to_lower(owner, len, lname);
     Found f = classify(*c.z, lname, len, c.q.qtype);
+    if (f.kind == Kind::exact) {
+        // A CNAME loop ends where it comes back to a name already answered (as Knot DNS).
+        for (size_t i = 0; i < c.nchain; ++i)
+            if (c.chain[i] == f.node) return;
+        if (c.nchain <= kMaxChain) c.chain[c.nchain++] = f.node;
+    }
     switch (f.kind) {
         case Kind::exact:
         case Kind::wildcard:
@@ -429,7 +446,7 @@ void answer_chaos(Ctx& c, const Identity& id) {
         c.rcode = wire::rcode::REFUSED;
         return;
     }
-    c.aa = true;
+    // Not authoritative data (Knot DNS and NSD leave AA clear too).
     if (c.q.qtype != t::TXT && c.q.qtype != t::ANY) return;
     uint8_t rd[256];
     size_t n = text->size() > 255 ? 255 : text->size();
@@ -442,8 +459,9 @@ void answer_chaos(Ctx& c, const Identity& id) {
 void answer_in(Ctx& c, const zone::ZoneTable& zones) {
     const wire::Query& q = c.q;
     if (q.qtype == t::AXFR || q.qtype == t::IXFR) {
-        // Transfers are served by the distribution tier, not by POPs.
-        c.rcode = wire::rcode::REFUSED;
+        // Transfers are served by the distribution tier, not by POPs. AXFR is
+        // TCP-only (RFC 5936 §4.2): over UDP it is not implemented at all.
+        c.rcode = (q.qtype == t::AXFR && !c.tcp) ? wire::rcode::NOTIMP : wire::rcode::REFUSED;
         return;
     }
     const Zone* z = zones.find(q.lname, q.qname_len);
@@ -523,6 +541,8 @@ size_t Responder::respond(const zone::ZoneTable& zones, std::span<const uint8_t>
 
     if (st == wire::QueryStatus::formerr) {
         c.rcode = wire::rcode::FORMERR;
+    } else if (q_.opcode() == wire::opcode::NOTIFY) {
+        c.rcode = wire::rcode::REFUSED;  // no zone here takes NOTIFY from this sender
     } else if (st == wire::QueryStatus::notimp || q_.opcode() != wire::opcode::QUERY) {
         c.rcode = wire::rcode::NOTIMP;
     } else if (edns && q_.edns_version > 0) {
@@ -530,11 +550,9 @@ size_t Responder::respond(const zone::ZoneTable& zones, std::span<const uint8_t>
     } else {
         c.dnssec = q_.do_bit;
         ++counters_.qtype[qtype_bucket(q_.qtype)];
-        if (q_.qtype == t::OPT || q_.qclass == wire::rrclass::ANY || q_.qclass == wire::rrclass::NONE)
-            c.rcode = q_.qtype == t::OPT ? wire::rcode::FORMERR : wire::rcode::REFUSED;
-        else if (q_.qclass == wire::rrclass::CH)
+        if (q_.qclass == wire::rrclass::CH)
             answer_chaos(c, id_);
-        else if (q_.qclass == wire::rrclass::IN)
+        else if (q_.qclass == wire::rrclass::IN || q_.qclass == wire::rrclass::ANY)
             answer_in(c, zones);
         else
             c.rcode = wire::rcode::REFUSED;

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstring>
 #include <string_view>
-#include <unordered_map>
 #include <unordered_set>
 
 #include "lib/wire/message.hpp"
@@ -95,15 +94,19 @@ size_t base32hex_decode(const uint8_t* in, size_t len, uint8_t* out, size_t cap)
 
 namespace detail {
 
-// Collects the nodes, RRsets and RDATA of a zone from sorted records.
+// Collects the nodes of a zone from sorted records and indexes them in the
+// zone's own open-addressing table as it goes.
 class Assembler {
 public:
-    Assembler(Zone& z, const wire::Name& apex) : z_(z), apex_(apex) {}
+    explicit Assembler(Zone& z, const wire::Name& apex) : z_(z), apex_(apex) {}
 
     void reserve(size_t names_bytes, size_t records) {
         z_.names_.reserve(names_bytes);
         z_.rdatas_.reserve(records);
-        map_.reserve(records);
+        size_t cap = 16;
+        while (cap < records * 2) cap <<= 1;
+        z_.index_.assign(cap, kNone);
+        z_.index_mask_ = cap - 1;
     }
 
     // Creates the node for `owner` (and any missing ancestors); returns its id.
@@ -120,9 +123,9 @@ public:
         if (len > apex_len) {
             size_t p = owner[0] + 1u;
             for (; len - p >= apex_len; p += owner[p] + 1u) {
-                auto it = map_.find(view(loff + p, len - p));
-                if (it != map_.end()) {
-                    parent = it->second;
+                uint32_t found = z_.find(z_.names_.data() + loff + p, len - p);
+                if (found != kNone) {
+                    parent = found;
                     break;
                 }
                 chain[nchain++] = static_cast<uint32_t>(p);
@@ -136,13 +139,7 @@ public:
         return add_node(off, loff, static_cast<uint8_t>(len), parent, indexed);
     }
 
-    std::unordered_map<std::string_view, uint32_t>& map() { return map_; }
-
 private:
-    std::string_view view(uint32_t off, size_t len) const {
-        return {reinterpret_cast<const char*>(z_.names_.data()) + off, len};
-    }
-
     uint32_t add_node(uint32_t name, uint32_t lname, uint8_t len, uint32_t parent, bool indexed) {
         Node n{};
         n.name = name;
@@ -152,17 +149,39 @@ private:
         n.cut = kNone;
         n.wildcard = kNone;
         n.rrset_first = static_cast<uint32_t>(z_.rrsets_.size());
-        n.labels = static_cast<uint8_t>(wire::label_count(z_.names_.data() + lname));
-        n.hash = static_cast<uint32_t>(wire::name_hash(z_.names_.data() + lname, len));
+        const uint8_t* l = z_.names_.data() + lname;
+        n.labels = static_cast<uint8_t>(wire::label_count(l));
+        uint64_t h = wire::name_hash(l, len);
+        n.hash = static_cast<uint32_t>(h);
         uint32_t id = static_cast<uint32_t>(z_.nodes_.size());
         z_.nodes_.push_back(n);
-        if (indexed) map_.emplace(view(lname, len), id);
+        if (indexed) {
+            if (++indexed_ * 2 > z_.index_.size()) grow();
+            insert(id, h);
+        }
         return id;
+    }
+
+    void insert(uint32_t id, uint64_t h) {
+        size_t slot = h & z_.index_mask_;
+        while (z_.index_[slot] != kNone) slot = (slot + 1) & z_.index_mask_;
+        z_.index_[slot] = id;
+    }
+
+    void grow() {
+        std::vector<uint32_t> old = std::move(z_.index_);
+        z_.index_.assign(old.size() * 2, kNone);
+        z_.index_mask_ = z_.index_.size() - 1;
+        for (uint32_t id : old) {
+            if (id == kNone) continue;
+            const Node& n = z_.nodes_[id];
+            insert(id, wire::name_hash(z_.names_.data() + n.lname, n.name_len));
+        }
     }
 
     Zone& z_;
     const wire::Name& apex_;
-    std::unordered_map<std::string_view, uint32_t> map_;
+    size_t indexed_ = 0;
 };
 
 }  // namespace detail
@@ -333,20 +352,6 @@ Result<ZonePtr> Builder::build() {
         uint32_t minimum = wire::get32(rd + fixed + 16);
         z.negative_ttl_ = std::min(z.rrsets_[z.soa_rrset_].ttl, minimum);
     }
-
-    // ---- the index ----
-    auto& map = as.map();
-    size_t cap = 16;
-    while (cap < map.size() * 2) cap <<= 1;
-    z.index_.assign(cap, kNone);
-    z.index_mask_ = cap - 1;
-    for (const auto& [name, id] : map) {
-        uint64_t h = wire::name_hash(reinterpret_cast<const uint8_t*>(name.data()), name.size());
-        size_t slot = h & z.index_mask_;
-        while (z.index_[slot] != kNone) slot = (slot + 1) & z.index_mask_;
-        z.index_[slot] = id;
-    }
-    map = {};
 
     // ---- additional-section targets ----
     z.targets_.assign(z.rdatas_.size(), kNone);

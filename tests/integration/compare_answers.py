@@ -14,6 +14,15 @@ queries to all of them and compares the answers:
 A difference is a failure when Knot and NSD agree and dnsd differs (unless an
 entry of compare_exceptions.md matches), or when Knot and NSD disagree and dnsd
 matches neither.  The last line is "compare: N passed, M failed".
+
+Zones served: example.com. (unsigned), example.net., nsec.example. (NSEC),
+nsec3.example. (NSEC3), optout.example. (NSEC3 opt-out) and, for each, a served
+child zone sub2.<zone> (with DS in the signed parents).  Keys: ldns-keygen
+(ECDSAP256SHA256); NSEC/NSEC3 signing: ldns-signzone.  The opt-out zone is
+signed with BIND's dnssec-signzone -A when it is installed, because
+ldns-signzone -p only sets the flag and still covers insecure delegations.
+dnsd is started as: DNSD --listen 127.0.0.1:PORT --threads 1
+--zone-file ORIGIN.=PATH ... (origins with a trailing dot).
 """
 
 import argparse
@@ -37,12 +46,10 @@ try:
     import dns.flags
     import dns.message
     import dns.name
-    import dns.opcode
     import dns.query
     import dns.rcode
     import dns.rdataclass
     import dns.rdatatype
-    import dns.rrset
     import dns.zone
 except ImportError:  # pragma: no cover
     sys.exit("compare_answers.py needs dnspython; run it with /usr/bin/python3")
