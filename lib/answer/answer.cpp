@@ -42,6 +42,7 @@ struct Ctx {
     bool aa = false;
     bool tc = false;
     uint16_t rcode = wire::rcode::NOERROR;
+    int ede = -1;  // Extended DNS Error info-code (RFC 8914), -1: none
     uint16_t count[3] = {};
     uint32_t addl[kMaxAdditional];
     bool addl_glue[kMaxAdditional];
@@ -462,6 +463,7 @@ void answer_in(Ctx& c, const zone::ZoneTable& zones) {
         // Transfers are served by the distribution tier, not by POPs. AXFR is
         // TCP-only (RFC 5936 §4.2): over UDP it is not implemented at all.
         c.rcode = (q.qtype == t::AXFR && !c.tcp) ? wire::rcode::NOTIMP : wire::rcode::REFUSED;
+        c.ede = wire::ede::PROHIBITED;
         return;
     }
     const Zone* z = zones.find(q.lname, q.qname_len);
@@ -473,6 +475,7 @@ void answer_in(Ctx& c, const zone::ZoneTable& zones) {
     }
     if (!z) {
         c.rcode = wire::rcode::REFUSED;
+        c.ede = wire::ede::NOT_AUTHORITATIVE;
         return;
     }
     c.z = z;
@@ -535,7 +538,7 @@ size_t Responder::respond(const zone::ZoneTable& zones, std::span<const uint8_t>
     bool edns = q_.has_edns && st == wire::QueryStatus::ok;
     // Room for the OPT record and the options we may add.
     size_t opt_len = edns ? 11 + (q_.nsid && !id_.nsid.empty() ? 4 + id_.nsid.size() : 0) +
-                                (q_.zoneversion ? 4 + 6 : 0)
+                                (q_.zoneversion ? 4 + 6 : 0) + 6
                           : 0;
     w.set_limit(max > opt_len ? max - opt_len : 0);
 
@@ -578,6 +581,10 @@ size_t Responder::respond(const zone::ZoneTable& zones, std::span<const uint8_t>
             ok = w.u16(wire::edns_opt::ZONEVERSION) && w.u16(6) &&
                  w.u8(static_cast<uint8_t>(c.z->apex().labels())) && w.u8(0) && w.u32(c.z->serial());
             optlen += 10;
+        }
+        if (ok && c.ede >= 0) {
+            ok = w.u16(wire::edns_opt::EDE) && w.u16(2) && w.u16(static_cast<uint16_t>(c.ede));
+            optlen += 6;
         }
         if (ok) {
             w.patch_u16(at + 9, optlen);
