@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <time.h>
@@ -45,12 +46,12 @@ struct Options {
     std::string mode = "udp";
     double seconds = 5;
     double warmup = 0;
-    int inflight = 500;      // UDP: total queries in flight over all sockets
+    int inflight = 128;      // UDP: total queries in flight over all sockets
     int sockets = 8;         // UDP sockets
     int conns = 10;          // TCP connections
     int pipeline = 64;       // TCP: queries in flight per connection
     int threads = 1;         // generator threads (sockets/connections are split between them)
-    int batch = 32;          // sendmmsg/recvmmsg batch
+    int batch = 64;          // sendmmsg/recvmmsg batch
     int timeout_ms = 500;    // UDP: a query unanswered this long is counted lost
     bool edns = false;
     bool dnssec_ok = false;
@@ -63,8 +64,8 @@ struct Options {
     if (msg) std::fprintf(stderr, "loadgen: %s\n", msg);
     std::fprintf(stderr,
         "usage: loadgen --queries FILE [--server 127.0.0.1] [--port 53] [--mode udp|tcp]\n"
-        "               [--seconds 5] [--warmup 0] [--inflight 500] [--sockets 8]\n"
-        "               [--conns 10] [--pipeline 64] [--threads 1] [--batch 32]\n"
+        "               [--seconds 5] [--warmup 0] [--inflight 128] [--sockets 8]\n"
+        "               [--conns 10] [--pipeline 64] [--threads 1] [--batch 64]\n"
         "               [--timeout-ms 500] [--edns] [--do]\n"
         "       loadgen --wait-soa ZONE[,ZONE...] [--serial N] [--max-wait 30] [--server ..] [--port ..]\n");
     std::exit(2);
@@ -440,6 +441,7 @@ struct TcpConn {
     size_t out_off = 0;
     std::vector<uint8_t> in;
     size_t in_len = 0;
+    std::vector<uint8_t> id_used;   // by ID: 1 while a query with that ID is in flight
 };
 
 bool tcp_connect(TcpConn& t, const sockaddr_storage& addr, socklen_t alen) {
@@ -452,6 +454,7 @@ bool tcp_connect(TcpConn& t, const sockaddr_storage& addr, socklen_t alen) {
     }
     set_nonblock(t.fd);
     t.outstanding = 0; t.out.clear(); t.out_off = 0; t.in_len = 0;
+    t.id_used.assign(65536, 0);
     return true;
 }
 
@@ -498,7 +501,9 @@ void tcp_thread(const Options& o, const QuerySet& qs, const Timing& tm, int ncon
                     uint8_t* d = t.out.data() + base;
                     d[0] = uint8_t(L >> 8); d[1] = uint8_t(L);
                     std::memcpy(d + 2, qs.q(qi), L);
-                    uint16_t id = uint16_t(rng.next());
+                    uint16_t id;
+                    do { id = uint16_t(rng.next()); } while (t.id_used[id]);
+                    t.id_used[id] = 1;
                     d[2] = uint8_t(id >> 8); d[3] = uint8_t(id);
                     if (++qi == qs.size()) qi = 0;
                 }
@@ -526,8 +531,14 @@ void tcp_thread(const Options& o, const QuerySet& qs, const Timing& tm, int ncon
                 while (t.in_len - p >= 2) {
                     size_t L = (size_t(t.in[p]) << 8) | t.in[p + 1];
                     if (t.in_len - p < 2 + L) break;
-                    if (L >= 12 && (t.in[p + 4] & 0x80)) c.count_rcode(t.in.data() + p + 2);
-                    else ++c.errors;
+                    const uint8_t* r = t.in.data() + p + 2;
+                    uint16_t id = L >= 12 ? uint16_t((r[0] << 8) | r[1]) : 0;
+                    if (L >= 12 && (r[2] & 0x80) && t.id_used[id]) {
+                        t.id_used[id] = 0;
+                        c.count_rcode(r);
+                    } else {
+                        ++c.errors;   // short, not a response, or an ID we have no query for
+                    }
                     --t.outstanding;
                     p += 2 + L;
                 }
@@ -691,14 +702,18 @@ int main(int argc, char** argv) {
     double secs = me > ms ? double(me - ms) / 1e9 : 0.0;
     double qps = secs > 0 ? double(sum.received) / secs : 0.0;
     double lat = sum.lat_n ? double(sum.lat_sum_ns) / double(sum.lat_n) / 1000.0 : 0.0;
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);   // the generator's own CPU time, all threads, whole run
+    double cpu_s = double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                   double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
     std::printf("loadgen mode=%s sent=%llu received=%llu qps=%.0f noerror=%llu nxdomain=%llu other=%llu "
                 "tc=%llu lost=%llu late=%llu errors=%llu reconnects=%llu avg_lat_us=%.1f "
-                "seconds=%.3f queries=%zu threads=%d %s=%d inflight=%d edns=%d do=%d\n",
+                "seconds=%.3f cpu_s=%.3f queries=%zu threads=%d %s=%d inflight=%d edns=%d do=%d\n",
                 o.mode.c_str(), (unsigned long long)sum.sent, (unsigned long long)sum.received, qps,
                 (unsigned long long)sum.noerror, (unsigned long long)sum.nxdomain,
                 (unsigned long long)sum.other, (unsigned long long)sum.tc, (unsigned long long)sum.lost,
                 (unsigned long long)sum.late, (unsigned long long)sum.errors,
-                (unsigned long long)sum.reconnects, udp ? lat : 0.0, secs, qs.size(), nthreads,
+                (unsigned long long)sum.reconnects, udp ? lat : 0.0, secs, cpu_s, qs.size(), nthreads,
                 udp ? "sockets" : "conns", units, udp ? o.inflight : o.conns * o.pipeline, int(o.edns),
                 int(o.dnssec_ok));
     return 0;

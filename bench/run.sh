@@ -4,7 +4,7 @@
 #
 #   bench/run.sh [--dnsd PATH] [--seconds S] [--rounds N] [--only echo,dnsd,knot,nsd]
 #                [--quick] [--big] [--threads2] [--prebuilt DIR] [--data DIR] [--out DIR]
-#                [--port-base N] [--keep]
+#                [--sets one,many] [--inflight N] [--port-base N] [--keep]
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -24,9 +24,10 @@ DATA=""
 OUT=""
 KEEP=0
 PORT_BASE=35300
+SETS="one,many"
 # loadgen parameters (see loadgen.cpp)
 UDP_SOCKETS=8
-UDP_INFLIGHT=256
+UDP_INFLIGHT=128
 UDP_BATCH=64
 TCP_CONNS=10
 TCP_PIPELINE=64
@@ -34,7 +35,7 @@ READY_MAX_S=60       # how long a server may take to load the 100k-name / 10k-zo
 READY_MAX_BIG_S=300  # ... and the 1M-record zone
 
 usage() {
-  sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,/^set /{/^#/p}' "$0" | sed 's/^# \{0,1\}//'
   cat <<EOF
 Options:
   --dnsd PATH      dnsd binary (default: ../build/dnsd/dnsd relative to this script; skipped if absent)
@@ -47,6 +48,8 @@ Options:
   --prebuilt DIR   use DIR/loadgen and DIR/echo instead of compiling them
   --data DIR       keep/reuse the generated data in DIR (generated if DIR/meta.txt is missing)
   --out DIR        copy raw results (results.tsv, summary.txt, logs) to DIR
+  --sets LIST      data sets to measure, from one,many (default both; --big/--threads2 add theirs)
+  --inflight N     UDP queries in flight (default $UDP_INFLIGHT; per generator thread)
   --port-base N    first of the ports used on 127.0.0.1 (default $PORT_BASE; uses N..N+39)
   --keep           keep the temporary directory
 EOF
@@ -65,6 +68,8 @@ while [ $# -gt 0 ]; do
     --data) DATA="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
     --port-base) PORT_BASE="$2"; shift 2 ;;
+    --sets) SETS="$2"; shift 2 ;;
+    --inflight) UDP_INFLIGHT="$2"; shift 2 ;;
     --keep) KEEP=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
@@ -77,6 +82,7 @@ case "$ROUNDS" in ''|*[!0-9]*) echo "run.sh: --rounds must be a number" >&2; exi
 [ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 20 ] || { echo "run.sh: --rounds must be 1..20" >&2; exit 2; }
 awk -v s="$MEASURE_S" 'BEGIN { exit !(s > 0 && s <= 60) }' || { echo "run.sh: --seconds must be in (0, 60]" >&2; exit 2; }
 
+if [ -n "$OUT" ]; then mkdir -p "$OUT"; OUT=$(cd "$OUT" && pwd); fi
 [ "$(uname -s)" = Linux ] || { echo "run.sh: Linux only" >&2; exit 2; }
 NCPU=$(nproc)
 [ "$NCPU" -ge 2 ] || { echo "run.sh: needs at least 2 CPUs (server on CPU 0, loadgen on CPU 1)" >&2; exit 2; }
@@ -118,7 +124,9 @@ cleanup() {
   if [ -n "$OUT" ] && [ -d "$WORK" ]; then
     mkdir -p "$OUT"
     cp -f "$WORK"/results.tsv "$WORK"/summary.txt "$OUT"/ 2>/dev/null || true
-    mkdir -p "$OUT/logs" && cp -f "$WORK"/run/*/*.log "$OUT/logs/" 2>/dev/null || true
+    # configs, command lines and logs of every server, as run/<data set>/<server>/...
+    (cd "$WORK" && find run -type f \( -name '*.log' -o -name '*.conf' -o -name '*.toml' -o -name cmdline \) \
+       -exec cp --parents -f {} "$OUT"/ \;) 2>/dev/null || true
   fi
   if [ "$KEEP" = 1 ]; then echo "run.sh: kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
@@ -170,7 +178,7 @@ fi
 meta() { sed -n "s/^$1=//p" "$DATA/meta.txt"; }
 
 RESULTS="$WORK/results.tsv"
-printf 'dataset\tserver\tround\tmode\tqps\tus_per_q\tcpu0_us_per_q\treceived\tnxdomain\tother\tlost\n' > "$RESULTS"
+printf 'dataset\tserver\tround\tmode\tqps\tus_per_q\tcpu0_us_per_q\treceived\tnxdomain\tother\tlost\tforeign_pct\n' > "$RESULTS"
 INFO="$WORK/info.tsv"     # dataset server key value
 : > "$INFO"
 
@@ -327,8 +335,9 @@ pss_kb() {        # PSS summed over the process tree
   echo "$s"
 }
 
-cpu0_busy() {     # busy jiffies of CPU 0 incl. irq/softirq (everything but idle/iowait)
-  awk '$1 == "cpu0" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat
+cpu_busy() {      # busy jiffies of CPU 0 and of CPUs 0+1: all but idle/iowait (incl. irq, softirq, steal)
+  awk '$1 == "cpu0" { a = $2 + $3 + $4 + $7 + $8 + $9 }
+       $1 == "cpu1" { b = $2 + $3 + $4 + $7 + $8 + $9 } END { print a, a + b }' /proc/stat
 }
 
 kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<< " $2"; }
@@ -336,7 +345,7 @@ kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<< " $2"; }
 # measure DATASET SERVER PORT PID MODE ROUND SRVMASK LGCPUS LGTHREADS
 measure() {
   local ds=$1 srv=$2 port=$3 pid=$4 mode=$5 round=$6 mask=$7 lgcpus=$8 lgth=$9
-  local q lgargs out t0 t1 c0 c1 recv qps us cpu0us
+  local q lgargs out t0 t1 c0 c1 b0 b1 w0 w1 recv qps us cpu0us foreign
   q=$(meta_queries "$ds")
   lgargs=(--server 127.0.0.1 --port "$port" --queries "$q" --mode "$mode" --threads "$lgth")
   if [ "$mode" = udp ]; then
@@ -347,16 +356,28 @@ measure() {
   pin_tree "$pid" "$mask"
   taskset -c "$lgcpus" "$LOADGEN" "${lgargs[@]}" --seconds "$WARMUP_S" > /dev/null
   pin_tree "$pid" "$mask"     # knotd re-pins its UDP workers; re-pin right before measuring
-  t0=$(cpu_ticks "$pid"); c0=$(cpu0_busy)
+  t0=$(cpu_ticks "$pid"); read -r c0 b0 < <(cpu_busy); w0=$(now_ns)
   out=$(taskset -c "$lgcpus" "$LOADGEN" "${lgargs[@]}" --seconds "$MEASURE_S")
-  t1=$(cpu_ticks "$pid"); c1=$(cpu0_busy)
+  t1=$(cpu_ticks "$pid"); read -r c1 b1 < <(cpu_busy); w1=$(now_ns)
   echo "$out" >> "$RUN/$srv/loadgen.log"
   recv=$(kv received "$out"); qps=$(kv qps "$out")
   us=$(awk -v d=$((t1 - t0)) -v n="$recv" -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", (n > 0 ? d * 1e6 / hz / n : 0) }')
   cpu0us=$(awk -v d=$((c1 - c0)) -v n="$recv" -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", (n > 0 ? d * 1e6 / hz / n : 0) }')
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$ds" "$srv" "$round" "$mode" "$qps" "$us" "$cpu0us" \
-    "$recv" "$(kv nxdomain "$out")" "$(kv other "$out")" "$(kv lost "$out")" >> "$RESULTS"
-  log "  $ds $srv r$round $mode: qps=$qps us/q=$us (cpu0 incl. softirq: $cpu0us) lost=$(kv lost "$out") nx=$(kv nxdomain "$out") other=$(kv other "$out")"
+  # Time on CPUs 0 and 1 that is neither the server's nor the generator's: other processes on the
+  # machine, in % of one CPU. (utime+stime of both include the softirq work done in their
+  # context, so this is ~0 on an idle machine.)
+  foreign=$(awk -v busy=$((b1 - b0)) -v srv=$((t1 - t0)) -v lg="$(kv cpu_s "$out")" \
+    -v s="$(((w1 - w0) / 1000000))e-3" -v hz="$CLK_TCK" \
+    'BEGIN { k = busy / hz - srv / hz - lg; printf "%.1f", (s > 0 && k > 0 ? k * 100 / s : 0) }')
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$ds" "$srv" "$round" "$mode" "$qps" "$us" "$cpu0us" \
+    "$recv" "$(kv nxdomain "$out")" "$(kv other "$out")" "$(kv lost "$out")" "$foreign" >> "$RESULTS"
+  log "  $ds $srv r$round $mode: qps=$qps us/q=$us (cpu0: $cpu0us) lost=$(kv lost "$out") nx=$(kv nxdomain "$out") other=$(kv other "$out") foreign=${foreign}%"
+  if [ "$(kv errors "$out")" != 0 ] || [ "$(kv reconnects "$out")" != 0 ]; then
+    log "  WARNING: loadgen saw errors=$(kv errors "$out") reconnects=$(kv reconnects "$out") (bad/unmatched responses, socket errors, closed connections)"
+  fi
+  if awk -v f="$foreign" 'BEGIN { exit !(f > 5) }'; then
+    log "  WARNING: other processes used ${foreign}% of a CPU (CPU 0/1) during this measurement — the machine is not idle; qps figures are disturbed"
+  fi
 }
 meta_queries() { case $1 in one|one-t2) echo "$DATA/one/queries.txt" ;; many) echo "$DATA/many/queries.txt" ;; big) echo "$DATA/big/queries.txt" ;; esac; }
 
@@ -426,8 +447,8 @@ run_big() {
 
 # ------------------------------------------------------------------ main
 log "servers: ${SERVERS[*]}; rounds $ROUNDS, ${MEASURE_S}s each after ${WARMUP_S}s warm-up; work dir $WORK"
-run_dataset one one 1 0x1 1 1 0
-run_dataset many many 1 0x1 1 1 10
+case ",$SETS," in *,one,*) run_dataset one one 1 0x1 1 1 0 ;; esac
+case ",$SETS," in *,many,*) run_dataset many many 1 0x1 1 1 10 ;; esac
 if [ "$THREADS2" = 1 ]; then
   # 2 server threads on both cores; the generator (2 threads) shares both cores with it.
   run_dataset one-t2 one 2 0x3 0,1 2 20
@@ -448,14 +469,16 @@ order_ds, order_srv = [], []
 with open(sys.argv[1]) as f:
     next(f)
     for line in f:
-        ds, srv, rnd, mode, qps, us, c0, recv, nx, other, lost = line.rstrip("\n").split("\t")
+        ds, srv, rnd, mode, qps, us, c0, recv, nx, other, lost, foreign = line.rstrip("\n").split("\t")
         if ds not in order_ds: order_ds.append(ds)
         if srv not in order_srv: order_srv.append(srv)
         recv = int(recv or 0); sent_like = recv + int(lost or 0)
         for k, v in (("qps", float(qps or 0)), ("us", float(us or 0)), ("c0", float(c0 or 0)),
                      ("nx", 100.0 * int(nx or 0) / recv if recv else 0.0),
                      ("other", 100.0 * int(other or 0) / recv if recv else 0.0),
-                     ("lost", 100.0 * int(lost or 0) / sent_like if sent_like else 0.0)):
+                     ("lost", 100.0 * int(lost or 0) / sent_like if sent_like else 0.0),
+                     ("foreign", float(foreign or 0)),
+                     ("util", float(qps or 0) * float(us or 0) / 1e4)):
             res[(ds, srv, mode, k)].append(v)
 info = {}
 with open(sys.argv[2]) as f:
@@ -472,8 +495,8 @@ def med(ds, srv, mode, k):
 def fmt(v, spec):
     return "-" if v is None else format(v, spec)
 
-cols = ["server", "udp_qps", "udp_us/q", "udp_cpu0", "tcp_qps", "tcp_us/q", "tcp_cpu0",
-        "pss_MB", "ready_s", "nx%", "other%", "lost%"]
+cols = ["server", "udp_qps", "udp_us/q", "udp_cpu%", "tcp_qps", "tcp_us/q", "tcp_cpu%",
+        "pss_MB", "ready_s", "nx%", "other%", "lost%", "foreign%"]
 for ds in order_ds:
     print("\n## %s" % ds)
     if ds == "big":
@@ -488,12 +511,14 @@ for ds in order_ds:
         if not any(k[0] == ds and k[1] == srv for k in list(res) + list(info)): continue
         p = info.get((ds, srv, "pss_load_kb"))
         row = [srv, fmt(med(ds, srv, "udp", "qps"), ".0f"), fmt(med(ds, srv, "udp", "us"), ".2f"),
-               fmt(med(ds, srv, "udp", "c0"), ".2f"),
+               fmt(med(ds, srv, "udp", "util"), ".0f"),
                fmt(med(ds, srv, "tcp", "qps"), ".0f"), fmt(med(ds, srv, "tcp", "us"), ".2f"),
-               fmt(med(ds, srv, "tcp", "c0"), ".2f"),
+               fmt(med(ds, srv, "tcp", "util"), ".0f"),
                fmt(p / 1024 if p else None, ".1f"), fmt(info.get((ds, srv, "ready_s")), ".2f"),
                fmt(med(ds, srv, "udp", "nx"), ".1f"), fmt(med(ds, srv, "udp", "other"), ".1f"),
-               fmt(med(ds, srv, "udp", "lost"), ".2f")]
+               fmt(med(ds, srv, "udp", "lost"), ".2f"),
+               fmt(max(res.get((ds, srv, "udp", "foreign"), []) + res.get((ds, srv, "tcp", "foreign"), []),
+                       default=None), ".1f")]
         print(("%-6s" + " %9s" * (len(cols) - 1)) % tuple(row))
     for ref in ("knot", "nsd"):
         parts = []
@@ -515,10 +540,13 @@ if "one-t2" in order_ds:
         if parts:
             print("%-6s %s" % (srv, ", ".join(parts)))
 print("\ncolumns: qps = answers received per second (median of rounds); us/q = server CPU time "
-      "(utime+stime of its process tree) per answer, in microseconds; cpu0 = all busy time of "
-      "CPU 0 incl. softirq per answer; pss = PSS after load; ready_s = start to first SOA answer; "
+      "(utime+stime of its process tree, incl. the softirq work done in its context) per answer, in "
+      "microseconds; cpu% = qps x us/q, the server's CPU use (~100 per server thread: the server, "
+      "not the generator, is the limit); pss = PSS after load; ready_s = start to first SOA answer; "
       "nx%/other% = share of NXDOMAIN / other rcodes in UDP answers; lost% = UDP queries unanswered "
-      "after 500 ms")
+      "after 500 ms; foreign% = most CPU time on CPUs 0-1 used by other processes (neither the "
+      "server nor the generator) during any of the server's measurements, in % of one CPU "
+      "(should be ~0: the machine must be otherwise idle)")
 PYEOF
 } > "$WORK/summary.txt"
 cat "$WORK/summary.txt"
