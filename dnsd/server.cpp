@@ -267,6 +267,10 @@ private:
             int n = ::recvmmsg(fd, u.in_msg, kBatch, MSG_DONTWAIT, nullptr);
             if (n <= 0) return;
             const auto& zones = view_.current();
+            dns::answer::Responder::Hint hints[kBatch];
+            for (int i = 0; i < n; ++i)
+                hints[i] = dns::answer::Responder::hint(zones, {u.in[i], u.in_msg[i].msg_len});
+            for (int i = 0; i < n; ++i) dns::answer::Responder::warm(hints[i]);
             int m = 0;
             for (int i = 0; i < n; ++i) {
                 if (u.in_msg[i].msg_hdr.msg_flags & MSG_TRUNC) continue;

@@ -514,6 +514,27 @@ const char* qtype_bucket_name(size_t b) noexcept {
     return b < Counters::kTypes ? kNames[b] : "other";
 }
 
+Responder::Hint Responder::hint(const zone::ZoneTable& zones, std::span<const uint8_t> query) noexcept {
+    // Only the common shape: one uncompressed question right after the header.
+    Hint h;
+    if (query.size() < wire::kHeaderLen + 5) return h;
+    uint8_t lname[wire::kMaxNameLen];
+    size_t pos = wire::kHeaderLen, len = 0;
+    while (pos < query.size() && query[pos] != 0) {
+        uint8_t l = query[pos];
+        if (l > wire::kMaxLabelLen || pos + 1 + l >= query.size() || len + 1 + l >= wire::kMaxNameLen)
+            return h;
+        lname[len++] = l;
+        for (uint8_t i = 1; i <= l; ++i) lname[len++] = wire::lower(query[pos + i]);
+        pos += l + 1u;
+    }
+    if (pos >= query.size()) return h;
+    lname[len++] = 0;
+    h.zone = zones.find(lname, len);
+    if (h.zone) h.hash = h.zone->prefetch_slot(lname, len);
+    return h;
+}
+
 size_t Responder::respond(const zone::ZoneTable& zones, std::span<const uint8_t> query,
                           uint8_t* out, size_t cap, Transport transport) noexcept {
     wire::QueryStatus st = wire::parse_query(query, q_);

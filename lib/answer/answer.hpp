@@ -46,6 +46,18 @@ public:
     size_t respond(const zone::ZoneTable& zones, std::span<const uint8_t> query, uint8_t* out,
                    size_t cap, Transport transport) noexcept;
 
+    /// Optional batch warm-up before respond(): hint() for every query of a
+    /// batch, then warm() for every hint, then respond() for each. It starts
+    /// the memory loads of the lookups early so they overlap.
+    struct Hint {
+        const zone::Zone* zone = nullptr;
+        uint64_t hash = 0;
+    };
+    static Hint hint(const zone::ZoneTable& zones, std::span<const uint8_t> query) noexcept;
+    static void warm(const Hint& h) noexcept {
+        if (h.zone) h.zone->prefetch_node(h.hash);
+    }
+
     const Counters& counters() const { return counters_; }
 
 private:

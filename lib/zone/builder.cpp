@@ -105,7 +105,7 @@ public:
         z_.rdatas_.reserve(records);
         size_t cap = 16;
         while (cap < records * 2) cap <<= 1;
-        z_.index_.assign(cap, kNone);
+        z_.index_.assign(cap, Zone::kEmpty);
         z_.index_mask_ = cap - 1;
     }
 
@@ -152,7 +152,6 @@ private:
         const uint8_t* l = z_.names_.data() + lname;
         n.labels = static_cast<uint8_t>(wire::label_count(l));
         uint64_t h = wire::name_hash(l, len);
-        n.hash = static_cast<uint32_t>(h);
         uint32_t id = static_cast<uint32_t>(z_.nodes_.size());
         z_.nodes_.push_back(n);
         if (indexed) {
@@ -164,16 +163,17 @@ private:
 
     void insert(uint32_t id, uint64_t h) {
         size_t slot = h & z_.index_mask_;
-        while (z_.index_[slot] != kNone) slot = (slot + 1) & z_.index_mask_;
-        z_.index_[slot] = id;
+        while (z_.index_[slot] != Zone::kEmpty) slot = (slot + 1) & z_.index_mask_;
+        z_.index_[slot] = Zone::entry(h, id);
     }
 
     void grow() {
-        std::vector<uint32_t> old = std::move(z_.index_);
-        z_.index_.assign(old.size() * 2, kNone);
+        std::vector<uint64_t> old = std::move(z_.index_);
+        z_.index_.assign(old.size() * 2, Zone::kEmpty);
         z_.index_mask_ = z_.index_.size() - 1;
-        for (uint32_t id : old) {
-            if (id == kNone) continue;
+        for (uint64_t e : old) {
+            if (e == Zone::kEmpty) continue;
+            uint32_t id = static_cast<uint32_t>(e);
             const Node& n = z_.nodes_[id];
             insert(id, wire::name_hash(z_.names_.data() + n.lname, n.name_len));
         }

@@ -8,13 +8,14 @@
 namespace dns::zone {
 
 uint32_t Zone::find(const uint8_t* lname, size_t len, uint64_t hash) const noexcept {
-    const uint32_t h32 = static_cast<uint32_t>(hash);
+    const uint64_t tag = hash >> 32;
     for (size_t slot = hash & index_mask_;; slot = (slot + 1) & index_mask_) {
-        uint32_t id = index_[slot];
-        if (id == kNone) return kNone;
+        uint64_t e = index_[slot];
+        if (e == kEmpty) return kNone;
+        if ((e >> 32) != tag) continue;
+        uint32_t id = static_cast<uint32_t>(e);
         const Node& n = nodes_[id];
-        if (n.hash == h32 && n.name_len == len && std::memcmp(names_.data() + n.lname, lname, len) == 0)
-            return id;
+        if (n.name_len == len && std::memcmp(names_.data() + n.lname, lname, len) == 0) return id;
     }
 }
 
@@ -59,7 +60,7 @@ size_t Zone::nsec3_hash(const uint8_t* lname, size_t len, uint8_t* out) const no
 size_t Zone::memory_usage() const {
     return nodes_.capacity() * sizeof(Node) + rrsets_.capacity() * sizeof(RRset) +
            rdatas_.capacity() * sizeof(Rdata) + targets_.capacity() * 4 + data_.capacity() +
-           names_.capacity() + index_.capacity() * 4 + nsec_nodes_.capacity() * 4 +
+           names_.capacity() + index_.capacity() * 8 + nsec_nodes_.capacity() * 4 +
            nsec3_.capacity() * sizeof(Nsec3Entry);
 }
 

@@ -46,7 +46,6 @@ struct Node {
     uint32_t cut;         ///< nearest strict ancestor that is a delegation or owns a DNAME
     uint32_t wildcard;    ///< the node "*.<this>", or kNone
     uint32_t rrset_first;
-    uint32_t hash;        ///< low bits of the name hash, for the index
     uint16_t rrset_count; ///< 0 for an empty non-terminal
     uint16_t flags;
     uint8_t name_len;
@@ -89,6 +88,23 @@ public:
         return find(lname, len, wire::name_hash(lname, len));
     }
     uint32_t find(const uint8_t* lname, size_t len, uint64_t hash) const noexcept;
+
+    /// Batch prefetching, for workers that answer many queries at once: the first
+    /// step starts loading the index slot of a lower-cased name and returns its
+    /// hash; the second, later, starts loading the node it points at.
+    uint64_t prefetch_slot(const uint8_t* lname, size_t len) const noexcept {
+        uint64_t h = wire::name_hash(lname, len);
+        __builtin_prefetch(&index_[h & index_mask_]);
+        return h;
+    }
+    void prefetch_node(uint64_t hash) const noexcept {
+        uint64_t e = index_[hash & index_mask_];
+        if (e == kEmpty || (e >> 32) != (hash >> 32)) return;
+        const Node& n = nodes_[static_cast<uint32_t>(e)];
+        __builtin_prefetch(&n);
+        __builtin_prefetch(names_.data() + n.lname);
+        __builtin_prefetch(&rrsets_[n.rrset_first]);
+    }
 
     const uint8_t* owner(const Node& n) const { return names_.data() + n.name; }
     const uint8_t* lowner(const Node& n) const { return names_.data() + n.lname; }
@@ -135,7 +151,11 @@ private:
     std::vector<uint32_t> targets_;  // parallel to rdatas_
     std::vector<uint8_t> data_;      // RDATA arena
     std::vector<uint8_t> names_;     // owner names, original and lower case
-    std::vector<uint32_t> index_;    // open addressing, node ids; kNone = empty
+    // Open addressing on the name hash: slot from its low bits; each entry holds
+    // the hash's high 32 bits and the node id, so probing rarely touches a node.
+    static constexpr uint64_t kEmpty = ~0ull;
+    static uint64_t entry(uint64_t hash, uint32_t id) { return (hash >> 32) << 32 | id; }
+    std::vector<uint64_t> index_;
     uint64_t index_mask_ = 0;
     std::vector<uint32_t> nsec_nodes_;  // nodes with NSEC, canonical order
     struct Nsec3Entry {
