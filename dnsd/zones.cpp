@@ -1,5 +1,6 @@
 #include "dnsd/zones.hpp"
 
+#include <malloc.h>
 #include <sys/stat.h>
 
 #include <chrono>
@@ -50,6 +51,8 @@ size_t ZoneFiles::sync(const std::vector<ZoneConfig>& zones, bool allow_include)
             ++changed;
         }
     loaded_ = std::move(next);
+    // Loading leaves large freed buffers in the heap; give them back to the system.
+    if (changed) malloc_trim(0);
     if (changed || !store_.get()->size()) {
         std::vector<dns::zone::ZonePtr> all;
         all.reserve(loaded_.size());

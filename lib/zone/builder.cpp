@@ -50,9 +50,11 @@ Result<void> Builder::add(const wire::Name& owner, uint16_t rrtype, uint16_t rrc
     // Canonical sort key: labels right to left, lower-cased, each ended by 0x00;
     // bytes 0x00 and 0x01 are escaped as 0x01 b so the order stays exact.
     r.key = static_cast<uint32_t>(keys_.size());
+    // The apex labels, common to every record, are left out of the key.
     uint8_t offs[wire::kMaxLabels];
     size_t n = 0;
     for (size_t p = 0; owner.data()[p]; p += owner.data()[p] + 1u) offs[n++] = static_cast<uint8_t>(p);
+    n -= apex_.labels();
     while (n > 0) {
         const uint8_t* l = owner.data() + offs[--n];
         for (uint8_t i = 1; i <= l[0]; ++i) {
@@ -63,6 +65,10 @@ Result<void> Builder::add(const wire::Name& owner, uint16_t rrtype, uint16_t rrc
         keys_.push_back(0);
     }
     r.key_len = static_cast<uint16_t>(keys_.size() - r.key);
+    // The first 8 key bytes, big-endian, settle most comparisons without touching keys_.
+    r.prefix = 0;
+    for (size_t i = 0; i < 8; ++i)
+        r.prefix = r.prefix << 8 | (i < r.key_len ? keys_[r.key + i] : 0);
     r.rdata = static_cast<uint32_t>(rdata_.size());
     r.rdata_len = static_cast<uint16_t>(rdata.size());
     rdata_.insert(rdata_.end(), rdata.begin(), rdata.end());
@@ -100,11 +106,12 @@ class Assembler {
 public:
     explicit Assembler(Zone& z, const wire::Name& apex) : z_(z), apex_(apex) {}
 
-    void reserve(size_t names_bytes, size_t records) {
+    void reserve(size_t names_bytes, size_t records, size_t owners) {
         z_.names_.reserve(names_bytes);
         z_.rdatas_.reserve(records);
+        z_.nodes_.reserve(owners + owners / 8);
         size_t cap = 16;
-        while (cap < records * 2) cap <<= 1;
+        while (cap < owners * 2) cap <<= 1;
         z_.index_.assign(cap, Zone::kEmpty);
         z_.index_mask_ = cap - 1;
     }
@@ -115,28 +122,38 @@ public:
         z_.names_.insert(z_.names_.end(), owner, owner + len);
         for (size_t i = 0; i < len; ++i) z_.names_.push_back(wire::lower(owner[i]));
         uint32_t loff = off + static_cast<uint32_t>(len);
-        // Missing ancestors between the apex and owner become empty non-terminals.
-        uint32_t parent = kNone;
-        size_t apex_len = apex_.size();
-        uint32_t chain[wire::kMaxLabels];
-        size_t nchain = 0;
-        if (len > apex_len) {
-            size_t p = owner[0] + 1u;
-            for (; len - p >= apex_len; p += owner[p] + 1u) {
-                uint32_t found = z_.find(z_.names_.data() + loff + p, len - p);
-                if (found != kNone) {
-                    parent = found;
-                    break;
-                }
+        // Owners arrive in canonical order, so the parent is on the stack of the
+        // current path from the apex; missing ancestors become empty non-terminals.
+        const uint8_t* l = z_.names_.data() + loff;
+        while (!path_.empty() && !is_ancestor(path_.back(), l, len)) path_.pop_back();
+        uint32_t parent = path_.empty() ? kNone : path_.back();
+        if (parent != kNone) {
+            size_t plen = z_.nodes_[parent].name_len;
+            uint32_t chain[wire::kMaxLabels];
+            size_t nchain = 0;
+            for (size_t p = owner[0] + 1u; len - p > plen; p += owner[p] + 1u)
                 chain[nchain++] = static_cast<uint32_t>(p);
-                if (len - p == apex_len) break;
+            while (nchain > 0) {
+                uint32_t p = chain[--nchain];
+                parent = add_node(off + p, loff + p, static_cast<uint8_t>(len - p), parent, true);
+                path_.push_back(parent);
             }
         }
-        while (nchain > 0) {
-            uint32_t p = chain[--nchain];
-            parent = add_node(off + p, loff + p, static_cast<uint8_t>(len - p), parent, true);
-        }
-        return add_node(off, loff, static_cast<uint8_t>(len), parent, indexed);
+        uint32_t id = add_node(off, loff, static_cast<uint8_t>(len), parent, indexed);
+        path_.push_back(id);
+        return id;
+    }
+
+    // True when node `a` is a strict ancestor of the lower-cased name l.
+    bool is_ancestor(uint32_t a, const uint8_t* l, size_t len) const {
+        const Node& n = z_.nodes_[a];
+        if (n.name_len >= len) return false;
+        const uint8_t* an = z_.names_.data() + n.lname;
+        if (std::memcmp(l + (len - n.name_len), an, n.name_len) != 0) return false;
+        // The suffix must start on a label boundary.
+        size_t p = 0;
+        while (p < len - n.name_len) p += l[p] + 1u;
+        return p == len - n.name_len;
     }
 
 private:
@@ -182,6 +199,7 @@ private:
     Zone& z_;
     const wire::Name& apex_;
     size_t indexed_ = 0;
+    std::vector<uint32_t> path_;
 };
 
 }  // namespace detail
@@ -204,23 +222,38 @@ Result<ZonePtr> Builder::build() {
     Zone& z = *zp;
     z.apex_ = apex_;
 
-    std::vector<uint32_t> order(recs_.size());
-    for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    struct SortItem {
+        uint64_t prefix;
+        uint32_t index;
+    };
+    std::vector<SortItem> items(recs_.size());
+    for (uint32_t i = 0; i < items.size(); ++i) items[i] = {recs_[i].prefix, i};
     const uint8_t* keys = keys_.data();
-    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-        const Rec& x = recs_[a];
-        const Rec& y = recs_[b];
+    std::sort(items.begin(), items.end(), [&](const SortItem& a, const SortItem& b) {
+        if (a.prefix != b.prefix) return a.prefix < b.prefix;
+        const Rec& x = recs_[a.index];
+        const Rec& y = recs_[b.index];
         int c = std::memcmp(keys + x.key, keys + y.key, std::min(x.key_len, y.key_len));
         if (c) return c < 0;
         if (x.key_len != y.key_len) return x.key_len < y.key_len;
         if (x.type != y.type) return x.type < y.type;
-        return a < b;
+        return a.index < b.index;
     });
+    std::vector<uint32_t> order(items.size());
+    size_t owners = 0;
+    for (size_t i = 0; i < items.size(); ++i) {
+        order[i] = items[i].index;
+        const Rec& r = recs_[order[i]];
+        if (i == 0 || r.key_len != recs_[order[i - 1]].key_len ||
+            std::memcmp(keys + r.key, keys + recs_[order[i - 1]].key, r.key_len) != 0)
+            ++owners;
+    }
+    items = {};
     if (order.empty() || !wire::name_equal(owners_.data() + recs_[order[0]].owner, apex_.data()))
         return make_error(Errc::semantic, "zone " + apex_.to_text() + " has no records at its apex");
 
     detail::Assembler as(z, apex_);
-    as.reserve(owners_.size() * 2, recs_.size());
+    as.reserve(owners_.size() * 2, recs_.size(), owners);
     z.data_.reserve(rdata_.size());
     std::vector<uint32_t> sigs;  // record indexes of the RRSIGs at the current node
     size_t soa_count = 0;

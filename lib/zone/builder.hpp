@@ -42,6 +42,7 @@ private:
         uint32_t key;        // offset in keys_ (canonical sort key)
         uint32_t rdata;      // offset in rdata_
         uint32_t ttl;
+        uint64_t prefix;     // first 8 bytes of the key, big-endian
         uint16_t rdata_len;
         uint16_t type;
         uint16_t key_len;

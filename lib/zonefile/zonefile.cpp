@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "lib/wire/rrtype.hpp"
+#include "lib/zonefile/scanner.hpp"
 
 // ldns last: its headers define macros that break C++ standard headers.
 #include <ldns/ldns.h>
@@ -113,6 +114,90 @@ Result<zone::ZonePtr> load_stream(FILE* fp, const wire::Name& origin, const Load
     return z;
 }
 
+
+// Converts one record parsed by ldns to wire form and adds it.
+Result<void> add_ldns_rr(zone::Builder& builder, ldns_rr* rr, ldns_buffer* buf, wire::Name* owner_out) {
+    const ldns_rdf* owner = ldns_rr_owner(rr);
+    auto name = wire::Name::from_wire_checked({ldns_rdf_data(owner), ldns_rdf_size(owner)});
+    ldns_buffer_clear(buf);
+    if (!name || ldns_rr_rdata2buffer_wire(buf, rr) != LDNS_STATUS_OK)
+        return make_error(Errc::syntax, "cannot convert record to wire form");
+    if (owner_out) *owner_out = *name;
+    return builder.add(*name, ldns_rr_get_type(rr), ldns_rr_get_class(rr), ldns_rr_ttl(rr),
+                       {ldns_buffer_begin(buf), ldns_buffer_position(buf)});
+}
+
+Result<zone::ZonePtr> load_text(std::string_view text, const wire::Name& origin, const LoadOptions& opt,
+                                const std::string& source) {
+    zone::Builder builder(origin, opt.limits);
+    Scanner scanner(text, origin);
+    Entry e;
+    std::string error;
+    ldns_buffer* buf = ldns_buffer_new(4096);
+    ldns_rdf* ldns_origin = nullptr;
+    wire::Name ldns_origin_name;
+    Result<void> failed;
+    for (;;) {
+        Scanner::Step step = scanner.next(e, error);
+        if (step == Scanner::Step::end) break;
+        if (step == Scanner::Step::error) {
+            failed = make_error(Errc::syntax, source + ":" + error.substr(5));
+            break;
+        }
+        Result<void> added;
+        wire::Name owner = e.owner;
+        if (e.parsed) {
+            added = builder.add(e.owner, e.type, e.rrclass, e.ttl,
+                                {reinterpret_cast<const uint8_t*>(e.rdata.data()), e.rdata.size()});
+        } else {
+            if (!ldns_origin || !(ldns_origin_name == scanner.origin())) {
+                if (ldns_origin) ldns_rdf_deep_free(ldns_origin);
+                ldns_origin_name = scanner.origin();
+                ldns_origin = ldns_dname_new_frm_data(static_cast<uint16_t>(ldns_origin_name.size()),
+                                                      ldns_origin_name.data());
+            }
+            ldns_rr* rr = nullptr;
+            ldns_status s = ldns_rr_new_frm_str(&rr, e.text.c_str(), e.ttl, ldns_origin, nullptr);
+            if (s != LDNS_STATUS_OK) {
+                failed = at(source, e.line, ldns_get_errorstr_by_id(s));
+                break;
+            }
+            added = add_ldns_rr(builder, rr, buf, nullptr);
+            ldns_rr_free(rr);
+        }
+        if (!added) {
+            failed = at(source, e.line, added.error().message);
+            break;
+        }
+        if (builder.out_of_zone() && !opt.allow_out_of_zone) {
+            failed = at(source, e.line, "record " + owner.to_text() + " is outside the zone " + origin.to_text());
+            break;
+        }
+    }
+    ldns_buffer_free(buf);
+    if (ldns_origin) ldns_rdf_deep_free(ldns_origin);
+    if (!failed) return failed.error();
+    auto z = builder.build();
+    if (!z) return make_error(z.error().code, source + ": " + z.error().message);
+    return z;
+}
+
+Result<std::string> read_file(const std::string& path) {
+    FilePtr fp(std::fopen(path.c_str(), "rb"));
+    if (!fp) return make_error(Errc::io, path + ": cannot open");
+    std::string data;
+    if (std::fseek(fp.get(), 0, SEEK_END) == 0) {
+        long size = std::ftell(fp.get());
+        if (size > 0) data.reserve(static_cast<size_t>(size));
+        std::rewind(fp.get());
+    }
+    char chunk[1 << 16];
+    size_t n;
+    while ((n = std::fread(chunk, 1, sizeof chunk, fp.get())) > 0) data.append(chunk, n);
+    if (std::ferror(fp.get())) return make_error(Errc::io, path + ": read error");
+    return data;
+}
+
 }  // namespace
 
 Result<zone::ZonePtr> load(const std::string& path, const wire::Name& origin, const LoadOptions& opt) {
@@ -121,6 +206,11 @@ Result<zone::ZonePtr> load(const std::string& path, const wire::Name& origin, co
         if (!text) return text.error();
         return parse(*text, origin, opt, path);
     }
+    if (!opt.ldns_only) {
+        auto text = read_file(path);
+        if (!text) return text.error();
+        return load_text(*text, origin, opt, path);
+    }
     FilePtr fp(std::fopen(path.c_str(), "r"));
     if (!fp) return make_error(Errc::io, path + ": cannot open");
     return load_stream(fp.get(), origin, opt, path);
@@ -128,6 +218,7 @@ Result<zone::ZonePtr> load(const std::string& path, const wire::Name& origin, co
 
 Result<zone::ZonePtr> parse(const std::string& text, const wire::Name& origin, const LoadOptions& opt,
                             const std::string& source) {
+    if (!opt.ldns_only) return load_text(text, origin, opt, source);
     FilePtr fp(fmemopen(const_cast<char*>(text.data()), text.size(), "r"));
     if (text.empty()) fp.reset(std::fopen("/dev/null", "r"));
     if (!fp) return make_error(Errc::io, source + ": cannot read");

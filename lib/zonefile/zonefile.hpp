@@ -15,6 +15,9 @@ struct LoadOptions {
     bool allow_include = false;  ///< honour $INCLUDE (off by default: a zone file cannot read other files)
     zone::Limits limits;
     bool allow_out_of_zone = false;  ///< drop out-of-zone records instead of failing
+    /// Parse every record with ldns (slower). By default the project's scanner
+    /// encodes the common types itself and hands only the others to ldns.
+    bool ldns_only = false;
 };
 
 /// Loads the master file at `path` for the zone `origin`.
