@@ -1,5 +1,6 @@
 #include "dnsd/config.hpp"
 
+#include <arpa/inet.h>
 #include <toml++/toml.h>
 #include <unistd.h>
 
@@ -31,6 +32,7 @@ Result<bool> to_bool(std::string_view v) {
 }
 
 Result<void> add_zone(Config& c, std::string_view name, std::string_view file) {
+    if (name.empty()) return make_error(Errc::syntax, "empty zone name");
     auto n = dns::wire::Name::from_text(name, nullptr);
     if (!n) {
         std::string absolute = std::string(name) + ".";
@@ -50,6 +52,12 @@ Result<void> check_listen(std::string_view v) {
         return make_error(Errc::syntax, "expects ADDR:PORT or [ADDR6]:PORT, got '" + std::string(v) + "'");
     auto port = to_uint(v.substr(colon + 1), 0, 65535);
     if (!port) return port.error();
+    std::string host(v.substr(0, colon));
+    bool v6 = host.size() > 2 && host.front() == '[' && host.back() == ']';
+    if (v6) host = host.substr(1, host.size() - 2);
+    unsigned char buf[16];
+    if (inet_pton(v6 ? AF_INET6 : AF_INET, host.c_str(), buf) != 1)
+        return make_error(Errc::syntax, "expects an IP address (IPv6 in brackets), got '" + std::string(v) + "'");
     return {};
 }
 
@@ -94,7 +102,7 @@ const std::vector<Option>& options() {
              c.identity = v;
              return {};
          }},
-        {"version", "TEXT", "answer to CH TXT version.bind (empty: refuse)", false,
+        {"server-version", "TEXT", "answer to CH TXT version.bind (empty: refuse)", false,
          [](Config& c, std::string_view v) -> Result<void> {
              c.version = v;
              return {};

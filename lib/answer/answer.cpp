@@ -466,16 +466,27 @@ void answer_in(Ctx& c, const zone::ZoneTable& zones) {
         c.ede = wire::ede::PROHIBITED;
         return;
     }
-    const Zone* z = zones.find(q.lname, q.qname_len);
+    bool expired = false;
+    const Zone* z = zones.find(q.lname, q.qname_len, &expired);
     // DS lives on the parent side of a cut (RFC 4035 §3.1.4.1): answer it from the parent
     // zone when we serve that too.
     if (z && q.qtype == t::DS && q.qname_len == z->apex().size() && q.qname_len > 1) {
         size_t first = q.lname[0] + 1u;
-        if (const Zone* parent = zones.find(q.lname + first, q.qname_len - first)) z = parent;
+        bool parent_expired = false;
+        if (const Zone* parent = zones.find(q.lname + first, q.qname_len - first, &parent_expired)) {
+            z = parent;
+            expired = parent_expired;
+        }
     }
     if (!z) {
         c.rcode = wire::rcode::REFUSED;
         c.ede = wire::ede::NOT_AUTHORITATIVE;
+        return;
+    }
+    if (expired) {
+        // Past the SOA expire without a successful refresh (RFC 1035 §4.3.5).
+        c.rcode = wire::rcode::SERVFAIL;
+        c.ede = wire::ede::NOT_READY;
         return;
     }
     c.z = z;
@@ -536,7 +547,7 @@ Responder::Hint Responder::hint(const zone::ZoneTable& zones, std::span<const ui
 }
 
 size_t Responder::respond(const zone::ZoneTable& zones, std::span<const uint8_t> query,
-                          uint8_t* out, size_t cap, Transport transport) noexcept {
+                          uint8_t* out, size_t cap, Transport transport, const void* peer) noexcept {
     wire::QueryStatus st = wire::parse_query(query, q_);
     if (st == wire::QueryStatus::drop || cap < 512) {
         ++counters_.dropped;
@@ -566,7 +577,9 @@ size_t Responder::respond(const zone::ZoneTable& zones, std::span<const uint8_t>
     if (st == wire::QueryStatus::formerr) {
         c.rcode = wire::rcode::FORMERR;
     } else if (q_.opcode() == wire::opcode::NOTIFY) {
-        c.rcode = wire::rcode::REFUSED;  // no zone here takes NOTIFY from this sender
+        ++counters_.notify;
+        c.rcode = notify_ ? notify_->on_notify(q_, query, peer) : wire::rcode::REFUSED;
+        c.aa = c.rcode == wire::rcode::NOERROR;
     } else if (st == wire::QueryStatus::notimp || q_.opcode() != wire::opcode::QUERY) {
         c.rcode = wire::rcode::NOTIMP;
     } else if (edns && q_.edns_version > 0) {

@@ -31,20 +31,35 @@ struct Counters {
     uint64_t qtype[kTypes] = {};    ///< see qtype_bucket()
     uint64_t dropped = 0;
     uint64_t truncated = 0;
+    uint64_t notify = 0;
+    uint64_t expired = 0;           ///< answered SERVFAIL for an expired zone
 };
 /// The bucket of a query type in Counters::qtype, and its label.
 size_t qtype_bucket(uint16_t qtype) noexcept;
 const char* qtype_bucket_name(size_t bucket) noexcept;
 
+/// Receives NOTIFY messages (RFC 1996) on the worker thread that read them.
+class NotifyHandler {
+public:
+    virtual ~NotifyHandler() = default;
+    /// Decides on a NOTIFY for the zone q.lname from `peer` (a sockaddr, may be null)
+    /// and returns the rcode to answer with: NOERROR when accepted, NOTAUTH or
+    /// REFUSED otherwise. `message` is the whole query (for TSIG). Must not block.
+    virtual uint16_t on_notify(const wire::Query& q, std::span<const uint8_t> message,
+                               const void* peer) noexcept = 0;
+};
+
 /// Answers queries. One per worker thread: not thread-safe, cheap to create.
 class Responder {
 public:
-    explicit Responder(const Identity& identity) : id_(identity) {}
+    explicit Responder(const Identity& identity, NotifyHandler* notify = nullptr)
+        : id_(identity), notify_(notify) {}
 
     /// Writes the response to `query` into out[0..cap) and returns its length;
-    /// 0 means send nothing. `zones` must stay alive for the call.
+    /// 0 means send nothing. `zones` must stay alive for the call. `peer` (a
+    /// sockaddr) is only used for NOTIFY.
     size_t respond(const zone::ZoneTable& zones, std::span<const uint8_t> query, uint8_t* out,
-                   size_t cap, Transport transport) noexcept;
+                   size_t cap, Transport transport, const void* peer = nullptr) noexcept;
 
     /// Optional batch warm-up before respond(): hint() for every query of a
     /// batch, then warm() for every hint, then respond() for each. It starts
@@ -62,6 +77,7 @@ public:
 
 private:
     const Identity& id_;
+    NotifyHandler* notify_;
     Counters counters_;
     wire::Query q_;
 };

@@ -1,5 +1,7 @@
 #include "lib/wire/message.hpp"
 
+#include <cstring>
+
 #include "lib/wire/reader.hpp"
 #include "lib/wire/rrtype.hpp"
 
@@ -42,44 +44,100 @@ Result<RR> read_rr(Reader& r) {
 
 }  // namespace
 
-Result<std::string> decompress_rdata(std::span<const uint8_t> msg, size_t pos, uint16_t rdlen,
-                                     uint16_t rrtype) {
+long decompress_rdata_into(std::span<const uint8_t> msg, size_t pos, uint16_t rdlen, uint16_t rrtype,
+                           uint8_t* out) noexcept {
     const size_t end = pos + rdlen;
-    if (end > msg.size()) return malformed("RDATA runs past the message");
-    std::string out;
-    out.reserve(rdlen + 64);
-    uint8_t buf[kMaxNameLen];
+    if (end > msg.size()) return -1;
+    size_t n = 0;
     for (const Field* f = rdata_layout(rrtype); *f != Field::end; ++f) {
         switch (*f) {
             case Field::cname:
             case Field::name: {
                 size_t len = 0;
-                size_t after = read_name_at(msg, pos, buf, len);
-                if (!after || after > end) return malformed("bad name in RDATA");
-                out.append(reinterpret_cast<const char*>(buf), len);
+                size_t after = read_name_at(msg, pos, out + n, len);
+                if (!after || after > end) return -1;
+                n += len;
                 pos = after;
                 break;
             }
             case Field::charstr: {
-                if (pos >= end || pos + 1 + msg[pos] > end) return malformed("bad string in RDATA");
-                out.append(reinterpret_cast<const char*>(msg.data() + pos), 1u + msg[pos]);
-                pos += 1u + msg[pos];
+                if (pos >= end || pos + 1 + msg[pos] > end) return -1;
+                size_t len = 1u + msg[pos];
+                std::memcpy(out + n, msg.data() + pos, len);
+                n += len;
+                pos += len;
                 break;
             }
             case Field::rest:
-                out.append(reinterpret_cast<const char*>(msg.data() + pos), end - pos);
+                std::memcpy(out + n, msg.data() + pos, end - pos);
+                n += end - pos;
                 pos = end;
                 break;
             default: {
                 size_t w = fixed_width(*f);
-                if (pos + w > end) return malformed("RDATA too short");
-                out.append(reinterpret_cast<const char*>(msg.data() + pos), w);
+                if (pos + w > end) return -1;
+                std::memcpy(out + n, msg.data() + pos, w);
+                n += w;
                 pos += w;
             }
         }
     }
-    if (pos != end) return malformed("RDATA longer than its fields");
+    if (pos != end || n > 65535) return -1;
+    return static_cast<long>(n);
+}
+
+Result<std::string> decompress_rdata(std::span<const uint8_t> msg, size_t pos, uint16_t rdlen,
+                                     uint16_t rrtype) {
+    std::string out(kMaxRdata, '\0');
+    long n = decompress_rdata_into(msg, pos, rdlen, rrtype, reinterpret_cast<uint8_t*>(out.data()));
+    if (n < 0) return malformed("bad RDATA");
+    out.resize(static_cast<size_t>(n));
     return out;
+}
+
+RecordReader::RecordReader(std::span<const uint8_t> msg) noexcept : msg_(msg) {
+    if (msg.size() < kHeaderLen) return;
+    const uint8_t* p = msg.data();
+    h_ = {get16(p), get16(p + 2), get16(p + 4), get16(p + 6), get16(p + 8), get16(p + 10)};
+    qd_ = h_.qdcount;
+    for (uint16_t i = 0; i < h_.qdcount; ++i) {
+        size_t len = 0;
+        uint8_t buf[kMaxNameLen];
+        size_t after = read_name_at(msg, pos_, i == 0 ? qname_ : buf, len);
+        if (!after || after + 4 > msg.size()) return;
+        if (i == 0) qtype_ = get16(msg.data() + after);
+        pos_ = after + 4;
+    }
+    ok_ = true;
+}
+
+int RecordReader::next(RecordView& rr, uint8_t* buf) noexcept {
+    if (!ok_) return -1;
+    const uint32_t total = static_cast<uint32_t>(h_.ancount) + h_.nscount + h_.arcount;
+    if (index_ >= total) return pos_ == msg_.size() ? 0 : -1;
+    size_t after = read_name_at(msg_, pos_, rr.owner, rr.owner_len);
+    if (!after || after + 10 > msg_.size()) return -1;
+    const uint8_t* p = msg_.data() + after;
+    rr.type = get16(p);
+    rr.rrclass = get16(p + 2);
+    rr.ttl = get32(p + 4);
+    uint16_t rdlen = get16(p + 8);
+    size_t rd = after + 10;
+    if (rd + rdlen > msg_.size()) return -1;
+    if (rr.type == type::OPT || !rdata_has_names(rr.type)) {
+        rr.rdata = msg_.data() + rd;
+        rr.rdata_len = rdlen;
+    } else {
+        long n = decompress_rdata_into(msg_, rd, rdlen, rr.type, buf);
+        if (n < 0) return -1;
+        rr.rdata = buf;
+        rr.rdata_len = static_cast<size_t>(n);
+    }
+    pos_ = rd + rdlen;
+    uint32_t i = index_++;
+    if (i < h_.ancount) return 1;
+    if (i < static_cast<uint32_t>(h_.ancount) + h_.nscount) return 2;
+    return 3;
 }
 
 Result<Message> parse_message(std::span<const uint8_t> bytes) {

@@ -110,6 +110,44 @@ Result<Message> parse_message(std::span<const uint8_t> bytes);
 /// Expands the RDATA at [pos, pos+rdlen) of msg into uncompressed form.
 Result<std::string> decompress_rdata(std::span<const uint8_t> msg, size_t pos, uint16_t rdlen,
                                      uint16_t type);
+/// The same into a caller's buffer of kMaxRdata bytes; returns the length, or -1 if malformed.
+inline constexpr size_t kMaxRdata = 65535 + 2 * 255;
+long decompress_rdata_into(std::span<const uint8_t> msg, size_t pos, uint16_t rdlen, uint16_t type,
+                           uint8_t* out) noexcept;
+
+/// One record of a message, decoded without allocation (owner and RDATA uncompressed).
+struct RecordView {
+    uint8_t owner[kMaxNameLen];
+    size_t owner_len;
+    uint16_t type, rrclass;
+    uint32_t ttl;
+    const uint8_t* rdata;  ///< points into the caller's buffer given to next_record
+    size_t rdata_len;
+};
+
+/// Walks the records of a message section by section.
+class RecordReader {
+public:
+    /// Fails (ok() false) if the header or question section is malformed.
+    explicit RecordReader(std::span<const uint8_t> msg) noexcept;
+    bool ok() const noexcept { return ok_; }
+    const Header& header() const noexcept { return h_; }
+    /// The question (first one), if any.
+    const uint8_t* qname() const noexcept { return qd_ ? qname_ : nullptr; }
+    uint16_t qtype() const noexcept { return qtype_; }
+    /// Reads the next record into `rr`, decompressing RDATA into `buf` (kMaxRdata bytes).
+    /// Returns 0 at the end, -1 on malformed data, else the section (1 answer, 2 authority, 3 additional).
+    int next(RecordView& rr, uint8_t* buf) noexcept;
+
+private:
+    std::span<const uint8_t> msg_;
+    size_t pos_ = kHeaderLen;
+    Header h_{};
+    bool ok_ = false;
+    uint16_t qd_ = 0, qtype_ = 0;
+    uint8_t qname_[kMaxNameLen];
+    uint32_t index_ = 0;  // records read so far
+};
 
 /// Serialises a message (for clients, tests and transfers; compresses names in the
 /// RFC 1035 types). Returns false when it does not fit into the writer.

@@ -23,12 +23,19 @@ using wire::type::SRV;
 
 Builder::Builder(wire::Name apex, Limits limits) : apex_(std::move(apex)), limits_(limits) {}
 
-Result<void> Builder::add(const wire::Name& owner, uint16_t rrtype, uint16_t rrclass, uint32_t ttl,
+Result<void> Builder::add(const uint8_t* owner_wire, uint16_t rrtype, uint16_t rrclass, uint32_t ttl,
                           std::span<const uint8_t> rdata) {
+    struct Owner {
+        const uint8_t* p;
+        size_t n;
+        const uint8_t* data() const { return p; }
+        size_t size() const { return n; }
+        std::string to_text() const { return wire::to_text(p); }
+    } owner{owner_wire, wire::name_length(owner_wire)};
     if (rrclass != wire::rrclass::IN)
         return make_error(Errc::semantic, "class " + wire::class_to_text(rrclass) + " record at " +
                                               owner.to_text() + " (only IN is served)");
-    if (!owner.is_subdomain_of(apex_)) {
+    if (!wire::is_subdomain(owner.data(), apex_.data())) {
         ++out_of_zone_;
         return {};
     }
@@ -354,6 +361,7 @@ Result<ZonePtr> Builder::build() {
         }
         i = j;
     }
+    if (const RRset* soa = z.rrset(z.nodes_[0], SOA)) soa_count = soa->count;  // distinct SOA RDATAs
     if (soa_count != 1)
         return make_error(Errc::semantic, "zone " + apex_.to_text() + " has " +
                                               std::to_string(soa_count) + " SOA records (needs 1)");

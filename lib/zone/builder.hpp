@@ -27,6 +27,11 @@ public:
     /// error (the caller decides whether to refuse the whole zone). Malformed
     /// RDATA, another class than IN, or an exceeded limit is an error.
     Result<void> add(const wire::Name& owner, uint16_t rrtype, uint16_t rrclass, uint32_t ttl,
+                     std::span<const uint8_t> rdata) {
+        return add(owner.data(), rrtype, rrclass, ttl, rdata);
+    }
+    /// The same with the owner as a valid uncompressed wire name.
+    Result<void> add(const uint8_t* owner, uint16_t rrtype, uint16_t rrclass, uint32_t ttl,
                      std::span<const uint8_t> rdata);
 
     size_t out_of_zone() const { return out_of_zone_; }

@@ -4,7 +4,9 @@
 
 namespace dns::zone {
 
-ZoneTable::ZoneTable(std::vector<ZonePtr> zones) : zones_(std::move(zones)) {
+ZoneTable::ZoneTable(std::vector<ZonePtr> zones, std::vector<bool> expired)
+    : zones_(std::move(zones)), expired_(std::move(expired)) {
+    if (expired_.size() != zones_.size()) expired_.clear();
     size_t cap = 8;
     while (cap < zones_.size() * 2) cap <<= 1;
     index_.assign(cap, kNone);
@@ -37,7 +39,7 @@ const Zone* ZoneTable::find_exact(const uint8_t* lname, size_t len) const noexce
     return i == kNone ? nullptr : zones_[i].get();
 }
 
-const Zone* ZoneTable::find(const uint8_t* lname, size_t len) const noexcept {
+const Zone* ZoneTable::find(const uint8_t* lname, size_t len, bool* expired) const noexcept {
     if (zones_.empty()) return nullptr;
     uint8_t offs[wire::kMaxLabels + 1];
     size_t n = 0;
@@ -47,25 +49,38 @@ const Zone* ZoneTable::find(const uint8_t* lname, size_t len) const noexcept {
     size_t k = n > max_labels_ ? n - max_labels_ : 0;
     for (; k <= n && n - k >= min_labels_; ++k) {
         uint32_t i = probe(lname + offs[k], len - offs[k]);
-        if (i != kNone) return zones_[i].get();
+        if (i != kNone) {
+            if (expired) *expired = this->expired(i);
+            return zones_[i].get();
+        }
     }
     return nullptr;
 }
 
-std::shared_ptr<const ZoneTable> ZoneTable::with(ZonePtr zone) const {
+std::shared_ptr<const ZoneTable> ZoneTable::with(ZonePtr zone, bool expired) const {
     std::vector<ZonePtr> zs;
+    std::vector<bool> ex;
     zs.reserve(zones_.size() + 1);
-    for (const auto& z : zones_)
-        if (!(z->apex() == zone->apex())) zs.push_back(z);
+    ex.reserve(zones_.size() + 1);
+    for (size_t i = 0; i < zones_.size(); ++i) {
+        if (zones_[i]->apex() == zone->apex()) continue;
+        zs.push_back(zones_[i]);
+        ex.push_back(this->expired(i));
+    }
     zs.push_back(std::move(zone));
-    return std::make_shared<const ZoneTable>(std::move(zs));
+    ex.push_back(expired);
+    return std::make_shared<const ZoneTable>(std::move(zs), std::move(ex));
 }
 
 std::shared_ptr<const ZoneTable> ZoneTable::without(const wire::Name& apex) const {
     std::vector<ZonePtr> zs;
-    for (const auto& z : zones_)
-        if (!(z->apex() == apex)) zs.push_back(z);
-    return std::make_shared<const ZoneTable>(std::move(zs));
+    std::vector<bool> ex;
+    for (size_t i = 0; i < zones_.size(); ++i) {
+        if (zones_[i]->apex() == apex) continue;
+        zs.push_back(zones_[i]);
+        ex.push_back(this->expired(i));
+    }
+    return std::make_shared<const ZoneTable>(std::move(zs), std::move(ex));
 }
 
 }  // namespace dns::zone

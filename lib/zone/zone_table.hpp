@@ -13,11 +13,12 @@ namespace dns::zone {
 class ZoneTable {
 public:
     ZoneTable() = default;
-    explicit ZoneTable(std::vector<ZonePtr> zones);
+    /// `expired[i]` marks zones[i] as past its SOA expire (answers SERVFAIL); may be empty.
+    explicit ZoneTable(std::vector<ZonePtr> zones, std::vector<bool> expired = {});
 
     /// The zone whose apex is the longest suffix of `lname` (lower-cased wire
     /// name of `len` bytes), or nullptr. Never scans: one hash probe per label count.
-    const Zone* find(const uint8_t* lname, size_t len) const noexcept;
+    const Zone* find(const uint8_t* lname, size_t len, bool* expired = nullptr) const noexcept;
     /// The zone with exactly this apex, or nullptr.
     const Zone* find_exact(const uint8_t* lname, size_t len) const noexcept;
 
@@ -25,7 +26,8 @@ public:
     size_t size() const { return zones_.size(); }
 
     /// A copy with `zone` added or replacing the zone with the same apex.
-    std::shared_ptr<const ZoneTable> with(ZonePtr zone) const;
+    std::shared_ptr<const ZoneTable> with(ZonePtr zone, bool expired = false) const;
+    bool expired(size_t i) const { return !expired_.empty() && expired_[i]; }
     /// A copy without the zone of that apex.
     std::shared_ptr<const ZoneTable> without(const wire::Name& apex) const;
 
@@ -33,6 +35,7 @@ private:
     uint32_t probe(const uint8_t* lname, size_t len) const noexcept;
 
     std::vector<ZonePtr> zones_;
+    std::vector<bool> expired_;         // parallel to zones_ (empty: none expired)
     std::vector<wire::Name> lapex_;     // lower-cased apexes, parallel to zones_
     std::vector<uint32_t> index_;
     size_t mask_ = 0;
