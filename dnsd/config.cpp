@@ -4,6 +4,7 @@
 #include <toml++/toml.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <functional>
 #include <sstream>
@@ -58,6 +59,49 @@ Result<void> check_listen(std::string_view v) {
     unsigned char buf[16];
     if (inet_pton(v6 ? AF_INET6 : AF_INET, host.c_str(), buf) != 1)
         return make_error(Errc::syntax, "expects an IP address (IPv6 in brackets), got '" + std::string(v) + "'");
+    return {};
+}
+
+Result<void> check_primary(std::string_view v) {
+    if (v.empty()) return make_error(Errc::syntax, "empty primary address");
+    std::string host(v);
+    if (host.front() == '[' || std::count(host.begin(), host.end(), ':') == 1) return check_listen(v);
+    unsigned char buf[16];
+    if (inet_pton(host.find(':') != std::string::npos ? AF_INET6 : AF_INET, host.c_str(), buf) != 1)
+        return make_error(Errc::syntax, "expects an IP address, got '" + host + "'");
+    return {};
+}
+
+// "NAME@ADDR:PORT[,ADDR:PORT...]"
+Result<void> add_secondary(Config& c, std::string_view v, bool catalog) {
+    auto at = v.find('@');
+    if (at == std::string_view::npos || at == 0 || at + 1 >= v.size())
+        return make_error(Errc::syntax, "expects NAME@ADDR:PORT[,ADDR:PORT], got '" + std::string(v) + "'");
+    std::string name(v.substr(0, at));
+    if (name.back() != '.') name += '.';
+    auto n = dns::wire::Name::from_text(name);
+    if (!n) return make_error(Errc::syntax, "bad zone name '" + name + "': " + n.error().message);
+    SecondaryConfig sc{*n, {}, {}, catalog};
+    std::string_view rest = v.substr(at + 1);
+    while (!rest.empty()) {
+        auto comma = rest.find(',');
+        std::string_view one = rest.substr(0, comma);
+        if (auto r = check_primary(one); !r) return r;
+        sc.primaries.emplace_back(one);
+        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    }
+    for (const auto& s : c.secondaries)
+        if (s.name == sc.name) return make_error(Errc::syntax, "zone " + sc.name.to_text() + " given twice");
+    c.secondaries.push_back(std::move(sc));
+    return {};
+}
+
+Result<void> set_size(size_t& out, std::string_view v, unsigned long long lo, unsigned long long hi) {
+    unsigned long long n = 0;
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc() || p != v.data() + v.size() || n < lo || n > hi)
+        return make_error(Errc::syntax, "expects a number from " + std::to_string(lo) + " to " + std::to_string(hi));
+    out = static_cast<size_t>(n);
     return {};
 }
 
@@ -135,6 +179,54 @@ const std::vector<Option>& options() {
              c.include = *b;
              return {};
          }},
+        {"secondary", "NAME@ADDR:PORT[,ADDR:PORT]", "pull zone NAME from these primaries (repeatable)", true,
+         [](Config& c, std::string_view v) { return add_secondary(c, v, false); }},
+        {"catalog", "NAME@ADDR:PORT", "pull catalog zone NAME (RFC 9432) and every member zone from that primary", true,
+         [](Config& c, std::string_view v) { return add_secondary(c, v, true); }},
+        {"tsig", "NAME:ALGORITHM:BASE64SECRET", "TSIG key for SOA queries, transfers and NOTIFY (repeatable)", true,
+         [](Config& c, std::string_view v) -> Result<void> {
+             if (std::count(v.begin(), v.end(), ':') < 2)
+                 return make_error(Errc::syntax, "expects NAME:ALGORITHM:BASE64SECRET");
+             c.tsig.emplace_back(v);
+             return {};
+         }},
+        {"state-dir", "DIR", "keep transferred zones here and serve them at once after a restart", false,
+         [](Config& c, std::string_view v) -> Result<void> {
+             if (v.empty()) return make_error(Errc::syntax, "empty directory");
+             c.state_dir = v;
+             return {};
+         }},
+        {"http", "ADDR:PORT", "serve /healthz, /metrics and /zones here", false,
+         [](Config& c, std::string_view v) -> Result<void> {
+             if (auto r = check_listen(v); !r) return r;
+             c.http = v;
+             return {};
+         }},
+        {"xfr-max-records", "N", "refuse a transfer with more records (default 5000000)", false,
+         [](Config& c, std::string_view v) { return set_size(c.xfr_max_records, v, 1, 1ull << 32); }},
+        {"xfr-max-bytes", "N", "refuse a transfer with more bytes (default 1 GiB)", false,
+         [](Config& c, std::string_view v) { return set_size(c.xfr_max_bytes, v, 512, 1ull << 40); }},
+        {"xfr-timeout", "SECONDS", "longest a transfer may take (default 600)", false,
+         [](Config& c, std::string_view v) -> Result<void> {
+             auto n = to_uint(v, 1, 86400);
+             if (!n) return n.error();
+             c.xfr_timeout_s = *n;
+             return {};
+         }},
+        {"xfr-idle-timeout", "SECONDS", "a primary silent this long fails the transfer (default 10)", false,
+         [](Config& c, std::string_view v) -> Result<void> {
+             auto n = to_uint(v, 1, 3600);
+             if (!n) return n.error();
+             c.xfr_idle_timeout_s = *n;
+             return {};
+         }},
+        {"max-transfers", "N", "transfers running at once (default 16)", false,
+         [](Config& c, std::string_view v) -> Result<void> {
+             auto n = to_uint(v, 1, 1024);
+             if (!n) return n.error();
+             c.max_transfers = *n;
+             return {};
+         }},
         {"log-level", "LEVEL", "debug, info, warning or error (default info)", false,
          [](Config& c, std::string_view v) -> Result<void> {
              if (v != "debug" && v != "info" && v != "warning" && v != "error")
@@ -187,7 +279,11 @@ std::string help_text() {
          "  nsid = \"pop1\"\n"
          "  [[zone]]\n"
          "  name = \"example.com\"\n"
-         "  file = \"/var/lib/dnsd/example.com.zone\"\n\n"
+         "  file = \"/var/lib/dnsd/example.com.zone\"\n"
+         "  [[secondary]]\n"
+         "  name = \"example.net\"\n"
+         "  primaries = [\"192.0.2.1:53\", \"[2001:db8::1]:53\"]\n"
+         "  key = \"xfr-key\"\n\n"
          "Signals: SIGHUP reloads changed zone files (a zone that fails keeps its old copy);\n"
          "SIGTERM and SIGINT stop the server.\n";
     return o.str();
@@ -214,6 +310,28 @@ Result<void> load_config_file(const std::string& path, Config& c) {
                 std::string file = (*t)["file"].value_or(std::string());
                 if (auto r = add_zone(c, name, file); !r)
                     return make_error(Errc::syntax, path + ": zone: " + r.error().message);
+            }
+            continue;
+        }
+        if (k == "secondary") {
+            auto arr = value.as_array();
+            if (!arr) return make_error(Errc::syntax, path + ": 'secondary' must be an array of tables ([[secondary]])");
+            for (const auto& e : *arr) {
+                auto t = e.as_table();
+                if (!t) return make_error(Errc::syntax, path + ": each [[secondary]] must be a table");
+                std::string name = (*t)["name"].value_or(std::string());
+                std::string spec = name + "@";
+                if (auto ps = (*t)["primaries"].as_array()) {
+                    bool first = true;
+                    for (const auto& p : *ps) {
+                        spec += (first ? "" : ",") + node_text(p);
+                        first = false;
+                    }
+                }
+                bool catalog = (*t)["catalog"].value_or(false);
+                if (auto r = add_secondary(c, spec, catalog); !r)
+                    return make_error(Errc::syntax, path + ": secondary: " + r.error().message);
+                c.secondaries.back().key = (*t)["key"].value_or(std::string());
             }
             continue;
         }

@@ -16,6 +16,14 @@ struct ZoneConfig {
     std::string file;
 };
 
+/// A zone pulled from primaries (or a catalog whose members are).
+struct SecondaryConfig {
+    dns::wire::Name name;
+    std::vector<std::string> primaries;  ///< "ADDR:PORT", "[V6]:PORT" or a bare address (port 53)
+    std::string key;                     ///< TSIG key name; "" = the only --tsig key if there is one
+    bool catalog = false;
+};
+
 struct Config {
     std::vector<std::string> listen;    ///< "ADDR:PORT", "[V6]:PORT"
     std::vector<ZoneConfig> zones;
@@ -27,6 +35,15 @@ struct Config {
     unsigned tcp_idle_timeout_ms = 10000;
     unsigned tcp_max_clients = 1024;
     bool include = false;               ///< allow $INCLUDE in zone files
+    std::vector<SecondaryConfig> secondaries;
+    std::vector<std::string> tsig;      ///< "NAME:ALGORITHM:BASE64SECRET"
+    std::string state_dir;
+    std::string http;                   ///< control and metrics listener, "" = none
+    size_t xfr_max_records = 5000000;
+    size_t xfr_max_bytes = 1ull << 30;
+    unsigned xfr_timeout_s = 600;
+    unsigned xfr_idle_timeout_s = 10;
+    unsigned max_transfers = 16;
     std::string log_level = "info";
     std::string config_file;
 };

@@ -5,7 +5,10 @@
 #include <cstdio>
 
 #include "dnsd/config.hpp"
+#include "dnsd/control.hpp"
+#include "dnsd/secondary.hpp"
 #include "dnsd/server.hpp"
+#include "dnsd/state_dir.hpp"
 #include "dnsd/zones.hpp"
 #include "lib/base/log.hpp"
 
@@ -45,12 +48,73 @@ int main(int argc, char** argv) {
     dnsd::ZoneFiles files(store);
     files.sync(config.zones, config.include);
 
-    dnsd::Server server(config, store);
+    // Secondaries: keys, specs, and what the state directory already holds.
+    std::vector<dns::xfr::TsigKey> keys;
+    for (const auto& spec : config.tsig) {
+        auto k = dns::xfr::parse_tsig_key(spec);
+        if (!k) {
+            std::fprintf(stderr, "dnsd: --tsig: %s\n", k.error().message.c_str());
+            return 2;
+        }
+        keys.push_back(*k);
+    }
+    std::vector<dnsd::SecondarySpec> specs;
+    for (const auto& sc : config.secondaries) {
+        dnsd::SecondarySpec s{sc.name, {}, sc.key, sc.catalog};
+        for (const auto& p : sc.primaries) {
+            auto ep = dns::io::parse_endpoint(p);
+            if (!ep) {
+                std::fprintf(stderr, "dnsd: zone %s: %s\n", sc.name.to_text().c_str(), ep.error().message.c_str());
+                return 2;
+            }
+            s.primaries.push_back(*ep);
+        }
+        if (s.key.empty() && keys.size() == 1) s.key = keys[0].name.to_text();
+        if (!s.key.empty()) {
+            bool found = false;
+            for (const auto& k : keys) found = found || k.name.to_text() == s.key || k.name.to_text() == s.key + ".";
+            if (!found) {
+                std::fprintf(stderr, "dnsd: zone %s: no --tsig key named %s\n", sc.name.to_text().c_str(), s.key.c_str());
+                return 2;
+            }
+        }
+        specs.push_back(std::move(s));
+    }
+    dnsd::StateDir state(config.state_dir);
+    if (state.enabled()) {
+        if (auto r = state.prepare(); !r) {
+            LOG_ERROR("--state-dir: %s", r.error().message.c_str());
+            return 1;
+        }
+    }
+    std::unique_ptr<dnsd::Secondaries> secondaries;
+    if (!specs.empty()) {
+        dnsd::SecondaryOptions so;
+        so.limits.max_records = config.xfr_max_records;
+        so.limits.max_bytes = config.xfr_max_bytes;
+        so.max_duration = std::chrono::seconds(config.xfr_timeout_s);
+        so.idle_timeout = std::chrono::seconds(config.xfr_idle_timeout_s);
+        so.max_concurrent_transfers = config.max_transfers;
+        secondaries = std::make_unique<dnsd::Secondaries>(std::move(specs), keys, so, store, state);
+        secondaries->load_persisted();
+    }
+    store.commit();
+
+    dnsd::Server server(config, store, secondaries.get());
     if (auto r = server.start(); !r) {
         LOG_ERROR("%s", r.error().message.c_str());
         return 1;
     }
     LOG_INFO("dnsd %s serving %zu zones", DNSD_VERSION, store.get()->size());
+    if (secondaries) secondaries->start();
+    dnsd::Control control(server, store, secondaries.get());
+    if (!config.http.empty()) {
+        if (auto r = control.start(config.http); !r) {
+            LOG_ERROR("--http: %s", r.error().message.c_str());
+            server.stop();
+            return 1;
+        }
+    }
 
     for (;;) {
         int sig = 0;
@@ -74,6 +138,8 @@ int main(int argc, char** argv) {
         LOG_INFO("signal %d: shutting down", sig);
         break;
     }
+    control.stop();
+    if (secondaries) secondaries->stop();
     server.stop();
     auto c = server.counters();
     LOG_INFO("stopped after %llu UDP and %llu TCP queries",

@@ -103,8 +103,9 @@ uint16_t bound_port(int fd) {
 
 class Worker {
 public:
-    Worker(const Config& config, const ZoneStore& store, const dns::answer::Identity& identity)
-        : config_(config), view_(store), responder_(identity), scratch_(new uint8_t[65535]) {}
+    Worker(const Config& config, const ZoneStore& store, const dns::answer::Identity& identity,
+           dns::answer::NotifyHandler* notify)
+        : config_(config), view_(store), responder_(identity, notify), scratch_(new uint8_t[65535]) {}
 
     dns::Result<void> open(const asio::ip::address& addr, uint16_t port) {
         auto fd = open_udp(addr, port);
@@ -169,6 +170,8 @@ private:
         }
         ~TcpConn() { --w_.tcp_clients_; }
         void start() {
+            boost::system::error_code ec;
+            peer_ = sock_.remote_endpoint(ec);
             last_ = std::chrono::steady_clock::now();
             arm_timer(std::chrono::milliseconds(w_.config_.tcp_idle_timeout_ms));
             read();
@@ -206,7 +209,7 @@ private:
                 size_t len = dns::wire::get16(in_.data() + pos);
                 if (in_len_ - pos - 2 < len) break;
                 size_t r = w_.responder_.respond(zones, {in_.data() + pos + 2, len}, w_.scratch_.get(),
-                                                 65535, Transport::tcp);
+                                                 65535, Transport::tcp, peer_.data());
                 if (r) {
                     uint8_t hdr[2];
                     dns::wire::put16(hdr, static_cast<uint16_t>(r));
@@ -242,6 +245,7 @@ private:
         size_t in_len_ = 0;
         std::vector<uint8_t> out_;
         bool writing_ = false;
+        tcp::endpoint peer_;
         std::chrono::steady_clock::time_point last_;
     };
 
@@ -275,7 +279,7 @@ private:
             for (int i = 0; i < n; ++i) {
                 if (u.in_msg[i].msg_hdr.msg_flags & MSG_TRUNC) continue;
                 size_t len = responder_.respond(zones, {u.in[i], u.in_msg[i].msg_len}, u.out[m], kUdpOut,
-                                                Transport::udp);
+                                                Transport::udp, &u.peer[i]);
                 if (!len) continue;
                 u.out_iov[m].iov_base = u.out[m];
                 u.out_iov[m].iov_len = len;
@@ -323,7 +327,8 @@ private:
     unsigned tcp_clients_ = 0;
 };
 
-Server::Server(const Config& config, ZoneStore& store) : config_(config), store_(store) {
+Server::Server(const Config& config, ZoneStore& store, dns::answer::NotifyHandler* notify)
+    : config_(config), store_(store), notify_(notify) {
     identity_.nsid = config.nsid;
     identity_.hostname = config.identity;
     identity_.version = config.version;
@@ -334,7 +339,7 @@ Server::~Server() { stop(); }
 
 dns::Result<void> Server::start() {
     for (unsigned i = 0; i < config_.threads; ++i)
-        workers_.push_back(std::make_unique<Worker>(config_, store_, identity_));
+        workers_.push_back(std::make_unique<Worker>(config_, store_, identity_, notify_));
     for (const auto& text : config_.listen) {
         auto ep = parse_endpoint(text);
         if (!ep) return ep.error();
@@ -369,6 +374,7 @@ dns::answer::Counters Server::counters() const {
         for (size_t i = 0; i < dns::answer::Counters::kTypes; ++i) sum.qtype[i] += c.qtype[i];
         sum.dropped += c.dropped;
         sum.truncated += c.truncated;
+        sum.notify += c.notify;
     }
     return sum;
 }

@@ -20,7 +20,8 @@ class Worker;
 
 class Server {
 public:
-    Server(const Config& config, ZoneStore& store);
+    /// `notify` (may be null) receives NOTIFY messages on the worker threads.
+    Server(const Config& config, ZoneStore& store, dns::answer::NotifyHandler* notify = nullptr);
     ~Server();
 
     /// Opens every socket (so port errors show at start-up) and starts the workers.
@@ -34,6 +35,7 @@ public:
 private:
     const Config& config_;
     ZoneStore& store_;
+    dns::answer::NotifyHandler* notify_;
     dns::answer::Identity identity_;
     std::vector<std::unique_ptr<Worker>> workers_;
     std::vector<std::thread> threads_;

@@ -48,17 +48,14 @@ size_t ZoneFiles::sync(const std::vector<ZoneConfig>& zones, bool allow_include)
     for (const auto& [key, l] : loaded_)
         if (!next.count(key)) {
             LOG_INFO("zone %s: removed", key.c_str());
+            store_.remove(ZoneStore::Source::file, key);
             ++changed;
         }
     loaded_ = std::move(next);
+    for (const auto& [key, l] : loaded_) store_.set(ZoneStore::Source::file, l.zone);
     // Loading leaves large freed buffers in the heap; give them back to the system.
     if (changed) malloc_trim(0);
-    if (changed || !store_.get()->size()) {
-        std::vector<dns::zone::ZonePtr> all;
-        all.reserve(loaded_.size());
-        for (const auto& [key, l] : loaded_) all.push_back(l.zone);
-        store_.publish(std::make_shared<const dns::zone::ZoneTable>(std::move(all)));
-    }
+    if (changed) store_.commit();
     return failed;
 }
 

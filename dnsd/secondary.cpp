@@ -1,0 +1,542 @@
+#include "dnsd/secondary.hpp"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <cstring>
+#include <ctime>
+#include <future>
+#include <optional>
+
+#include "lib/base/log.hpp"
+#include "lib/base/serial.hpp"
+#include "lib/wire/message.hpp"
+#include "lib/wire/rrtype.hpp"
+#include "lib/xfr/catalog.hpp"
+
+namespace dnsd {
+
+namespace asio = boost::asio;
+using SteadyClock = std::chrono::steady_clock;
+using dns::secondary::ZoneState;
+
+namespace {
+
+int64_t unix_now() { return static_cast<int64_t>(std::time(nullptr)); }
+
+int64_t to_unix(SteadyClock::time_point t) {
+    return unix_now() + std::chrono::duration_cast<std::chrono::seconds>(t - SteadyClock::now()).count();
+}
+
+SteadyClock::time_point from_unix(int64_t u) {
+    return SteadyClock::now() - std::chrono::seconds(unix_now() - u);
+}
+
+dns::secondary::SoaTimers timers_of(const dns::zone::Zone& z) {
+    const auto& soa = z.soa();
+    return dns::secondary::timers_from_soa(z.rdata_bytes(soa.first), z.rdata(soa.first).length);
+}
+
+const char* kind_name(dns::xfr::Kind k) { return k == dns::xfr::Kind::axfr ? "AXFR" : "IXFR"; }
+
+}  // namespace
+
+struct Secondaries::Zone {
+    Zone(asio::io_context& io, SecondarySpec s, std::string k, std::string cat, uint64_t seed)
+        : spec(std::move(s)), key(std::move(k)), catalog(std::move(cat)), refresh(seed), timer(io), expiry(io) {}
+
+    SecondarySpec spec;
+    std::string key;      // lower-cased name text
+    std::string catalog;  // key of the catalog it came from, or ""
+    dns::secondary::RefreshState refresh;
+    dns::zone::ZonePtr data;
+    size_t data_primary = SIZE_MAX;
+    asio::steady_timer timer, expiry;
+    bool busy = false, again = false, expired_published = false, removed = false;
+    size_t pending = 0;
+    std::vector<std::optional<uint32_t>> soa;
+    std::vector<std::string> errors;
+    std::string last_error;
+    int64_t last_refresh = 0;
+    // A transfer waiting for a slot.
+    size_t queued_primary = 0;
+    dns::xfr::Kind queued_kind = dns::xfr::Kind::axfr;
+};
+
+Secondaries::Secondaries(std::vector<SecondarySpec> specs, std::vector<dns::xfr::TsigKey> keys,
+                         SecondaryOptions options, ZoneStore& store, const StateDir& state)
+    : specs_(std::move(specs)), keys_(std::move(keys)), options_(options), store_(store), state_(state) {}
+
+Secondaries::~Secondaries() { stop(); }
+
+const dns::xfr::TsigKey* Secondaries::key_for(const std::string& name) const {
+    if (name.empty()) return nullptr;
+    auto n = dns::wire::Name::from_text(name.back() == '.' ? name : name + ".");
+    if (!n) return nullptr;
+    for (const auto& k : keys_)
+        if (k.name == *n) return &k;
+    return nullptr;
+}
+
+Secondaries::Zone& Secondaries::add_zone(const SecondarySpec& spec, const std::string& catalog) {
+    std::string key = spec.name.lowercased().to_text();
+    auto& slot = zones_[key];
+    if (slot) return *slot;
+    slot = std::make_unique<Zone>(io_, spec, key, catalog, std::hash<std::string>{}(key));
+    Zone& z = *slot;
+    if (state_.enabled()) {
+        auto saved = state_.load(spec.name);
+        if (saved) {
+            z.data = saved->zone;
+            z.data_primary = SIZE_MAX;  // unknown: the first refresh may take a full transfer
+            z.refresh.loaded(z.data->serial(), timers_of(*z.data), from_unix(saved->verified_unix),
+                             SteadyClock::now());
+            z.last_refresh = saved->verified_unix;
+            bool expired = z.refresh.state(SteadyClock::now()) == ZoneState::expired;
+            z.expired_published = expired;
+            store_.set(ZoneStore::Source::secondary, z.data, expired);
+            LOG_INFO("zone %s: serving serial %u from the state directory%s", key.c_str(), z.data->serial(),
+                     expired ? " (expired: SERVFAIL until refreshed)" : "");
+        } else if (saved.error().code != dns::Errc::not_found) {
+            LOG_WARN("zone %s: ignoring saved copy: %s", key.c_str(), saved.error().message.c_str());
+        }
+    }
+    if (spec.catalog && z.data) sync_catalog(z);
+    return z;
+}
+
+void Secondaries::remove_zone(const std::string& key) {
+    auto it = zones_.find(key);
+    if (it == zones_.end()) return;
+    Zone& z = *it->second;
+    z.removed = true;
+    z.timer.cancel();
+    z.expiry.cancel();
+    store_.remove(ZoneStore::Source::secondary, key);
+    if (state_.enabled()) state_.remove(z.spec.name);
+    LOG_INFO("zone %s: removed (left catalog %s)", key.c_str(), z.catalog.c_str());
+    // Callbacks in flight hold no pointer once the zone is gone from the map:
+    // they look it up by key (see check()).
+    zones_.erase(it);
+    publish_later();
+}
+
+void Secondaries::load_persisted() {
+    for (const auto& spec : specs_) add_zone(spec, "");
+    update_notify_map();
+}
+
+void Secondaries::start() {
+    auto now = SteadyClock::now();
+    for (auto& [key, z] : zones_) {
+        if (z->data) {
+            if (z->refresh.due(now)) z->refresh.spread_first_check(now, options_.startup_spread);
+        } else {
+            z->refresh.notify(now);  // nothing to serve yet: ask at once
+        }
+        schedule(*z);
+    }
+    thread_ = std::thread([this] {
+        auto guard = asio::make_work_guard(io_);
+        io_.run();
+    });
+}
+
+void Secondaries::stop() {
+    if (!thread_.joinable()) return;
+    io_.stop();
+    thread_.join();
+}
+
+void Secondaries::schedule(Zone& z) {
+    z.timer.expires_at(z.refresh.next_check());
+    std::string key = z.key;
+    z.timer.async_wait([this, key](boost::system::error_code ec) {
+        if (ec) return;
+        auto it = zones_.find(key);
+        if (it != zones_.end()) check(*it->second);
+    });
+    if (z.data) {
+        z.expiry.expires_at(z.refresh.expires());
+        z.expiry.async_wait([this, key](boost::system::error_code ec) {
+            if (ec) return;
+            auto it = zones_.find(key);
+            if (it != zones_.end()) check_expiry(*it->second);
+        });
+    }
+}
+
+void Secondaries::check(Zone& z) {
+    if (z.busy) {
+        z.again = true;
+        return;
+    }
+    z.busy = true;
+    const size_t n = z.spec.primaries.size();
+    z.pending = n;
+    z.soa.assign(n, std::nullopt);
+    z.errors.assign(n, {});
+    dns::io::QueryOptions qo;
+    qo.key = key_for(z.spec.key);
+    std::string key = z.key;
+    for (size_t i = 0; i < n; ++i) {
+        dns::io::query_soa(io_, z.spec.primaries[i], z.spec.name, qo,
+                           [this, key, i](dns::Result<dns::io::SoaAnswer> r) {
+                               auto it = zones_.find(key);
+                               if (it == zones_.end()) return;
+                               Zone& zz = *it->second;
+                               {
+                                   std::lock_guard lock(status_mu_);
+                                   ++(r ? counters_.soa_ok : counters_.soa_failed);
+                               }
+                               if (r)
+                                   zz.soa[i] = r->serial;
+                               else
+                                   zz.errors[i] = zz.spec.primaries[i].to_string() + ": " + r.error().message;
+                               if (--zz.pending == 0) soa_done(zz);
+                           });
+    }
+}
+
+void Secondaries::soa_done(Zone& z) {
+    long best = -1;
+    for (size_t i = 0; i < z.soa.size(); ++i) {
+        if (!z.soa[i]) continue;
+        if (best < 0 || dns::serial_gt(*z.soa[i], *z.soa[static_cast<size_t>(best)]) ||
+            (*z.soa[i] == *z.soa[static_cast<size_t>(best)] && i == z.data_primary))
+            best = static_cast<long>(i);
+    }
+    if (best < 0) {
+        std::string why;
+        for (const auto& e : z.errors) why += (why.empty() ? "" : "; ") + e;
+        return refresh_failed(z, "SOA check failed: " + why);
+    }
+    const size_t p = static_cast<size_t>(best);
+    const uint32_t serial = *z.soa[p];
+    if (z.data && !dns::serial_gt(serial, z.data->serial())) {
+        if (serial != z.data->serial())
+            LOG_WARN("zone %s: primary %s has serial %u, older than our %u; keeping ours", z.key.c_str(),
+                     z.spec.primaries[p].to_string().c_str(), serial, z.data->serial());
+        auto now = SteadyClock::now();
+        z.refresh.refreshed(z.data->serial(), timers_of(*z.data), now);
+        z.last_refresh = unix_now();
+        z.last_error.clear();
+        if (state_.enabled()) {
+            auto touched = state_.touch(z.spec.name, z.last_refresh);
+            if (!touched) LOG_WARN("zone %s: %s", z.key.c_str(), touched.error().message.c_str());
+        }
+        {
+            std::lock_guard lock(status_mu_);
+            ++counters_.up_to_date;
+            counters_.last_success = z.last_refresh;
+        }
+        if (z.expired_published) {
+            z.expired_published = false;
+            store_.set_expired(ZoneStore::Source::secondary, z.key, false);
+            publish_later();
+            LOG_INFO("zone %s: serial %u confirmed, no longer expired", z.key.c_str(), serial);
+        }
+        z.busy = false;
+        schedule(z);
+        if (z.again) {
+            z.again = false;
+            check(z);
+        }
+        return;
+    }
+    // IXFR only from the primary our data came from: histories are never mixed.
+    auto kind = (z.data && p == z.data_primary) ? dns::xfr::Kind::ixfr : dns::xfr::Kind::axfr;
+    z.queued_primary = p;
+    z.queued_kind = kind;
+    transfer_queue_.push_back(z.key);
+    start_next_transfer();
+}
+
+void Secondaries::start_next_transfer() {
+    while (transfers_running_ < options_.max_concurrent_transfers && !transfer_queue_.empty()) {
+        std::string key = transfer_queue_.front();
+        transfer_queue_.erase(transfer_queue_.begin());
+        auto it = zones_.find(key);
+        if (it == zones_.end()) continue;
+        transfer(*it->second, it->second->queued_primary, it->second->queued_kind);
+    }
+}
+
+void Secondaries::transfer(Zone& z, size_t p, dns::xfr::Kind kind) {
+    ++transfers_running_;
+    auto t = std::make_shared<dns::xfr::TransferIn>(z.spec.name, kind, z.data ? z.data->serial() : 0,
+                                                    options_.limits);
+    dns::io::TransferOptions to;
+    to.idle_timeout = options_.idle_timeout;
+    to.max_duration = options_.max_duration;
+    to.key = key_for(z.spec.key);
+    std::string key = z.key;
+    auto started = SteadyClock::now();
+    dns::io::run_transfer(io_, z.spec.primaries[p], t, to, [this, key, p, t, started](dns::Result<void> r) {
+        --transfers_running_;
+        auto it = zones_.find(key);
+        if (it != zones_.end()) transfer_done(*it->second, p, t, std::move(r), started);
+        start_next_transfer();
+    });
+}
+
+void Secondaries::transfer_done(Zone& z, size_t p, std::shared_ptr<dns::xfr::TransferIn> t,
+                                dns::Result<void> r, SteadyClock::time_point started) {
+    const auto kind = t->kind();
+    const std::string from = z.spec.primaries[p].to_string();
+    auto fail_count = [&] {
+        std::lock_guard lock(status_mu_);
+        ++(kind == dns::xfr::Kind::axfr ? counters_.axfr_failed : counters_.ixfr_failed);
+        if (r.has_value() || r.error().code == dns::Errc::semantic || r.error().code == dns::Errc::malformed)
+            ++counters_.refused_transfers;
+    };
+    if (!r) {
+        fail_count();
+        LOG_WARN("zone %s: %s from %s failed: %s", z.key.c_str(), kind_name(kind), from.c_str(),
+                 r.error().message.c_str());
+        if (kind == dns::xfr::Kind::ixfr) {
+            // RFC 1995 §2: a secondary may fall back to AXFR.
+            return transfer(z, p, dns::xfr::Kind::axfr);
+        }
+        return refresh_failed(z, std::string(kind_name(kind)) + " from " + from + ": " + r.error().message);
+    }
+    double ms = std::chrono::duration<double, std::milli>(SteadyClock::now() - started).count();
+    switch (t->outcome()) {
+        case dns::xfr::TransferIn::Outcome::full_zone:
+            LOG_INFO("zone %s: serial %u from %s by %s, %zu records, %zu messages, %.1f ms", z.key.c_str(),
+                     t->zone()->serial(), from.c_str(), kind_name(kind), t->zone()->record_count(),
+                     t->messages(), ms);
+            {
+                std::lock_guard lock(status_mu_);
+                ++(kind == dns::xfr::Kind::axfr ? counters_.axfr_ok : counters_.ixfr_ok);
+            }
+            return install(z, t->zone(), p);
+        case dns::xfr::TransferIn::Outcome::incremental: {
+            auto applied = dns::xfr::apply(*z.data, t->diffs(), {});
+            if (!applied) {
+                fail_count();
+                LOG_WARN("zone %s: IXFR from %s does not apply (%s); trying AXFR", z.key.c_str(), from.c_str(),
+                         applied.error().message.c_str());
+                return transfer(z, p, dns::xfr::Kind::axfr);
+            }
+            LOG_INFO("zone %s: serial %u from %s by IXFR, %zu differences, %.1f ms", z.key.c_str(),
+                     (*applied)->serial(), from.c_str(), t->diffs().size(), ms);
+            {
+                std::lock_guard lock(status_mu_);
+                ++counters_.ixfr_ok;
+            }
+            return install(z, *applied, p);
+        }
+        case dns::xfr::TransferIn::Outcome::up_to_date:
+        case dns::xfr::TransferIn::Outcome::none:
+            if (z.data) return install(z, z.data, p);
+            return refresh_failed(z, "the primary sent no zone");
+    }
+}
+
+void Secondaries::install(Zone& z, dns::zone::ZonePtr zone, size_t p) {
+    const bool changed = zone != z.data;
+    z.data = std::move(zone);
+    z.data_primary = p;
+    z.last_refresh = unix_now();
+    z.last_error.clear();
+    z.refresh.refreshed(z.data->serial(), timers_of(*z.data), SteadyClock::now());
+    z.expired_published = false;
+    store_.set(ZoneStore::Source::secondary, z.data, false);
+    publish_later();
+    {
+        std::lock_guard lock(status_mu_);
+        counters_.last_success = z.last_refresh;
+        if (z.spec.catalog) counters_.last_catalog_refresh = z.last_refresh;
+    }
+    if (state_.enabled() && changed) {
+        auto saved = state_.save(*z.data, z.last_refresh);
+        if (!saved) LOG_ERROR("zone %s: cannot save: %s", z.key.c_str(), saved.error().message.c_str());
+    }
+    if (z.spec.catalog) sync_catalog(z);
+    z.busy = false;
+    schedule(z);
+    if (z.again) {
+        z.again = false;
+        check(z);
+    }
+}
+
+void Secondaries::refresh_failed(Zone& z, const std::string& why) {
+    z.last_error = why;
+    z.refresh.failed(SteadyClock::now());
+    LOG_WARN("zone %s: refresh failed (%u in a row), next try in %lld s: %s", z.key.c_str(),
+             z.refresh.failures(),
+             static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(
+                                        z.refresh.next_check() - SteadyClock::now())
+                                        .count()),
+             why.c_str());
+    check_expiry(z);
+    z.busy = false;
+    schedule(z);
+    if (z.again) {
+        z.again = false;
+        check(z);
+    }
+}
+
+void Secondaries::check_expiry(Zone& z) {
+    if (!z.data || z.expired_published) return;
+    if (z.refresh.state(SteadyClock::now()) != ZoneState::expired) return;
+    z.expired_published = true;
+    store_.set_expired(ZoneStore::Source::secondary, z.key, true);
+    publish_later();
+    LOG_ERROR("zone %s: expired (not refreshed within the SOA expire of %u s): answering SERVFAIL",
+              z.key.c_str(), z.refresh.timers().expire);
+}
+
+void Secondaries::sync_catalog(Zone& cat) {
+    auto members = dns::xfr::catalog_members(*cat.data);
+    if (!members) {
+        LOG_ERROR("catalog %s: %s; members unchanged", cat.key.c_str(), members.error().message.c_str());
+        return;
+    }
+    std::map<std::string, const dns::xfr::CatalogMember*> want;
+    for (const auto& m : *members) want[m.zone.lowercased().to_text()] = &m;
+    std::vector<std::string> drop;
+    for (const auto& [key, z] : zones_)
+        if (z->catalog == cat.key && !want.count(key)) drop.push_back(key);
+    for (const auto& key : drop) remove_zone(key);
+    bool started = thread_.joinable();
+    size_t added = 0;
+    for (const auto& [key, m] : want) {
+        if (zones_.count(key)) continue;
+        SecondarySpec spec{m->zone, cat.spec.primaries, cat.spec.key, false};
+        Zone& z = add_zone(spec, cat.key);
+        ++added;
+        if (started) {
+            if (!z.data) z.refresh.notify(SteadyClock::now());
+            schedule(z);
+        }
+    }
+    if (added || !drop.empty())
+        LOG_INFO("catalog %s: %zu members (%zu added, %zu removed)", cat.key.c_str(), want.size(), added,
+                 drop.size());
+    update_notify_map();
+}
+
+void Secondaries::publish_later() {
+    if (publish_posted_) return;
+    publish_posted_ = true;
+    asio::post(io_, [this] {
+        publish_posted_ = false;
+        store_.commit();
+    });
+}
+
+void Secondaries::update_notify_map() {
+    std::map<std::string, NotifyEntry> m;
+    for (const auto& [key, z] : zones_) {
+        NotifyEntry e{{}, key_for(z->spec.key)};
+        for (const auto& p : z->spec.primaries) e.primaries.push_back(p.address);
+        m.emplace(key, std::move(e));
+    }
+    std::lock_guard lock(notify_mu_);
+    notify_map_ = std::move(m);
+}
+
+uint16_t Secondaries::on_notify(const dns::wire::Query& q, std::span<const uint8_t> message,
+                                const void* peer) noexcept {
+    std::string key = dns::wire::to_text(q.lname);
+    boost::asio::ip::address from;
+    if (peer) {
+        auto* sa = static_cast<const sockaddr*>(peer);
+        if (sa->sa_family == AF_INET) {
+            auto* s4 = static_cast<const sockaddr_in*>(peer);
+            boost::asio::ip::address_v4::bytes_type b;
+            std::memcpy(b.data(), &s4->sin_addr, 4);
+            from = boost::asio::ip::address_v4(b);
+        } else if (sa->sa_family == AF_INET6) {
+            auto* s6 = static_cast<const sockaddr_in6*>(peer);
+            boost::asio::ip::address_v6::bytes_type b;
+            std::memcpy(b.data(), &s6->sin6_addr, 16);
+            from = boost::asio::ip::address_v6(b);
+            if (from.to_v6().is_v4_mapped())
+                from = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, from.to_v6());
+        }
+    }
+    auto refuse = [&](uint16_t rcode, const char* why) {
+        std::lock_guard lock(status_mu_);
+        ++counters_.notify_refused;
+        LOG_INFO("NOTIFY for %s from %s refused: %s", key.c_str(), from.to_string().c_str(), why);
+        return rcode;
+    };
+    const dns::xfr::TsigKey* tsig = nullptr;
+    {
+        std::lock_guard lock(notify_mu_);
+        auto it = notify_map_.find(key);
+        if (it == notify_map_.end()) return refuse(dns::wire::rcode::NOTAUTH, "not a secondary zone here");
+        bool known = false;
+        for (const auto& a : it->second.primaries) known = known || a == from;
+        if (!known) return refuse(dns::wire::rcode::REFUSED, "not one of the zone's primaries");
+        tsig = it->second.key;
+    }
+    if (tsig) {
+        uint16_t err = 0;
+        auto v = dns::xfr::TsigSession::verify_request(message, {*tsig}, static_cast<uint64_t>(unix_now()), err);
+        if (!v) return refuse(dns::wire::rcode::NOTAUTH, "TSIG verification failed");
+    }
+    asio::post(io_, [this, key] {
+        auto it = zones_.find(key);
+        if (it == zones_.end()) return;
+        Zone& z = *it->second;
+        {
+            std::lock_guard lock(status_mu_);
+            ++counters_.notify_accepted;
+        }
+        z.refresh.notify(SteadyClock::now());
+        if (z.busy) {
+            z.again = true;  // several NOTIFYs while busy collapse into one more check
+        } else {
+            z.timer.cancel();
+            check(z);
+        }
+    });
+    return dns::wire::rcode::NOERROR;
+}
+
+std::vector<ZoneStatus> Secondaries::collect_status() const {
+    std::vector<ZoneStatus> out;
+    out.reserve(zones_.size());
+    auto now = SteadyClock::now();
+    for (const auto& [key, z] : zones_) {
+        ZoneStatus s;
+        s.name = key;
+        s.state = dns::secondary::to_string(z->refresh.state(now));
+        s.serial = z->data ? z->data->serial() : 0;
+        s.primary = z->data_primary < z->spec.primaries.size() ? z->spec.primaries[z->data_primary].to_string() : "";
+        s.last_refresh = z->last_refresh;
+        s.next_refresh = to_unix(z->refresh.next_check());
+        s.last_error = z->last_error;
+        s.catalog = z->catalog;
+        s.records = z->data ? z->data->record_count() : 0;
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+std::vector<ZoneStatus> Secondaries::status() const {
+    if (!thread_.joinable()) return collect_status();
+    // zones_ belongs to the control thread: ask it, and wait a bounded time.
+    auto promise = std::make_shared<std::promise<std::vector<ZoneStatus>>>();
+    auto future = promise->get_future();
+    asio::post(const_cast<asio::io_context&>(io_), [this, promise] { promise->set_value(collect_status()); });
+    if (future.wait_for(std::chrono::seconds(5)) != std::future_status::ready) return {};
+    return future.get();
+}
+
+SecondaryCounters Secondaries::counters() const {
+    std::lock_guard lock(status_mu_);
+    return counters_;
+}
+
+size_t Secondaries::zone_count() const { return status().size(); }
+
+}  // namespace dnsd

@@ -1,0 +1,171 @@
+#include "dnsd/state_dir.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+#include "lib/wire/message.hpp"
+#include "lib/wire/rrtype.hpp"
+#include "lib/xfr/transfer.hpp"
+#include "lib/zone/builder.hpp"
+
+namespace dnsd {
+
+namespace {
+
+constexpr char kMagic[8] = {'D', 'N', 'S', 'D', 'Z', 'N', '0', '1'};
+
+// File layout: magic, u64 verified time, u32 record count, u16 apex length,
+// apex, then each record: u8 owner length, owner, u16 type, u32 TTL,
+// u16 RDATA length, RDATA. All integers big-endian.
+void put(std::vector<uint8_t>& b, uint64_t v, int bytes) {
+    for (int i = bytes - 1; i >= 0; --i) b.push_back(static_cast<uint8_t>(v >> (8 * i)));
+}
+
+uint64_t get(const uint8_t*& p, int bytes) {
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; ++i) v = v << 8 | *p++;
+    return v;
+}
+
+dns::Result<void> write_atomically(const std::string& path, const std::vector<uint8_t>& data) {
+    std::string tmp = path + ".tmp";
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return dns::make_error(dns::Errc::io, tmp + ": " + std::strerror(errno));
+    size_t off = 0;
+    while (off < data.size()) {
+        ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            int e = errno;
+            ::close(fd);
+            ::unlink(tmp.c_str());
+            return dns::make_error(dns::Errc::io, tmp + ": " + std::strerror(e));
+        }
+        off += static_cast<size_t>(n);
+    }
+    if (::fsync(fd) != 0 || ::close(fd) != 0) {
+        ::unlink(tmp.c_str());
+        return dns::make_error(dns::Errc::io, tmp + ": " + std::strerror(errno));
+    }
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        int e = errno;
+        ::unlink(tmp.c_str());
+        return dns::make_error(dns::Errc::io, path + ": " + std::strerror(e));
+    }
+    return {};
+}
+
+}  // namespace
+
+std::string StateDir::path_of(const dns::wire::Name& zone) const {
+    // The lower-cased name, with anything but [a-z0-9-_.] hex-escaped, so every
+    // zone maps to one safe file name.
+    std::string text = zone.lowercased().to_text(), file;
+    for (unsigned char c : text) {
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.') {
+            file += static_cast<char>(c);
+        } else {
+            char buf[4];
+            std::snprintf(buf, sizeof buf, "%%%02x", c);
+            file += buf;
+        }
+    }
+    if (file == ".") file = "root.";
+    return dir_ + "/" + file + "zone";
+}
+
+dns::Result<void> StateDir::prepare() const {
+    if (::mkdir(dir_.c_str(), 0755) != 0 && errno != EEXIST)
+        return dns::make_error(dns::Errc::io, dir_ + ": " + std::strerror(errno));
+    if (::access(dir_.c_str(), W_OK) != 0)
+        return dns::make_error(dns::Errc::io, dir_ + ": not writable");
+    return {};
+}
+
+dns::Result<void> StateDir::save(const dns::zone::Zone& zone, int64_t verified) const {
+    auto records = dns::xfr::records_of(zone);
+    std::vector<uint8_t> b;
+    size_t size = 32 + zone.apex().size();
+    for (const auto& r : records) size += 9 + r.owner.size() + r.rdata.size();
+    b.reserve(size);
+    b.insert(b.end(), kMagic, kMagic + 8);
+    put(b, static_cast<uint64_t>(verified), 8);
+    put(b, records.size(), 4);
+    put(b, zone.apex().size(), 2);
+    b.insert(b.end(), zone.apex().data(), zone.apex().data() + zone.apex().size());
+    for (const auto& r : records) {
+        put(b, r.owner.size(), 1);
+        b.insert(b.end(), r.owner.begin(), r.owner.end());
+        put(b, r.type, 2);
+        put(b, r.ttl, 4);
+        put(b, r.rdata.size(), 2);
+        b.insert(b.end(), r.rdata.begin(), r.rdata.end());
+    }
+    return write_atomically(path_of(zone.apex()), b);
+}
+
+dns::Result<void> StateDir::touch(const dns::wire::Name& zone, int64_t verified) const {
+    std::string path = path_of(zone);
+    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return dns::make_error(dns::Errc::io, path + ": " + std::strerror(errno));
+    uint8_t buf[8];
+    for (int i = 0; i < 8; ++i) buf[i] = static_cast<uint8_t>(static_cast<uint64_t>(verified) >> (56 - 8 * i));
+    bool ok = ::pwrite(fd, buf, 8, 8) == 8;
+    ::close(fd);
+    if (!ok) return dns::make_error(dns::Errc::io, path + ": cannot update");
+    return {};
+}
+
+dns::Result<SavedZone> StateDir::load(const dns::wire::Name& zone) const {
+    std::string path = path_of(zone);
+    FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) return dns::make_error(dns::Errc::not_found, path);
+    std::vector<uint8_t> data;
+    uint8_t chunk[1 << 16];
+    size_t n;
+    while ((n = std::fread(chunk, 1, sizeof chunk, f)) > 0) data.insert(data.end(), chunk, chunk + n);
+    std::fclose(f);
+    auto bad = [&](const char* why) { return dns::make_error(dns::Errc::malformed, path + ": " + why); };
+    if (data.size() < 22 || std::memcmp(data.data(), kMagic, 8) != 0) return bad("not a saved zone");
+    const uint8_t* p = data.data() + 8;
+    const uint8_t* end = data.data() + data.size();
+    SavedZone out;
+    out.verified_unix = static_cast<int64_t>(get(p, 8));
+    uint64_t count = get(p, 4);
+    size_t alen = get(p, 2);
+    if (static_cast<size_t>(end - p) < alen) return bad("truncated");
+    auto apex = dns::wire::Name::from_wire_checked({p, alen});
+    if (!apex || !(*apex == zone)) return bad("holds another zone");
+    p += alen;
+    dns::zone::Builder builder(*apex);
+    for (uint64_t i = 0; i < count; ++i) {
+        if (end - p < 1) return bad("truncated");
+        size_t olen = *p++;
+        if (static_cast<size_t>(end - p) < olen + 8) return bad("truncated");
+        auto owner = dns::wire::Name::from_wire_checked({p, olen});
+        if (!owner) return bad("bad owner name");
+        p += olen;
+        uint16_t type = static_cast<uint16_t>(get(p, 2));
+        uint32_t ttl = static_cast<uint32_t>(get(p, 4));
+        size_t rdlen = get(p, 2);
+        if (static_cast<size_t>(end - p) < rdlen) return bad("truncated");
+        auto r = builder.add(*owner, type, dns::wire::rrclass::IN, ttl, {p, rdlen});
+        if (!r) return bad(r.error().message.c_str());
+        p += rdlen;
+    }
+    if (p != end) return bad("trailing bytes");
+    auto z = builder.build();
+    if (!z) return bad(z.error().message.c_str());
+    out.zone = std::move(*z);
+    return out;
+}
+
+void StateDir::remove(const dns::wire::Name& zone) const { ::unlink(path_of(zone).c_str()); }
+
+}  // namespace dnsd
