@@ -227,6 +227,20 @@ const std::vector<Option>& options() {
              c.max_transfers = *n;
              return {};
          }},
+        {"min-refresh", "SECONDS", "floor for a zone's SOA refresh and retry (default 5)", false,
+         [](Config& c, std::string_view v) -> Result<void> {
+             auto n = to_uint(v, 1, 86400);
+             if (!n) return n.error();
+             c.min_refresh_s = *n;
+             return {};
+         }},
+        {"min-expire", "SECONDS", "floor for a zone's SOA expire (default 60)", false,
+         [](Config& c, std::string_view v) -> Result<void> {
+             auto n = to_uint(v, 1, 86400 * 7);
+             if (!n) return n.error();
+             c.min_expire_s = *n;
+             return {};
+         }},
         {"log-level", "LEVEL", "debug, info, warning or error (default info)", false,
          [](Config& c, std::string_view v) -> Result<void> {
              if (v != "debug" && v != "info" && v != "warning" && v != "error")
@@ -268,7 +282,9 @@ std::string help_text() {
     for (const auto& opt : options()) {
         std::string flag = std::string("  --") + opt.name + (opt.arg ? std::string(" ") + opt.arg : "");
         o << flag;
-        o << std::string(flag.size() < 30 ? 30 - flag.size() : 1, ' ') << opt.help << "\n";
+        if (flag.size() >= 30) o << "\n" << std::string(30, ' ');
+        else o << std::string(30 - flag.size(), ' ');
+        o << opt.help << "\n";
     }
     o << "  --config FILE                 read settings from a TOML file first; flags add to it\n"
          "  --help                        this text\n"

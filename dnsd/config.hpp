@@ -44,6 +44,8 @@ struct Config {
     unsigned xfr_timeout_s = 600;
     unsigned xfr_idle_timeout_s = 10;
     unsigned max_transfers = 16;
+    unsigned min_refresh_s = 5;         ///< floor for SOA refresh and retry
+    unsigned min_expire_s = 60;         ///< floor for SOA expire
     std::string log_level = "info";
     std::string config_file;
 };

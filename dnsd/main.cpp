@@ -95,6 +95,8 @@ int main(int argc, char** argv) {
         so.max_duration = std::chrono::seconds(config.xfr_timeout_s);
         so.idle_timeout = std::chrono::seconds(config.xfr_idle_timeout_s);
         so.max_concurrent_transfers = config.max_transfers;
+        so.bounds.min_refresh = so.bounds.min_retry = config.min_refresh_s;
+        so.bounds.min_expire = config.min_expire_s;
         secondaries = std::make_unique<dnsd::Secondaries>(std::move(specs), keys, so, store, state);
         secondaries->load_persisted();
     }

@@ -44,8 +44,10 @@ const char* kind_name(dns::xfr::Kind k) { return k == dns::xfr::Kind::axfr ? "AX
 }  // namespace
 
 struct Secondaries::Zone {
-    Zone(asio::io_context& io, SecondarySpec s, std::string k, std::string cat, uint64_t seed)
-        : spec(std::move(s)), key(std::move(k)), catalog(std::move(cat)), refresh(seed), timer(io), expiry(io) {}
+    Zone(asio::io_context& io, SecondarySpec s, std::string k, std::string cat, uint64_t seed,
+         dns::secondary::TimerBounds bounds)
+        : spec(std::move(s)), key(std::move(k)), catalog(std::move(cat)), refresh(seed, bounds), timer(io),
+          expiry(io) {}
 
     SecondarySpec spec;
     std::string key;      // lower-cased name text
@@ -84,7 +86,7 @@ Secondaries::Zone& Secondaries::add_zone(const SecondarySpec& spec, const std::s
     std::string key = spec.name.lowercased().to_text();
     auto& slot = zones_[key];
     if (slot) return *slot;
-    slot = std::make_unique<Zone>(io_, spec, key, catalog, std::hash<std::string>{}(key));
+    slot = std::make_unique<Zone>(io_, spec, key, catalog, std::hash<std::string>{}(key), options_.bounds);
     Zone& z = *slot;
     if (state_.enabled()) {
         auto saved = state_.load(spec.name);

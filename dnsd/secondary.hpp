@@ -40,6 +40,7 @@ struct SecondaryOptions {
     std::chrono::milliseconds max_duration{600000};
     unsigned max_concurrent_transfers = 16;
     std::chrono::seconds startup_spread{30};           ///< spread first checks of persisted zones
+    dns::secondary::TimerBounds bounds{};
 };
 
 /// What an operator sees of one zone (/zones).
