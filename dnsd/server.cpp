@@ -143,7 +143,7 @@ public:
             io_.stop();
         });
     }
-    const dns::answer::Counters& counters() const { return responder_.counters(); }
+    dns::answer::Counters counters() const { return responder_.counters(); }
 
 private:
     struct Udp {
@@ -368,13 +368,14 @@ void Server::stop() {
 dns::answer::Counters Server::counters() const {
     dns::answer::Counters sum;
     for (const auto& w : workers_) {
-        const auto& c = w->counters();
+        const auto c = w->counters();
         for (int i = 0; i < 2; ++i) sum.transport[i] += c.transport[i];
         for (size_t i = 0; i < 24; ++i) sum.rcode[i] += c.rcode[i];
         for (size_t i = 0; i < dns::answer::Counters::kTypes; ++i) sum.qtype[i] += c.qtype[i];
         sum.dropped += c.dropped;
         sum.truncated += c.truncated;
         sum.notify += c.notify;
+        sum.expired += c.expired;
     }
     return sum;
 }

@@ -43,6 +43,7 @@ struct Ctx {
     bool tc = false;
     uint16_t rcode = wire::rcode::NOERROR;
     int ede = -1;  // Extended DNS Error info-code (RFC 8914), -1: none
+    bool expired_hit = false;
     uint16_t count[3] = {};
     uint32_t addl[kMaxAdditional];
     bool addl_glue[kMaxAdditional];
@@ -484,6 +485,7 @@ void answer_in(Ctx& c, const zone::ZoneTable& zones) {
         return;
     }
     if (expired) {
+        c.expired_hit = true;
         // Past the SOA expire without a successful refresh (RFC 1035 §4.3.5).
         c.rcode = wire::rcode::SERVFAIL;
         c.ede = wire::ede::NOT_READY;
@@ -496,6 +498,18 @@ void answer_in(Ctx& c, const zone::ZoneTable& zones) {
 }
 
 }  // namespace
+
+Counters LiveCounters::snapshot() const {
+    Counters c;
+    for (int i = 0; i < 2; ++i) c.transport[i] = transport[i].get();
+    for (size_t i = 0; i < 24; ++i) c.rcode[i] = rcode[i].get();
+    for (size_t i = 0; i < Counters::kTypes; ++i) c.qtype[i] = qtype[i].get();
+    c.dropped = dropped.get();
+    c.truncated = truncated.get();
+    c.notify = notify.get();
+    c.expired = expired.get();
+    return c;
+}
 
 size_t qtype_bucket(uint16_t qtype) noexcept {
     switch (qtype) {
@@ -595,6 +609,7 @@ size_t Responder::respond(const zone::ZoneTable& zones, std::span<const uint8_t>
             c.rcode = wire::rcode::REFUSED;
     }
     if (c.tc) ++counters_.truncated;
+    if (c.expired_hit) ++counters_.expired;
     ++counters_.rcode[c.rcode < 24 ? c.rcode : 23];
 
     if (edns) {

@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 
+#include "lib/base/counter.hpp"
 #include "lib/wire/message.hpp"
 #include "lib/zone/zone_table.hpp"
 
@@ -23,7 +24,7 @@ struct Identity {
     uint16_t max_udp = 1232;  ///< largest UDP response we send with EDNS
 };
 
-/// Per-worker counters, summed by the control plane when metrics are read.
+/// Per-worker counter values, summed by the control plane when metrics are read.
 struct Counters {
     static constexpr size_t kTypes = 16;
     uint64_t transport[2] = {};
@@ -34,6 +35,16 @@ struct Counters {
     uint64_t notify = 0;
     uint64_t expired = 0;           ///< answered SERVFAIL for an expired zone
 };
+/// The live counters of one Responder (written by its thread only).
+struct LiveCounters {
+    Counter transport[2];
+    Counter rcode[24];
+    Counter qtype[Counters::kTypes];
+    Counter dropped, truncated, notify, expired;
+    /// A copy of the values, for summing and reporting.
+    Counters snapshot() const;
+};
+
 /// The bucket of a query type in Counters::qtype, and its label.
 size_t qtype_bucket(uint16_t qtype) noexcept;
 const char* qtype_bucket_name(size_t bucket) noexcept;
@@ -73,12 +84,13 @@ public:
         if (h.zone) h.zone->prefetch_node(h.hash);
     }
 
-    const Counters& counters() const { return counters_; }
+    /// The counters so far; callable from any thread.
+    Counters counters() const { return counters_.snapshot(); }
 
 private:
     const Identity& id_;
     NotifyHandler* notify_;
-    Counters counters_;
+    LiveCounters counters_;
     wire::Query q_;
 };
 
