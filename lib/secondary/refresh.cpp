@@ -100,8 +100,9 @@ void RefreshState::spread_first_check(TimePoint now, Seconds window) {
     rng_ ^= rng_ << 13;
     rng_ ^= rng_ >> 7;
     rng_ ^= rng_ << 17;
-    auto ms = std::chrono::milliseconds(rng_ % (static_cast<uint64_t>(window.count()) * 1000));
-    next_ = std::min(next_, now + ms);
+    // A check due before the window ends moves to a random point inside it.
+    if (next_ > now + window) return;
+    next_ = now + std::chrono::milliseconds(rng_ % (static_cast<uint64_t>(window.count()) * 1000));
 }
 
 ZoneState RefreshState::state(TimePoint now) const {

@@ -54,7 +54,8 @@ public:
     void failed(TimePoint now);
     /// A NOTIFY arrived (or an operator asked): check at once. Several collapse into one.
     void notify(TimePoint now);
-    /// Spreads the first check of a zone over [now, now + window) (start-up without storms).
+    /// Moves a check due within [now, now + window) to a random point of that window
+    /// (start-up without storms); later checks stay where they are.
     void spread_first_check(TimePoint now, Seconds window);
 
     TimePoint next_check() const { return next_; }

@@ -58,6 +58,10 @@ TransferIn::Status TransferIn::fail(std::string why) {
     if (phase_ != Phase::failed) error_ = std::move(why);
     phase_ = Phase::failed;
     builder_.reset();
+    // Nothing partial escapes a failed transfer.
+    outcome_ = Outcome::none;
+    zone_.reset();
+    diffs_.clear();
     return Status::failed;
 }
 
@@ -120,6 +124,7 @@ TransferIn::Status TransferIn::add_record(const uint8_t* owner, size_t owner_len
             }
             pending_.clear();
             phase_ = Phase::axfr_body;
+            --records_;  // counted once already, above
             return add_record(owner, owner_len, type, ttl, rd, rdlen);
         }
         case Phase::axfr_body: {
@@ -198,14 +203,12 @@ TransferIn::Status TransferIn::feed(std::span<const uint8_t> msg) {
         Status s = add_record(rr.owner, rr.owner_len, rr.type, rr.ttl, rr.rdata, rr.rdata_len);
         if (s == Status::failed) return s;
     }
-    if (phase_ == Phase::after_first_soa) {
-        // Only the SOA came back: we are up to date, or the primary has nothing newer.
-        if (serial_le(new_serial_, have_serial_)) {
-            outcome_ = Outcome::up_to_date;
-            phase_ = Phase::done;
-            return Status::done;
-        }
-        if (h.ancount == 1) return fail("the primary sent only its SOA, with a newer serial");
+    if (phase_ == Phase::after_first_soa && serial_le(new_serial_, have_serial_)) {
+        // Only our SOA came back (RFC 1995 §4): we are up to date. With a newer
+        // serial, the rest may follow in later messages.
+        outcome_ = Outcome::up_to_date;
+        phase_ = Phase::done;
+        return Status::done;
     }
     return phase_ == Phase::done ? Status::done : Status::more;
 }

@@ -111,7 +111,7 @@ namespace detail {
 // zone's own open-addressing table as it goes.
 class Assembler {
 public:
-    explicit Assembler(Zone& z, const wire::Name& apex) : z_(z), apex_(apex) {}
+    explicit Assembler(Zone& z) : z_(z) {}
 
     void reserve(size_t names_bytes, size_t records, size_t owners) {
         z_.names_.reserve(names_bytes);
@@ -204,7 +204,6 @@ private:
     }
 
     Zone& z_;
-    const wire::Name& apex_;
     size_t indexed_ = 0;
     std::vector<uint32_t> path_;
 };
@@ -259,7 +258,7 @@ Result<ZonePtr> Builder::build() {
     if (order.empty() || !wire::name_equal(owners_.data() + recs_[order[0]].owner, apex_.data()))
         return make_error(Errc::semantic, "zone " + apex_.to_text() + " has no records at its apex");
 
-    detail::Assembler as(z, apex_);
+    detail::Assembler as(z);
     as.reserve(owners_.size() * 2, recs_.size(), owners);
     z.data_.reserve(rdata_.size());
     std::vector<uint32_t> sigs;  // record indexes of the RRSIGs at the current node

@@ -1,0 +1,1357 @@
+#!/usr/bin/python3
+"""dnsd as a secondary, against real primaries (Knot DNS, NSD, BIND) and a hostile one.
+
+Run with /usr/bin/python3 (needs dnspython >= 2.3).  Every case is a function
+with its own temporary directory and its own processes, all on 127.0.0.1 with
+free ports; it prints "PASS name (details)" or "FAIL name: reason", and the
+last line is "secondary: N passed, M failed" (exit status 0 only if M == 0).
+
+Cases (--only takes case names or group names, comma-separated):
+
+  axfr-knot, axfr-nsd, axfr-bind        (group axfr)
+      initial AXFR: dnsd serves the primary's serial and the same answers.
+  notify-knot, notify-nsd, notify-bind  (group notify)
+      change one record at the primary, bump the serial, reload: the primary's
+      NOTIFY makes dnsd fetch the change by IXFR (incremental) within 5 s; the
+      time from the reload command to dnsd answering the new data is reported.
+  tsig-knot, tsig-bind                  (group tsig)
+      the primary requires TSIG for transfers and signs its NOTIFYs: dnsd with
+      the right key transfers and accepts the NOTIFY; dnsd with a wrong secret
+      gets nothing (last_error names TSIG) and refuses the NOTIFY; NOTIFYs
+      signed with a wrong key, an unknown key or unsigned are refused.
+  catalog
+      Knot serves catalog zone catalog.invalid. (RFC 9432 v2) with two
+      members: dnsd --catalog serves both; a third member added to the catalog
+      is served, a removed one is REFUSED, each within a few seconds.
+  restart
+      after a transfer, the primary and dnsd are stopped; dnsd restarted with
+      the same --state-dir answers within 1 s although the primary is down.
+  expiry
+      SOA refresh 5, retry 5, expire 10: with the primary stopped dnsd answers
+      SERVFAIL, /zones says "expired" and /healthz reports it; with the
+      primary back dnsd recovers (answers, "fresh", /healthz 200).
+  hostile-outofzone, hostile-twosoa, hostile-endless, hostile-stall,
+  hostile-garbage, hostile-nosoa, hostile-toolarge  (group hostile)
+      hostile_primary.py first serves a good zone, then turns hostile with a
+      higher serial and sends NOTIFY: dnsd must refuse the transfer, keep
+      answering the old data, stay up and count and log the failure.
+
+dnsd is started as: DNSD --listen 127.0.0.1:PORT --threads 1 --http
+127.0.0.1:PORT --state-dir DIR --log-level debug --secondary
+NAME@127.0.0.1:PORT ... (plus --catalog, --tsig, --min-refresh, --min-expire,
+--xfr-idle-timeout, --xfr-max-records as each case needs).
+"""
+
+import argparse
+import base64
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import urllib.error
+import urllib.request
+
+try:
+    import dns.exception
+    import dns.flags
+    import dns.message
+    import dns.name
+    import dns.opcode
+    import dns.query
+    import dns.rcode
+    import dns.rdatatype
+    import dns.tsig
+    import dns.tsigkeyring
+except ImportError:  # pragma: no cover
+    sys.exit("secondary_test.py needs dnspython; run it with /usr/bin/python3")
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+HOSTILE = os.path.join(HERE, "hostile_primary.py")
+SBIN = "/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+def tool(name):
+    return shutil.which(name, path=SBIN) or shutil.which(name) or name
+
+
+KNOTD, KNOTC = tool("knotd"), tool("knotc")
+NSD, NSD_CONTROL, NSD_CONTROL_SETUP = tool("nsd"), tool("nsd-control"), tool("nsd-control-setup")
+NAMED, RNDC, RNDC_CONFGEN = tool("named"), tool("rndc"), tool("rndc-confgen")
+PYTHON = sys.executable or "/usr/bin/python3"
+
+VERBOSE = False
+PORTS_TAKEN = set()
+PORTS_LOCK = threading.Lock()
+
+NOTIFY_LIMIT = 5.0          # seconds from the reload command to dnsd answering the change
+CATALOG_LIMIT = 8.0         # member added/removed -> served/REFUSED
+EXPIRY_LIMIT = 20.0         # primary stopped -> SERVFAIL
+RECOVERY_LIMIT = 15.0       # primary back -> answering again
+RESTART_LIMIT = 1.0         # dnsd started -> answering from the state directory
+HOSTILE_LIMIT = 20.0        # NOTIFY -> refused transfer logged
+
+
+def log(*args):
+    print(*args, flush=True)
+
+
+class CaseFailed(Exception):
+    pass
+
+
+def check(cond, why):
+    if not cond:
+        raise CaseFailed(why)
+
+
+# --------------------------------------------------------------------------
+# helpers
+
+def free_port():
+    """A port free for both UDP and TCP on 127.0.0.1, never handed out twice."""
+    with PORTS_LOCK:
+        for _ in range(500):
+            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                u.bind(("127.0.0.1", 0))
+                port = u.getsockname()[1]
+                if port in PORTS_TAKEN:
+                    continue
+                t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                try:
+                    t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                    t.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                finally:
+                    t.close()
+                PORTS_TAKEN.add(port)
+                return port
+            finally:
+                u.close()
+    raise RuntimeError("no free port found")
+
+
+def run(cmd, timeout=20, check_rc=True, cwd=None):
+    try:
+        res = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             timeout=timeout, cwd=cwd, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        raise CaseFailed("command timed out after %ss: %s" % (timeout, " ".join(cmd)))
+    if check_rc and res.returncode != 0:
+        raise CaseFailed("command failed (%d): %s\n%s%s" % (res.returncode, " ".join(cmd),
+                                                            res.stdout, res.stderr))
+    return res
+
+
+def wait_for(pred, limit, interval=0.05):
+    """Calls pred until it returns something true or `limit` seconds pass.
+    Returns (value, seconds waited); value is None on timeout."""
+    t0 = time.monotonic()
+    while True:
+        v = pred()
+        if v:
+            return v, time.monotonic() - t0
+        if time.monotonic() - t0 >= limit:
+            return None, time.monotonic() - t0
+        time.sleep(interval)
+
+
+def query(port, name, rdtype, tcp=False, timeout=1.0):
+    """The response message, or None (timeout, connection refused, ...)."""
+    q = dns.message.make_query(name, rdtype, use_edns=0, payload=1232)
+    q.flags &= ~dns.flags.RD
+    try:
+        if tcp:
+            return dns.query.tcp(q, "127.0.0.1", timeout=timeout, port=port)
+        return dns.query.udp(q, "127.0.0.1", timeout=timeout, port=port, raise_on_truncation=False)
+    except (dns.exception.Timeout, OSError, dns.exception.DNSException, EOFError):
+        return None
+
+
+def soa_serial(port, zone, timeout=1.0):
+    r = query(port, zone, "SOA", timeout=timeout)
+    if r is None or r.rcode() != dns.rcode.NOERROR or not (r.flags & dns.flags.AA):
+        return None
+    for rrset in r.answer:
+        if rrset.rdtype == dns.rdatatype.SOA and len(rrset):
+            return rrset[0].serial
+    return None
+
+
+def rcode_of(port, name, rdtype="SOA"):
+    r = query(port, name, rdtype)
+    return None if r is None else dns.rcode.to_text(r.rcode())
+
+
+def rdata_texts(port, name, rdtype):
+    """Sorted rdata texts of the answer RRset of that type (NOERROR only), or None."""
+    r = query(port, name, rdtype)
+    if r is None or r.rcode() != dns.rcode.NOERROR:
+        return None
+    out = []
+    for rrset in r.answer:
+        if rrset.rdtype == dns.rdatatype.from_text(rdtype):
+            out.extend(rd.to_text() for rd in rrset)
+    return sorted(out)
+
+
+def view(r):
+    """What is compared between a primary's answer and dnsd's."""
+    if r is None:
+        return ("no answer",)
+
+    def sets(section):
+        return frozenset((s.name.to_text().lower(), dns.rdatatype.to_text(s.rdtype), s.ttl,
+                          frozenset(rd.to_text().lower() for rd in s)) for s in section)
+    ans = sets(r.answer)
+    auth = sets(r.authority) if not r.answer else frozenset()
+    return (dns.rcode.to_text(r.rcode()), bool(r.flags & dns.flags.AA), ans, auth)
+
+
+def new_secret():
+    return base64.b64encode(os.urandom(32)).decode()
+
+
+def notify_message(zone, key=None):
+    """A NOTIFY for zone, optionally TSIG-signed with key = (name, secret)."""
+    m = dns.message.make_query(zone, "SOA", use_edns=False)
+    m.flags = dns.flags.AA          # (replaces RD; set before the opcode, which lives in flags)
+    m.set_opcode(dns.opcode.NOTIFY)
+    if key:
+        ring = dns.tsigkeyring.from_text({key[0]: key[1]})
+        m.use_tsig(ring, keyname=key[0], algorithm=dns.tsig.HMAC_SHA256)
+    return m
+
+
+def send_notify(port, zone, key=None, timeout=2.0):
+    """Sends a NOTIFY from 127.0.0.1.  Returns (RCODE text or None, tsig) where
+    tsig describes the response's TSIG: "none" (no TSIG RR), "signed" (verified
+    with key), "error BADSIG" etc. (a TSIG RR carrying an error), or "bad: ..."."""
+    m = notify_message(zone, key)
+    wire = m.to_wire()
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(timeout)
+    try:
+        s.sendto(wire, ("127.0.0.1", port))
+        data, _ = s.recvfrom(65535)
+    except OSError:
+        return None, None
+    finally:
+        s.close()
+    if len(data) < 12 or data[:2] != wire[:2]:
+        return None, None
+    rcode = dns.rcode.to_text(data[3] & 0x0F)
+    ring = m.keyring if key else dns.tsig.Key("no-key.", b"x" * 32, dns.tsig.HMAC_SHA256)
+    try:
+        r = dns.message.from_wire(data, keyring=ring, request_mac=m.mac if key else b"")
+        return rcode, ("signed" if r.had_tsig else "none")
+    except dns.tsig.PeerBadSignature:
+        return rcode, "error BADSIG"
+    except dns.tsig.PeerBadKey:
+        return rcode, "error BADKEY"
+    except dns.tsig.PeerBadTime:
+        return rcode, "error BADTIME"
+    except Exception as e:  # noqa: BLE001
+        return rcode, "bad: %s: %s" % (e.__class__.__name__, e)
+
+
+def bulk_records(n):
+    """n TXT records of ~120 bytes: enough to make a transfer span several messages."""
+    return "".join('bulk%d TXT "%s"\n' % (i, ("%05d-" % i) * 20) for i in range(n))
+
+
+def zone_text(origin, serial, www="192.0.2.80", refresh=3600, retry=600, expire=1209600,
+              extra="", bulk=0):
+    if bulk:
+        extra = extra + "\n" + bulk_records(bulk)
+    return """$ORIGIN {origin}
+$TTL 3600
+@        IN SOA ns1 hostmaster ( {serial} {refresh} {retry} {expire} 300 )
+@        NS    ns1
+@        NS    ns2
+@        MX    10 mail
+@        TXT   "v=spf1 -all"
+ns1      A     192.0.2.53
+ns2      A     192.0.2.54
+mail     A     192.0.2.25
+www  600 A     {www}
+www      AAAA  2001:db8::80
+alias    CNAME www
+*.wild   TXT   "wildcard"
+sub      NS    ns.sub
+ns.sub   A     192.0.2.99
+_sip._tcp SRV  10 60 5060 www
+{extra}
+""".format(origin=origin, serial=serial, www=www, refresh=refresh, retry=retry, expire=expire,
+           extra=extra)
+
+
+COMPARE_QUERIES = [("", "SOA"), ("", "NS"), ("", "MX"), ("", "TXT"), ("www", "A"), ("www", "AAAA"),
+                   ("alias", "A"), ("foo.wild", "TXT"), ("nothere", "A"), ("www", "MX"),
+                   ("host.sub", "A"), ("_sip._tcp", "SRV")]
+
+
+def compare_with_primary(primary_port, dnsd_port, origin):
+    """Differences between the primary's and dnsd's answers (list of text)."""
+    diffs = []
+    for rel, rdtype in COMPARE_QUERIES:
+        name = (rel + "." + origin) if rel else origin
+        a = view(query(primary_port, name, rdtype))
+        b = view(query(dnsd_port, name, rdtype))
+        if a != b:
+            diffs.append("%s %s: primary %s, dnsd %s" % (name, rdtype, a, b))
+    return diffs
+
+
+def bump_mtime(path, old_mtime):
+    """Servers that reload only changed files look at the modification time."""
+    t = max(time.time(), old_mtime + 1.5)
+    os.utime(path, (t, t))
+
+
+# --------------------------------------------------------------------------
+# processes
+
+class Proc:
+    def __init__(self, ctx, name, logpath):
+        self.ctx = ctx
+        self.name = name
+        self.logpath = logpath
+        self.proc = None
+        self.logfile = None
+        ctx.procs.append(self)
+
+    def spawn(self, cmd, cwd=None):
+        if VERBOSE:
+            log("    [%s] %s" % (self.name, " ".join(cmd)))
+        self.logfile = open(self.logpath, "a")
+        self.proc = subprocess.Popen(cmd, stdout=self.logfile, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, cwd=cwd)
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        if self.logfile:
+            self.logfile.close()
+            self.logfile = None
+
+    def log_text(self):
+        try:
+            with open(self.logpath, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def tail(self, n=25):
+        return "\n".join(self.log_text().splitlines()[-n:])
+
+
+class Primary(Proc):
+    """A real primary serving `zones` ({origin: text}) on `port`, sending NOTIFY
+    to `notify` (list of ports) and, when `tsig` = (name, secret), requiring it
+    for transfers and signing NOTIFYs with it."""
+    kind = "?"
+
+    def __init__(self, ctx, zones, notify=(), tsig=None, port=None):
+        self.dir = ctx.subdir(self.kind)
+        super().__init__(ctx, self.kind, os.path.join(self.dir, self.kind + ".log"))
+        self.port = port or free_port()
+        self.zones = dict(zones)
+        self.notify = list(notify)
+        self.tsig = tsig
+        self.zdir = os.path.join(self.dir, "zones")
+        os.makedirs(self.zdir, exist_ok=True)
+        for origin, text in self.zones.items():
+            with open(self.zone_path(origin), "w") as f:
+                f.write(text)
+
+    def zone_path(self, origin):
+        return os.path.join(self.zdir, origin + "zone")
+
+    def set_zone(self, origin, text):
+        path = self.zone_path(origin)
+        old = os.stat(path).st_mtime if os.path.exists(path) else 0
+        with open(path, "w") as f:
+            f.write(text)
+        bump_mtime(path, old)
+        self.zones[origin] = text
+
+    def wait_ready(self, origins=None, limit=15.0):
+        origins = list(origins or self.zones)
+
+        def ready():
+            if not self.alive():
+                raise CaseFailed("%s exited (%s):\n%s" % (self.kind, self.proc.poll(), self.tail()))
+            return all(soa_serial(self.port, o, timeout=0.3) is not None for o in origins)
+        ok, _ = wait_for(ready, limit, 0.1)
+        check(ok, "%s did not serve %s within %.0fs:\n%s" % (self.kind, origins, limit, self.tail()))
+
+    def ixfr_logged(self, origin):
+        """Whether the primary's log says it sent an incremental transfer of origin."""
+        raise NotImplementedError
+
+
+class Knot(Primary):
+    kind = "knot"
+
+    def write_conf(self):
+        d = self.dir
+        os.makedirs(os.path.join(d, "db"), exist_ok=True)
+        c = ["server:", '    rundir: "%s"' % d, "    listen: 127.0.0.1@%d" % self.port,
+             "    udp-workers: 1", "    tcp-workers: 1", "    background-workers: 1", "",
+             "log:", "  - target: stderr", "    any: info", "",
+             "database:", '    storage: "%s/db"' % d, "",
+             "control:", '    listen: "%s/knot.sock"' % d, ""]
+        if self.tsig:
+            c += ["key:", "  - id: %s" % self.tsig[0].rstrip("."), "    algorithm: hmac-sha256",
+                  "    secret: %s" % self.tsig[1], ""]
+        if self.notify:
+            c.append("remote:")
+            for i, p in enumerate(self.notify):
+                c += ["  - id: dnsd%d" % i, "    address: 127.0.0.1@%d" % p]
+                if self.tsig:
+                    c.append("    key: %s" % self.tsig[0].rstrip("."))
+            c.append("")
+        c += ["acl:", "  - id: xfr", "    address: 127.0.0.1", "    action: transfer"]
+        if self.tsig:
+            c.append("    key: %s" % self.tsig[0].rstrip("."))
+        c += ["", "template:", "  - id: default", '    storage: "%s"' % self.zdir,
+              "    zonefile-sync: -1", "    zonefile-load: difference",
+              "    journal-content: changes", "    semantic-checks: off",
+              "    acl: xfr"]
+        if self.notify:
+            c.append("    notify: [%s]" % ", ".join("dnsd%d" % i for i in range(len(self.notify))))
+        c += ["", "zone:"]
+        for origin in self.zones:
+            c += ["  - domain: %s" % origin, '    file: "%s"' % self.zone_path(origin)]
+        self.conf = os.path.join(d, "knot.conf")
+        with open(self.conf, "w") as f:
+            f.write("\n".join(c) + "\n")
+
+    def start(self):
+        self.write_conf()
+        self.spawn([KNOTD, "-c", self.conf])
+
+    def add_zone_to_conf(self, origin, text):
+        """Only before start()."""
+        self.zones[origin] = text
+        with open(self.zone_path(origin), "w") as f:
+            f.write(text)
+
+    def reload(self, origin):
+        run([KNOTC, "-c", self.conf, "zone-reload", origin], timeout=10)
+
+    def ixfr_logged(self, origin):
+        return re.search(r"\[%s\] IXFR, outgoing.*(started|finished)" % re.escape(origin),
+                         self.log_text()) is not None
+
+
+class Nsd(Primary):
+    kind = "nsd"
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self.logpath = os.path.join(self.dir, "nsd.log")          # from nsd.conf
+        self.stdout_path = os.path.join(self.dir, "nsd.stdout")
+
+    def start(self):
+        d = self.dir
+        self.cport = free_port()
+        run([NSD_CONTROL_SETUP, "-d", d], timeout=30)
+        c = ["server:", "    ip-address: 127.0.0.1@%d" % self.port, "    port: %d" % self.port,
+             "    server-count: 1", '    zonesdir: "%s"' % d, '    pidfile: "%s/nsd.pid"' % d,
+             '    database: ""', '    xfrdfile: "%s/xfrd.state"' % d,
+             '    zonelistfile: "%s/zone.list"' % d, '    xfrdir: "%s"' % d,
+             '    username: ""', '    chroot: ""', '    logfile: "%s"' % self.logpath,
+             "    verbosity: 2", "    zonefiles-write: 0", "", "remote-control:",
+             "    control-enable: yes", "    control-interface: 127.0.0.1",
+             "    control-port: %d" % self.cport,
+             '    server-key-file: "%s/nsd_server.key"' % d,
+             '    server-cert-file: "%s/nsd_server.pem"' % d,
+             '    control-key-file: "%s/nsd_control.key"' % d,
+             '    control-cert-file: "%s/nsd_control.pem"' % d, ""]
+        if self.tsig:
+            c += ["key:", '    name: "%s"' % self.tsig[0].rstrip("."), "    algorithm: hmac-sha256",
+                  '    secret: "%s"' % self.tsig[1], ""]
+        keyname = self.tsig[0].rstrip(".") if self.tsig else "NOKEY"
+        for origin in self.zones:
+            c += ["zone:", '    name: "%s"' % origin, '    zonefile: "%s"' % self.zone_path(origin),
+                  "    provide-xfr: 127.0.0.1 %s" % keyname, "    store-ixfr: yes",
+                  "    create-ixfr: yes"]
+            for p in self.notify:
+                c.append("    notify: 127.0.0.1@%d %s" % (p, keyname))
+            c.append("")
+        self.conf = os.path.join(d, "nsd.conf")
+        with open(self.conf, "w") as f:
+            f.write("\n".join(c) + "\n")
+        self.spawn([NSD, "-d", "-c", self.conf])
+        # spawn() logs stdout to logpath; NSD writes its own log there too (appending)
+
+    def reload(self, origin):
+        run([NSD_CONTROL, "-c", self.conf, "reload", origin], timeout=10)
+
+    def ixfr_logged(self, origin):
+        return re.search(r"ixfr for %s from 127\.0\.0\.1" % re.escape(origin), self.log_text()) is not None
+
+
+class Bind(Primary):
+    kind = "bind"
+
+    def start(self):
+        d = self.dir
+        self.cport = free_port()
+        keyfile = os.path.join(d, "rndc.key")
+        run([RNDC_CONFGEN, "-a", "-c", keyfile, "-k", "rndc-key"], timeout=30)
+        self.rndc_conf = os.path.join(d, "rndc.conf")
+        with open(self.rndc_conf, "w") as f:
+            f.write('include "%s";\noptions { default-key "rndc-key"; default-server 127.0.0.1;'
+                    ' default-port %d; };\n' % (keyfile, self.cport))
+        c = ["options {", '    directory "%s";' % d, "    listen-on port %d { 127.0.0.1; };" % self.port,
+             "    listen-on-v6 { none; };", '    pid-file "%s/named.pid";' % d,
+             '    session-keyfile "%s/session.key";' % d, '    managed-keys-directory "%s";' % d,
+             "    recursion no;", "    dnssec-validation no;", "    notify explicit;",
+             "    notify-delay 0;", "    ixfr-from-differences yes;"]
+        keyname = self.tsig[0].rstrip(".") if self.tsig else None
+        if keyname:
+            c.append("    allow-transfer { key %s; };" % keyname)
+        else:
+            c.append("    allow-transfer { 127.0.0.1; };")
+        if self.notify:
+            c.append("    also-notify { %s };" % " ".join(
+                "127.0.0.1 port %d%s;" % (p, (" key %s" % keyname) if keyname else "")
+                for p in self.notify))
+        c += ["};", 'include "%s";' % keyfile,
+              "controls { inet 127.0.0.1 port %d allow { 127.0.0.1; } keys { \"rndc-key\"; }; };"
+              % self.cport]
+        if keyname:
+            c += ['key "%s" { algorithm hmac-sha256; secret "%s"; };' % (keyname, self.tsig[1])]
+        for origin in self.zones:
+            c.append('zone "%s" { type primary; file "%s"; };' % (origin, self.zone_path(origin)))
+        self.conf = os.path.join(d, "named.conf")
+        with open(self.conf, "w") as f:
+            f.write("\n".join(c) + "\n")
+        self.spawn([NAMED, "-g", "-4", "-n", "1", "-c", self.conf])
+
+    def reload(self, origin):
+        run([RNDC, "-c", self.rndc_conf, "reload", origin.rstrip(".")], timeout=10)
+
+    def ixfr_logged(self, origin):
+        return re.search(r"transfer of '%s/IN': IXFR (started|ended)" % re.escape(origin.rstrip(".")),
+                         self.log_text()) is not None
+
+
+PRIMARIES = {"knot": Knot, "nsd": Nsd, "bind": Bind}
+
+
+class Hostile(Proc):
+    def __init__(self, ctx, zone, serial, port=None, mode="good"):
+        d = ctx.subdir("hostile")
+        super().__init__(ctx, "hostile", os.path.join(d, "hostile.log"))
+        self.port = port or free_port()
+        self.zone = zone
+        self.control = os.path.join(d, "control.json")
+        self.set(mode=mode, serial=serial)
+
+    def set(self, mode, serial):
+        tmp = self.control + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump({"mode": mode, "serial": serial}, f)
+        os.replace(tmp, self.control)
+
+    def start(self):
+        self.spawn([PYTHON, HOSTILE, "--port", str(self.port), "--zone", self.zone,
+                    "--control", self.control, "--max-seconds", "30"])
+
+    def wait_ready(self, limit=10.0):
+        ok, _ = wait_for(lambda: soa_serial(self.port, self.zone, timeout=0.3) is not None, limit, 0.1)
+        check(ok, "hostile primary did not start:\n%s" % self.tail())
+
+
+class Dnsd(Proc):
+    def __init__(self, ctx, binary, name="dnsd", state_dir=None):
+        d = ctx.subdir(name)
+        super().__init__(ctx, name, os.path.join(d, "dnsd.log"))
+        self.binary = binary
+        self.port = free_port()
+        self.http_port = free_port()
+        self.state_dir = state_dir or os.path.join(d, "state")
+        self.cmd = None
+
+    def start(self, secondaries=(), catalog=None, tsig=None, extra=()):
+        """secondaries: [(zone, [ports])]; catalog: (zone, port); tsig: (name, secret)."""
+        cmd = [self.binary, "--listen", "127.0.0.1:%d" % self.port, "--threads", "1",
+               "--http", "127.0.0.1:%d" % self.http_port, "--state-dir", self.state_dir,
+               "--log-level", "debug"]
+        for zone, ports in secondaries:
+            cmd += ["--secondary", "%s@%s" % (zone.rstrip("."),
+                                              ",".join("127.0.0.1:%d" % p for p in ports))]
+        if catalog:
+            cmd += ["--catalog", "%s@127.0.0.1:%d" % (catalog[0].rstrip("."), catalog[1])]
+        if tsig:
+            cmd += ["--tsig", "%s:hmac-sha256:%s" % (tsig[0].rstrip("."), tsig[1])]
+        cmd += list(extra)
+        self.cmd = cmd
+        self.spawn(cmd)
+
+    def restart(self):
+        self.stop()
+        self.spawn(self.cmd)
+
+    def ensure_alive(self):
+        if not self.alive():
+            raise CaseFailed("dnsd exited with status %s:\n%s" % (self.proc.poll(), self.tail()))
+
+    def http(self, path, timeout=3.0):
+        """(status, body text) or (None, error text)."""
+        try:
+            with urllib.request.urlopen("http://127.0.0.1:%d%s" % (self.http_port, path),
+                                        timeout=timeout) as r:
+                return r.status, r.read().decode(errors="replace")
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode(errors="replace")
+        except (OSError, urllib.error.URLError) as e:
+            return None, str(e)
+
+    def metrics(self):
+        st, body = self.http("/metrics")
+        if st != 200:
+            return {}
+        out = {}
+        for line in body.splitlines():
+            if not line or line.startswith("#"):
+                continue
+            m = re.match(r"^(\S+?)(\{[^}]*\})?\s+(\S+)$", line)
+            if m:
+                try:
+                    out[m.group(1) + (m.group(2) or "")] = float(m.group(3))
+                except ValueError:
+                    pass
+        return out
+
+    def zones(self):
+        st, body = self.http("/zones")
+        if st != 200:
+            return {}
+        try:
+            return {z["name"]: z for z in json.loads(body)}
+        except (ValueError, KeyError, TypeError):
+            return {}
+
+    def zone(self, name):
+        return self.zones().get(name.lower())
+
+    def healthz(self):
+        st, body = self.http("/healthz")
+        try:
+            return st, json.loads(body)
+        except ValueError:
+            return st, body
+
+    def wait_serial(self, zone, serial, limit=10.0):
+        def ok():
+            self.ensure_alive()
+            return soa_serial(self.port, zone, timeout=0.5) == serial
+        v, waited = wait_for(ok, limit, 0.02)
+        return v is not None, waited
+
+    def grep(self, pattern):
+        return re.findall(pattern, self.log_text(), re.M)
+
+
+M_IXFR_OK = 'dnsd_transfers_total{kind="ixfr",result="ok"}'
+M_IXFR_FAIL = 'dnsd_transfers_total{kind="ixfr",result="failed"}'
+M_AXFR_OK = 'dnsd_transfers_total{kind="axfr",result="ok"}'
+M_AXFR_FAIL = 'dnsd_transfers_total{kind="axfr",result="failed"}'
+M_REFUSED = "dnsd_transfers_refused_total"
+M_NOTIFY_OK = 'dnsd_notify_total{result="accepted"}'
+M_NOTIFY_REFUSED = 'dnsd_notify_total{result="refused"}'
+
+
+def delta(after, before, key):
+    return after.get(key, 0) - before.get(key, 0)
+
+
+class Ctx:
+    def __init__(self, root, name, binary):
+        self.dir = os.path.join(root, name)
+        os.makedirs(self.dir)
+        self.name = name
+        self.binary = binary
+        self.procs = []
+        self.notes = []
+
+    def subdir(self, name):
+        base, i = os.path.join(self.dir, name), 1
+        d = base
+        while os.path.exists(d):
+            i += 1
+            d = "%s%d" % (base, i)
+        os.makedirs(d)
+        return d
+
+    def note(self, text):
+        self.notes.append(text)
+        if VERBOSE:
+            log("    " + text)
+
+    def dnsd(self, **kw):
+        return Dnsd(self, self.binary, **kw)
+
+    def cleanup(self):
+        for p in reversed(self.procs):
+            try:
+                p.stop()
+            except Exception:  # noqa: BLE001 - cleanup goes on
+                pass
+
+
+# --------------------------------------------------------------------------
+# cases
+
+ORIGIN = "example.com."
+BULK = 1500          # extra records in the AXFR and TSIG zones: several messages per transfer
+
+
+def case_axfr(ctx, kind):
+    serial = 2024060101
+    prim = PRIMARIES[kind](ctx, {ORIGIN: zone_text(ORIGIN, serial, bulk=BULK)})
+    prim.start()
+    prim.wait_ready()
+    d = ctx.dnsd()
+    d.start(secondaries=[(ORIGIN, [prim.port])])
+    ok, waited = d.wait_serial(ORIGIN, serial, 10)
+    check(ok, "dnsd does not answer serial %d within 10s; /zones %s\n%s"
+          % (serial, d.zone(ORIGIN), d.tail()))
+    diffs = compare_with_primary(prim.port, d.port, ORIGIN)
+    for i in (0, BULK // 2, BULK - 1):
+        a = rdata_texts(prim.port, "bulk%d.%s" % (i, ORIGIN), "TXT")
+        b = rdata_texts(d.port, "bulk%d.%s" % (i, ORIGIN), "TXT")
+        if a != b:
+            diffs.append("bulk%d TXT: primary %s, dnsd %s" % (i, a, b))
+    check(not diffs, "answers differ from %s:\n  %s" % (kind, "\n  ".join(diffs)))
+    z = d.zone(ORIGIN) or {}
+    check(z.get("serial") == serial and z.get("state") == "fresh",
+          "/zones shows %s" % z)
+    check(z.get("records") == BULK + 15, "/zones records %s, want %d" % (z.get("records"), BULK + 15))
+    m = d.metrics()
+    check(m.get(M_AXFR_OK, 0) >= 1, "%s is %s" % (M_AXFR_OK, m.get(M_AXFR_OK)))
+    line = d.grep(r"zone example\.com\.: serial %d from 127\.0\.0\.1:%d by AXFR, (\d+) records, "
+                  r"(\d+) messages" % (serial, prim.port))
+    check(line, "no 'serial %d ... by AXFR' log line" % serial)
+    return "serial %d after %.2fs, %s records in %s messages, %d queries identical" % (
+        serial, waited, line[0][0], line[0][1], len(COMPARE_QUERIES) + 3)
+
+
+def case_notify(ctx, kind):
+    s1, s2 = 2024060101, 2024060102
+    dnsd_port = free_port()
+    prim = PRIMARIES[kind](ctx, {ORIGIN: zone_text(ORIGIN, s1)}, notify=[dnsd_port])
+    prim.start()
+    prim.wait_ready()
+    d = ctx.dnsd()
+    d.port = dnsd_port
+    d.start(secondaries=[(ORIGIN, [prim.port])])
+    ok, _ = d.wait_serial(ORIGIN, s1, 10)
+    check(ok, "initial transfer: serial %d not served within 10s\n%s" % (s1, d.tail()))
+    # Let the startup NOTIFYs (knot/bind send one at zone load) settle.
+    time.sleep(0.5)
+    before = d.metrics()
+    prim.set_zone(ORIGIN, zone_text(ORIGIN, s2, www="192.0.2.81",
+                                    extra='change TXT "changed at %d"' % s2))
+    t0 = time.monotonic()
+    prim.reload(ORIGIN)
+    t_cmd = time.monotonic() - t0
+
+    def changed():
+        d.ensure_alive()
+        return (soa_serial(d.port, ORIGIN, 0.5) == s2
+                and rdata_texts(d.port, "www." + ORIGIN, "A") == ["192.0.2.81"]
+                and rdata_texts(d.port, "change." + ORIGIN, "TXT") == ['"changed at %d"' % s2])
+    v, _ = wait_for(changed, NOTIFY_LIMIT + 10, 0.01)
+    elapsed = time.monotonic() - t0
+    ctx.timing = elapsed if v else None
+    after = d.metrics()
+    check(v, "dnsd did not answer the change within %.0fs (serial now %s); /zones %s\n%s"
+          % (NOTIFY_LIMIT + 10, soa_serial(d.port, ORIGIN), d.zone(ORIGIN), d.tail()))
+    check(elapsed <= NOTIFY_LIMIT, "the change took %.2fs (> %.0fs) to reach dnsd"
+          % (elapsed, NOTIFY_LIMIT))
+    check(delta(after, before, M_NOTIFY_OK) >= 1,
+          "%s did not increase (%s -> %s): the change did not come by NOTIFY"
+          % (M_NOTIFY_OK, before.get(M_NOTIFY_OK), after.get(M_NOTIFY_OK)))
+    check(delta(after, before, M_IXFR_OK) >= 1, "%s did not increase (%s -> %s)"
+          % (M_IXFR_OK, before.get(M_IXFR_OK), after.get(M_IXFR_OK)))
+    incremental = d.grep(r"zone example\.com\.: serial %d from \S+ by IXFR, (\d+) differences" % s2)
+    full = d.grep(r"zone example\.com\.: serial %d from \S+ by (AXFR|IXFR), \d+ records" % s2)
+    check(incremental, "dnsd did not apply the change incrementally (full transfer: %s):\n%s"
+          % (full, d.tail(10)))
+    primary_says = prim.ixfr_logged(ORIGIN)
+    diffs = compare_with_primary(prim.port, d.port, ORIGIN)
+    check(not diffs, "answers differ after the change:\n  %s" % "\n  ".join(diffs))
+    # A second change that removes records and changes others (also by IXFR).
+    s3 = s2 + 1
+    text3 = zone_text(ORIGIN, s3, www="192.0.2.82").replace("alias    CNAME www\n", "")
+    text3 = text3.replace("@        MX    10 mail", "@        MX    20 mail")
+    prim.set_zone(ORIGIN, text3)
+    t0 = time.monotonic()
+    prim.reload(ORIGIN)
+    ok, _ = d.wait_serial(ORIGIN, s3, NOTIFY_LIMIT + 5)
+    elapsed3 = time.monotonic() - t0
+    check(ok, "second change (serial %d) not served within %.0fs\n%s" % (s3, NOTIFY_LIMIT + 5, d.tail()))
+    check(d.grep(r"zone example\.com\.: serial %d from \S+ by IXFR, \d+ differences" % s3),
+          "second change not applied incrementally:\n%s" % d.tail(5))
+    diffs = compare_with_primary(prim.port, d.port, ORIGIN)
+    check(not diffs, "answers differ after the second change (removals):\n  %s" % "\n  ".join(diffs))
+    check(rcode_of(d.port, "alias." + ORIGIN, "A") == "NXDOMAIN", "removed alias still answered")
+    ctx.timing2 = elapsed3
+    return ("reload->answer %.3fs (reload command %.3fs), IXFR with %s difference(s); %s log %s IXFR; "
+            "second change (removals) %.3fs"
+            % (elapsed, t_cmd, incremental[0], kind, "shows" if primary_says else "does not show",
+               elapsed3))
+
+
+def case_tsig(ctx, kind):
+    s1, s2 = 2024060101, 2024060102
+    key = ("xfr-key.", new_secret())
+    wrong = (key[0], new_secret())
+    good_port, bad_port = free_port(), free_port()
+    prim = PRIMARIES[kind](ctx, {ORIGIN: zone_text(ORIGIN, s1, bulk=BULK)},
+                           notify=[good_port, bad_port], tsig=key)
+    prim.start()
+    prim.wait_ready()
+    # The primary really requires the key.
+    try:
+        xfr = dns.query.xfr("127.0.0.1", ORIGIN, port=prim.port, timeout=3, lifetime=5)
+        got = sum(1 for _ in xfr)
+        raise CaseFailed("%s allowed an unsigned AXFR (%d messages): bad test setup" % (kind, got))
+    except CaseFailed:
+        raise
+    except Exception:  # noqa: BLE001 - refused, as it should be
+        pass
+
+    good = ctx.dnsd(name="dnsd-good")
+    good.port = good_port
+    good.start(secondaries=[(ORIGIN, [prim.port])], tsig=key)
+    bad = ctx.dnsd(name="dnsd-bad")
+    bad.port = bad_port
+    bad.start(secondaries=[(ORIGIN, [prim.port])], tsig=wrong)
+    ok, _ = good.wait_serial(ORIGIN, s1, 10)
+    check(ok, "dnsd with the right key: serial %d not served within 10s; /zones %s\n%s"
+          % (s1, good.zone(ORIGIN), good.tail()))
+    line = good.grep(r"serial %d from \S+ by AXFR, (\d+) records, (\d+) messages" % s1)
+    ctx.note("signed AXFR: %s records in %s messages" % line[0] if line else "no AXFR log line")
+    check(rdata_texts(good.port, "bulk%d.%s" % (BULK - 1, ORIGIN), "TXT") ==
+          rdata_texts(prim.port, "bulk%d.%s" % (BULK - 1, ORIGIN), "TXT"), "last bulk record differs")
+
+    def bad_error():
+        bad.ensure_alive()
+        z = bad.zone(ORIGIN)
+        return z if z and z.get("last_error") else None
+    z, _ = wait_for(bad_error, 10, 0.1)
+    check(z, "dnsd with a wrong secret shows no last_error within 10s: %s\n%s"
+          % (bad.zone(ORIGIN), bad.tail()))
+    check(z.get("serial") == 0 and z.get("state") == "empty",
+          "dnsd with a wrong secret has data: %s" % z)
+    check("tsig" in z.get("last_error", "").lower(),
+          "last_error of dnsd with a wrong secret does not mention TSIG: %r" % z.get("last_error"))
+    rc = rcode_of(bad.port, ORIGIN)
+    check(rc != "NOERROR", "dnsd with a wrong secret answers %s for the zone" % rc)
+    ctx.note("dnsd with a wrong secret: state %s, answers %s, last_error %r"
+             % (z.get("state"), rc, z.get("last_error")))
+
+    # A change: the primary sends signed NOTIFYs to both.
+    gb, bb = good.metrics(), bad.metrics()
+    prim.set_zone(ORIGIN, zone_text(ORIGIN, s2, www="192.0.2.81", bulk=BULK))
+    t0 = time.monotonic()
+    prim.reload(ORIGIN)
+    ok, _ = good.wait_serial(ORIGIN, s2, NOTIFY_LIMIT + 5)
+    elapsed = time.monotonic() - t0
+    check(ok, "dnsd with the right key did not get serial %d within %.0fs\n%s"
+          % (s2, NOTIFY_LIMIT + 5, good.tail()))
+    ga = good.metrics()
+    check(delta(ga, gb, M_NOTIFY_OK) >= 1, "signed NOTIFY from %s not accepted (%s %s -> %s)"
+          % (kind, M_NOTIFY_OK, gb.get(M_NOTIFY_OK), ga.get(M_NOTIFY_OK)))
+
+    def bad_refused():
+        return delta(bad.metrics(), bb, M_NOTIFY_REFUSED) >= 1
+    v, _ = wait_for(bad_refused, 5, 0.1)
+    ba = bad.metrics()
+    check(v, "dnsd with a wrong secret did not refuse %s's NOTIFY (%s %s -> %s, accepted %s -> %s)"
+          % (kind, M_NOTIFY_REFUSED, bb.get(M_NOTIFY_REFUSED), ba.get(M_NOTIFY_REFUSED),
+             bb.get(M_NOTIFY_OK), ba.get(M_NOTIFY_OK)))
+    check(delta(ba, bb, M_NOTIFY_OK) == 0, "dnsd with a wrong secret accepted a NOTIFY")
+    z = bad.zone(ORIGIN) or {}
+    check(z.get("serial") == 0, "dnsd with a wrong secret got data: %s" % z)
+
+    # Forged NOTIFYs to the good one: wrong secret, unknown key, unsigned.
+    results, notes = {}, []
+    for label, k, tsig_err in (("wrong secret", wrong, "BADSIG"),
+                               ("unknown key", ("other-key.", key[1]), "BADKEY"),
+                               ("unsigned", None, None)):
+        b = good.metrics()
+        rc, tsig = send_notify(good.port, ORIGIN, key=k)
+        a = good.metrics()
+        results[label] = "%s/%s" % (rc, tsig)
+        check(rc is not None, "no answer to a NOTIFY (%s)" % label)
+        check(rc != "NOERROR", "NOTIFY (%s) answered NOERROR" % label)
+        check(delta(a, b, M_NOTIFY_REFUSED) == 1 and delta(a, b, M_NOTIFY_OK) == 0,
+              "NOTIFY (%s): refused %s -> %s, accepted %s -> %s" % (
+                  label, b.get(M_NOTIFY_REFUSED), a.get(M_NOTIFY_REFUSED),
+                  b.get(M_NOTIFY_OK), a.get(M_NOTIFY_OK)))
+        if tsig_err and (rc != "NOTAUTH" or tsig != "error " + tsig_err):
+            # RFC 8945 5.2: NOTAUTH with a TSIG RR carrying the error (not fatal here)
+            notes.append("%s: %s/%s, RFC 8945 wants NOTAUTH + TSIG error %s" % (label, rc, tsig, tsig_err))
+            ctx.note("NOTIFY with %s answered %s, TSIG %s (RFC 8945 5.2: NOTAUTH with a TSIG RR "
+                     "carrying error %s)" % (label, rc, tsig, tsig_err))
+    # A correctly signed one is accepted, and the answer is signed (RFC 8945 5.3).
+    b = good.metrics()
+    rc, tsig = send_notify(good.port, ORIGIN, key=key)
+    v, _ = wait_for(lambda: delta(good.metrics(), b, M_NOTIFY_OK) >= 1, 3, 0.05)
+    check(rc == "NOERROR" and v, "a NOTIFY signed with the right key: %s, accepted %s" % (rc, bool(v)))
+    primary_complaint = re.findall(r"^.*notify.*%d.*TSIG.*$" % good.port, prim.log_text(), re.M | re.I)
+    check(tsig == "signed", "the answer to a correctly signed NOTIFY is not signed with the key "
+          "(TSIG: %s; RFC 8945 5.3)%s" % (tsig, ("; %s logs: %s" % (kind, primary_complaint[0].strip()))
+                                          if primary_complaint else ""))
+    good.ensure_alive()
+    bad.ensure_alive()
+    return ("right key: serial %d, NOTIFY->serial %d in %.2fs; wrong secret: %r; forged NOTIFYs: %s%s"
+            % (s1, s2, elapsed, z.get("last_error", "")[:90],
+               ", ".join("%s=%s" % kv for kv in results.items()),
+               ("; NOTE " + "; ".join(notes)) if notes else ""))
+
+
+def catalog_text(serial, members):
+    lines = ["$ORIGIN catalog.invalid.", "$TTL 0",
+             "@ IN SOA invalid. invalid. ( %d 3600 600 1209600 0 )" % serial,
+             "@ NS invalid.", 'version TXT "2"']
+    for mid, zone in members:
+        lines.append("%s.zones PTR %s" % (mid, zone))
+    return "\n".join(lines) + "\n"
+
+
+def case_catalog(ctx):
+    cat = "catalog.invalid."
+    members = {"m1": "member1.example.", "m2": "member2.example.", "m3": "member3.example."}
+    dnsd_port = free_port()
+    zones = {cat: catalog_text(1, [("m1", members["m1"]), ("m2", members["m2"])])}
+    for i, zname in enumerate(sorted(members.values()), 1):
+        zones[zname] = zone_text(zname, 100 + i, www="192.0.2.%d" % (100 + i))
+    prim = Knot(ctx, zones, notify=[dnsd_port])
+    prim.start()
+    prim.wait_ready()
+    d = ctx.dnsd()
+    d.port = dnsd_port
+    d.start(catalog=(cat, prim.port))
+
+    def serving(zs):
+        d.ensure_alive()
+        return all(soa_serial(d.port, z, 0.5) == 100 + sorted(members.values()).index(z) + 1
+                   for z in zs)
+    v, t_first = wait_for(lambda: serving([members["m1"], members["m2"]]), 10, 0.05)
+    check(v, "members 1 and 2 not served within 10s; /zones %s\n%s" % (d.zones(), d.tail()))
+    rc = rcode_of(d.port, members["m3"])
+    check(rc == "REFUSED", "member3 (not in the catalog yet) answered %s" % rc)
+    zs = d.zones()
+    check(zs.get(members["m1"], {}).get("catalog") == cat, "/zones: member1 %s" % zs.get(members["m1"]))
+    for rel in ("www.",):
+        for z in (members["m1"], members["m2"]):
+            a = rdata_texts(prim.port, rel + z, "A")
+            b = rdata_texts(d.port, rel + z, "A")
+            check(a == b, "%s%s A: knot %s, dnsd %s" % (rel, z, a, b))
+
+    # add member3
+    prim.set_zone(cat, catalog_text(2, [("m1", members["m1"]), ("m2", members["m2"]),
+                                        ("m3", members["m3"])]))
+    t0 = time.monotonic()
+    prim.reload(cat)
+    v, _ = wait_for(lambda: serving([members["m3"]]), CATALOG_LIMIT, 0.05)
+    t_add = time.monotonic() - t0
+    check(v, "member3 not served within %.0fs of adding it; /zones %s\n%s"
+          % (CATALOG_LIMIT, d.zones(), d.tail()))
+    check(serving([members["m1"], members["m2"]]), "members 1/2 lost after adding member3")
+
+    # remove member1
+    prim.set_zone(cat, catalog_text(3, [("m2", members["m2"]), ("m3", members["m3"])]))
+    t0 = time.monotonic()
+    prim.reload(cat)
+    v, _ = wait_for(lambda: rcode_of(d.port, members["m1"]) == "REFUSED", CATALOG_LIMIT, 0.05)
+    t_del = time.monotonic() - t0
+    check(v, "member1 still answered %s %.0fs after its removal; /zones %s\n%s"
+          % (rcode_of(d.port, members["m1"]), CATALOG_LIMIT, list(d.zones()), d.tail()))
+    check(serving([members["m2"], members["m3"]]), "members 2/3 not served after removing member1")
+    zs = d.zones()
+    check(members["m1"] not in zs, "/zones still lists member1: %s" % zs.get(members["m1"]))
+    d.ensure_alive()
+    st, h = d.healthz()
+    check(st == 200, "/healthz %s %s" % (st, h))
+    return ("members served %.2fs after start; added member served after %.2fs; removed member "
+            "REFUSED after %.2fs" % (t_first, t_add, t_del))
+
+
+def case_restart(ctx):
+    serial = 2024060101
+    prim = Knot(ctx, {ORIGIN: zone_text(ORIGIN, serial)})
+    prim.start()
+    prim.wait_ready()
+    d = ctx.dnsd()
+    d.start(secondaries=[(ORIGIN, [prim.port])])
+    ok, _ = d.wait_serial(ORIGIN, serial, 10)
+    check(ok, "first transfer: serial %d not served within 10s\n%s" % (serial, d.tail()))
+    expected = {(rel, t): view(query(d.port, (rel + "." + ORIGIN) if rel else ORIGIN, t))
+                for rel, t in COMPARE_QUERIES}
+    prim.stop()
+    check(soa_serial(prim.port, ORIGIN, 0.3) is None, "primary still answers after stop")
+    d.stop()
+    saved = os.listdir(d.state_dir)
+    t0 = time.monotonic()
+    d.spawn(d.cmd)
+    v, waited = wait_for(lambda: soa_serial(d.port, ORIGIN, 0.2) == serial, 5, 0.01)
+    check(v, "restarted dnsd did not answer serial %d within 5s (state dir: %s)\n%s"
+          % (serial, saved, d.tail()))
+    check(waited <= RESTART_LIMIT, "restarted dnsd answered only after %.2fs (> %.1fs)"
+          % (waited, RESTART_LIMIT))
+    for (rel, t), before in expected.items():
+        name = (rel + "." + ORIGIN) if rel else ORIGIN
+        now = view(query(d.port, name, t))
+        check(now == before, "%s %s differs after the restart: %s vs %s" % (name, t, now, before))
+    check(d.grep(r"serving serial %d from the state directory" % serial),
+          "no 'serving serial ... from the state directory' log line")
+    z = d.zone(ORIGIN) or {}
+    check(z.get("serial") == serial, "/zones after restart: %s" % z)
+    time.sleep(0.5)
+    d.ensure_alive()
+    return "answered %.3fs after start, primary down (state dir: %s)" % (waited, ", ".join(saved))
+
+
+def case_expiry(ctx):
+    serial = 2024060101
+    text = zone_text(ORIGIN, serial, refresh=5, retry=5, expire=10)
+    prim = Knot(ctx, {ORIGIN: text})
+    prim.start()
+    prim.wait_ready()
+    d = ctx.dnsd()
+    d.start(secondaries=[(ORIGIN, [prim.port])], extra=["--min-refresh", "1", "--min-expire", "5"])
+    ok, _ = d.wait_serial(ORIGIN, serial, 10)
+    check(ok, "first transfer: serial %d not served within 10s\n%s" % (serial, d.tail()))
+    st, h = d.healthz()
+    check(st == 200, "/healthz before expiry: %s %s" % (st, h))
+    prim.stop()
+    t0 = time.monotonic()
+
+    def expired():
+        d.ensure_alive()
+        return rcode_of(d.port, ORIGIN) == "SERVFAIL"
+    v, _ = wait_for(expired, EXPIRY_LIMIT, 0.1)
+    t_exp = time.monotonic() - t0
+    check(v, "zone not SERVFAIL %.0fs after the primary stopped (rcode %s); /zones %s\n%s"
+          % (EXPIRY_LIMIT, rcode_of(d.port, ORIGIN), d.zone(ORIGIN), d.tail()))
+    check(t_exp >= 4, "zone expired only %.1fs after the primary stopped (expire is 10s)" % t_exp)
+    z = d.zone(ORIGIN) or {}
+    rc_www = rcode_of(d.port, "www." + ORIGIN, "A")
+    st, h = d.healthz()
+    # Restart the primary at once (dnsd's retries back off), then check the reports.
+    prim.spawn([KNOTD, "-c", prim.conf])
+    t1 = time.monotonic()
+    check(z.get("state") == "expired", "/zones while expired: %s" % z)
+    check(rc_www == "SERVFAIL", "www A while expired: %s" % rc_www)
+    check(isinstance(h, dict) and h.get("secondary", {}).get("expired") == 1 and h.get("expired") == 1,
+          "/healthz while expired does not report it: %s %s" % (st, h))
+    check(st == 503 and h.get("status") == "failing",
+          "/healthz while the only zone is expired: HTTP %s status %s (want 503 failing)"
+          % (st, h.get("status")))
+    m = d.metrics()
+    check(m.get('dnsd_secondary_zones{state="expired"}') == 1 and m.get("dnsd_zones_expired") == 1,
+          "metrics while expired: secondary_zones{expired}=%s zones_expired=%s"
+          % (m.get('dnsd_secondary_zones{state="expired"}'), m.get("dnsd_zones_expired")))
+    prim.wait_ready()
+
+    def recovered():
+        d.ensure_alive()
+        return soa_serial(d.port, ORIGIN, 0.5) == serial
+    v, _ = wait_for(recovered, RECOVERY_LIMIT, 0.1)
+    t_rec = time.monotonic() - t1
+    check(v, "dnsd did not recover %.0fs after the primary came back (rcode %s); /zones %s\n%s"
+          % (RECOVERY_LIMIT, rcode_of(d.port, ORIGIN), d.zone(ORIGIN), d.tail()))
+    z = d.zone(ORIGIN) or {}
+    st, h = d.healthz()
+    check(z.get("state") == "fresh", "/zones after recovery: %s" % z)
+    check(st == 200 and isinstance(h, dict) and h.get("expired") == 0,
+          "/healthz after recovery: %s %s" % (st, h))
+    check(rcode_of(d.port, "www." + ORIGIN, "A") == "NOERROR", "www A after recovery not NOERROR")
+    return "SERVFAIL %.1fs after the primary stopped; recovered %.1fs after it restarted" % (t_exp, t_rec)
+
+
+HOSTILE_MODES = {
+    # mode: (expected reason in the log (AXFR attempt), refused counter must grow)
+    "outofzone": (r"outside the zone", True),
+    "twosoa": (r"closing SOA differs|do not follow on", True),
+    "endless": (r"more than 1000 records|stalled|took longer", True),
+    "stall": (r"stalled", False),
+    "garbage": (r"malformed|foreign message ID|query where a response|truncated|another zone|"
+                r"class|primary answered|does not start", True),
+    "nosoa": (r"does not start with the zone's SOA", True),
+    "toolarge": (r"more than 1000 records", True),
+}
+
+
+def case_hostile(ctx, mode):
+    zone = "hostile.example."
+    good_serial, bad_serial = 100, 200
+    reason_re, want_refused = HOSTILE_MODES[mode]
+    h = Hostile(ctx, zone, good_serial)
+    h.start()
+    h.wait_ready()
+    d = ctx.dnsd()
+    d.start(secondaries=[(zone, [h.port])],
+            extra=["--xfr-idle-timeout", "2", "--xfr-max-records", "1000", "--xfr-timeout", "30"])
+    ok, _ = d.wait_serial(zone, good_serial, 10)
+    check(ok, "good transfer: serial %d not served within 10s\n%s" % (good_serial, d.tail()))
+    good_www = rdata_texts(d.port, "www." + zone, "A")
+    check(good_www == ["192.0.2.%d" % (good_serial % 200 + 1)], "good www A: %s" % good_www)
+    before = d.metrics()
+    failed_before = len(d.grep(r"refresh failed"))
+    h.set(mode, bad_serial)
+    t0 = time.monotonic()
+    rc, _ = send_notify(d.port, zone)
+    check(rc == "NOERROR", "NOTIFY answered %s" % rc)
+
+    def gave_up():
+        d.ensure_alive()
+        return len(d.grep(r"refresh failed")) > failed_before
+    v, _ = wait_for(gave_up, HOSTILE_LIMIT, 0.05)
+    took = time.monotonic() - t0
+    check(v, "no 'refresh failed' within %.0fs of the NOTIFY; /zones %s\n%s"
+          % (HOSTILE_LIMIT, d.zone(zone), d.tail()))
+    d.ensure_alive()
+    after = d.metrics()
+    lines = d.grep(r"^.*(?:AXFR|IXFR) from 127\.0\.0\.1:%d failed: .*$" % h.port)
+    axfr_lines = [l for l in lines if "AXFR from" in l]
+    check(axfr_lines, "no 'AXFR from ... failed' log line:\n%s" % d.tail())
+    check(re.search(reason_re, axfr_lines[-1]), "AXFR refusal does not give the expected reason "
+          "(/%s/): %s" % (reason_re, axfr_lines[-1]))
+    # Still the old data, and alive.
+    serial_now = soa_serial(d.port, zone)
+    www_now = rdata_texts(d.port, "www." + zone, "A")
+    check(serial_now == good_serial, "dnsd answers serial %s, not the old %d" % (serial_now, good_serial))
+    check(www_now == good_www, "www A is now %s (was %s)" % (www_now, good_www))
+    check(rcode_of(d.port, "r5." + zone, "A") == "NXDOMAIN" and
+          rcode_of(d.port, "www.victim.example.", "A") == "REFUSED",
+          "hostile records leaked: r5 %s, www.victim.example. %s"
+          % (rcode_of(d.port, "r5." + zone, "A"), rcode_of(d.port, "www.victim.example.", "A")))
+    check(query(d.port, zone, "SOA", tcp=True) is not None, "no answer over TCP")
+    st, hz = d.healthz()
+    check(st == 200, "/healthz: %s %s" % (st, hz))
+    z = d.zone(zone) or {}
+    check(z.get("serial") == good_serial and z.get("last_error"), "/zones: %s" % z)
+    failed = delta(after, before, M_AXFR_FAIL) + delta(after, before, M_IXFR_FAIL)
+    refused = delta(after, before, M_REFUSED)
+    check(failed >= 1, "failed-transfer counters did not grow (axfr %s->%s, ixfr %s->%s)" % (
+        before.get(M_AXFR_FAIL), after.get(M_AXFR_FAIL), before.get(M_IXFR_FAIL), after.get(M_IXFR_FAIL)))
+    if want_refused:
+        check(refused >= 1, "%s did not grow (%s -> %s) for a %s transfer"
+              % (M_REFUSED, before.get(M_REFUSED), after.get(M_REFUSED), mode))
+    check(delta(after, before, M_AXFR_OK) == 0 and delta(after, before, M_IXFR_OK) == 0,
+          "a transfer counted as ok")
+    # The hostile primary stays; nothing changes until the next retry.
+    time.sleep(0.3)
+    d.ensure_alive()
+    check(soa_serial(d.port, zone) == good_serial, "serial changed later")
+    short = [re.sub(r"^.*?(IXFR|AXFR) from \S+ failed: ", r"\1: ", l)[:100] for l in lines[-2:]]
+    return "gave up after %.1fs; refused +%d, failed +%d; %s" % (took, refused, failed, " | ".join(short))
+
+
+def case_hostile_two_primaries(ctx):
+    """The brief's scenario: two primaries, the good one (Knot) wins the first
+    transfer and is then stopped; the other turns hostile with a higher serial."""
+    zone = "hostile.example."
+    good_serial = 100
+    prim = Knot(ctx, {zone: zone_text(zone, good_serial)})
+    prim.start()
+    prim.wait_ready()
+    h = Hostile(ctx, zone, 50, mode="outofzone")     # lower serial: not chosen at first
+    h.start()
+    h.wait_ready()
+    d = ctx.dnsd()
+    d.start(secondaries=[(zone, [prim.port, h.port])],
+            extra=["--xfr-idle-timeout", "2", "--xfr-max-records", "1000"])
+    ok, _ = d.wait_serial(zone, good_serial, 10)
+    check(ok, "serial %d from knot not served within 10s\n%s" % (good_serial, d.tail()))
+    good_www = rdata_texts(d.port, "www." + zone, "A")
+    prim.stop()
+    before = d.metrics()
+    failed_before = len(d.grep(r"refresh failed"))
+    h.set("outofzone", 200)
+    rc, _ = send_notify(d.port, zone)
+    check(rc == "NOERROR", "NOTIFY answered %s" % rc)
+    v, took = wait_for(lambda: d.ensure_alive() or len(d.grep(r"refresh failed")) > failed_before,
+                       HOSTILE_LIMIT, 0.05)
+    check(v, "no 'refresh failed' within %.0fs\n%s" % (HOSTILE_LIMIT, d.tail()))
+    after = d.metrics()
+    check(d.grep(r"AXFR from 127\.0\.0\.1:%d failed: .*outside the zone" % h.port),
+          "no AXFR refusal logged for the hostile primary:\n%s" % d.tail())
+    check(soa_serial(d.port, zone) == good_serial and rdata_texts(d.port, "www." + zone, "A") == good_www,
+          "old data not served: serial %s" % soa_serial(d.port, zone))
+    check(rcode_of(d.port, "www.victim.example.", "A") == "REFUSED", "out-of-zone record leaked")
+    check(delta(after, before, M_REFUSED) >= 1, "%s did not grow" % M_REFUSED)
+    st, hz = d.healthz()
+    check(st == 200, "/healthz %s %s" % (st, hz))
+    return "knot's serial %d kept after the hostile AXFR was refused (%.1fs)" % (good_serial, took)
+
+
+def case_hostile_fallback(ctx):
+    """Two primaries that both stay up: a hostile one announcing a higher serial
+    must not keep dnsd from the good one (it should fall back to the next
+    primary, as BIND and Knot do): (a) a zone copied from the good primary must
+    not expire while the good primary keeps confirming its serial; (b) a fresh
+    dnsd must get the zone from the good primary."""
+    zone = "hostile.example."
+    good_serial = 100
+    prim = Knot(ctx, {zone: zone_text(zone, good_serial, refresh=5, retry=5, expire=10)})
+    prim.start()
+    prim.wait_ready()
+    h = Hostile(ctx, zone, 50, mode="good")       # lower serial: knot wins at first
+    h.start()
+    h.wait_ready()
+    extra = ["--xfr-idle-timeout", "2", "--xfr-max-records", "1000", "--min-refresh", "1",
+             "--min-expire", "5"]
+    d = ctx.dnsd()
+    d.start(secondaries=[(zone, [h.port, prim.port])], extra=extra)
+    ok, _ = d.wait_serial(zone, good_serial, 10)
+    check(ok, "serial %d from knot not served within 10s\n%s" % (good_serial, d.tail()))
+    problems = []
+    # (a) the hostile primary now announces serial 200 and refuses every transfer
+    h.set("toolarge", 200)
+    t0 = time.monotonic()
+    v, _ = wait_for(lambda: d.ensure_alive() or rcode_of(d.port, zone) == "SERVFAIL", 16, 0.2)
+    z = d.zone(zone) or {}
+    if v:
+        problems.append("(a) the zone copied from knot expired (SERVFAIL, state %s) %.1fs after the "
+                        "other primary turned hostile, although knot kept answering serial %d; "
+                        "last_error %r" % (z.get("state"), time.monotonic() - t0, good_serial,
+                                           z.get("last_error")))
+    # (b) a fresh dnsd with both primaries
+    d2 = ctx.dnsd(name="dnsd-fresh")
+    d2.start(secondaries=[(zone, [h.port, prim.port])], extra=extra)
+    ok, waited = d2.wait_serial(zone, good_serial, 10)
+    z = d2.zone(zone) or {}
+    if not ok:
+        problems.append("(b) a fresh dnsd serves nothing after 10s: it does not fall back to the "
+                        "next primary (state %s, last_error %r)" % (z.get("state"), z.get("last_error")))
+    d.ensure_alive()
+    d2.ensure_alive()
+    check(not problems, "; ".join(problems))
+    return "knot's serial %d kept fresh; a fresh dnsd got it after %.1fs" % (good_serial, waited)
+
+
+CASES = []
+for _k in ("knot", "nsd", "bind"):
+    CASES.append(("axfr-" + _k, "axfr", (lambda k: lambda ctx: case_axfr(ctx, k))(_k)))
+for _k in ("knot", "nsd", "bind"):
+    CASES.append(("notify-" + _k, "notify", (lambda k: lambda ctx: case_notify(ctx, k))(_k)))
+for _k in ("knot", "bind"):
+    CASES.append(("tsig-" + _k, "tsig", (lambda k: lambda ctx: case_tsig(ctx, k))(_k)))
+CASES.append(("catalog", "catalog", case_catalog))
+CASES.append(("restart", "restart", case_restart))
+CASES.append(("expiry", "expiry", case_expiry))
+for _m in HOSTILE_MODES:
+    CASES.append(("hostile-" + _m, "hostile", (lambda m: lambda ctx: case_hostile(ctx, m))(_m)))
+CASES.append(("hostile-two-primaries", "hostile", case_hostile_two_primaries))
+CASES.append(("hostile-fallback", "hostile", case_hostile_fallback))
+
+
+# --------------------------------------------------------------------------
+# main
+
+def main():
+    global VERBOSE
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--dnsd", required=True, help="path of the dnsd binary")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    ap.add_argument("--verbose", action="store_true", help="commands, notes, and log tails on failure")
+    ap.add_argument("--only", help="run only these cases or groups (comma-separated): "
+                    + ", ".join(sorted({c[0] for c in CASES} | {c[1] for c in CASES})))
+    args = ap.parse_args()
+    VERBOSE = args.verbose
+    args.dnsd = os.path.abspath(args.dnsd)
+    if not os.access(args.dnsd, os.X_OK):
+        ap.error("dnsd binary not executable: %s" % args.dnsd)
+    selected = CASES
+    if args.only:
+        want = {w.strip() for w in args.only.split(",") if w.strip()}
+        unknown = want - {c[0] for c in CASES} - {c[1] for c in CASES}
+        if unknown:
+            ap.error("unknown case(s): %s" % ", ".join(sorted(unknown)))
+        selected = [c for c in CASES if c[0] in want or c[1] in want]
+
+    def on_signal(signum, frame):
+        raise KeyboardInterrupt()
+    signal.signal(signal.SIGTERM, on_signal)
+
+    root = tempfile.mkdtemp(prefix="dnsd-secondary-")
+    passed = failed = 0
+    timings = {}
+    t_all = time.time()
+    try:
+        for name, _group, fn in selected:
+            ctx = Ctx(root, name, args.dnsd)
+            t0 = time.time()
+            try:
+                detail = fn(ctx)
+                passed += 1
+                log("PASS %s (%.1fs): %s" % (name, time.time() - t0, detail))
+            except CaseFailed as e:
+                failed += 1
+                log("FAIL %s (%.1fs): %s" % (name, time.time() - t0, e))
+                for n in ctx.notes:
+                    log("     note: %s" % n)
+            except KeyboardInterrupt:
+                raise
+            except Exception as e:  # noqa: BLE001 - a broken case fails, the others run
+                failed += 1
+                log("FAIL %s (%.1fs): %s: %s" % (name, time.time() - t0, e.__class__.__name__, e))
+                if VERBOSE:
+                    traceback.print_exc()
+            finally:
+                if getattr(ctx, "timing", None) is not None:
+                    timings[name] = "%.3fs" % ctx.timing
+                    if getattr(ctx, "timing2", None) is not None:
+                        timings[name] += "/%.3fs" % ctx.timing2
+                ctx.cleanup()
+                if VERBOSE:
+                    for p in ctx.procs:
+                        if isinstance(p, Dnsd):
+                            log("    --- %s log tail (%s)\n%s" % (p.name, p.logpath, p.tail(15)))
+    except KeyboardInterrupt:
+        log("interrupted")
+        failed += 1
+    finally:
+        if args.keep:
+            log("kept %s" % root)
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+    if timings:
+        log("reload -> dnsd answering (first/second change): " + ", ".join(
+            "%s %s" % (k, v) for k, v in timings.items()))
+    log("time: %.1fs" % (time.time() - t_all))
+    log("secondary: %d passed, %d failed" % (passed, failed))
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

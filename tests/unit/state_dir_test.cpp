@@ -1,0 +1,441 @@
+// dnsd/state_dir: saved secondary zones (save, load, touch, remove, path_of),
+// in a temporary directory removed at the end.
+
+#include <doctest/doctest.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "dnsd/state_dir.hpp"
+#include "lib/wire/rrtype.hpp"
+#include "lib/xfr/transfer.hpp"
+#include "lib/zone/builder.hpp"
+#include "lib/zonefile/zonefile.hpp"
+#include "test_util.hpp"
+
+namespace fs = std::filesystem;
+namespace t = dns::wire::type;
+using dnsd::StateDir;
+using test::N;
+using test::S;
+using test::W;
+
+namespace {
+
+// A fresh directory under the system temp dir, removed with everything in it.
+struct TempDir {
+    std::string path;
+    TempDir() {
+        std::string tmpl = (fs::temp_directory_path() / "state_dir_test.XXXXXX").string();
+        std::vector<char> buf(tmpl.begin(), tmpl.end());
+        buf.push_back('\0');
+        char* p = ::mkdtemp(buf.data());
+        REQUIRE(p != nullptr);
+        path = p;
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+};
+
+const char* kZone = R"(
+$ORIGIN example.com.
+$TTL 3600
+@    SOA   ns1 hostmaster 2024010101 7200 3600 1209600 300
+@    RRSIG SOA 8 2 3600 20300101000000 20200101000000 12345 example.com. c2lnbmF0dXJlLXNvYQ==
+@    NS    ns1
+@    NS    ns2.example.net.
+@    MX    10 mail
+ns1  A     192.0.2.1
+WWW  A     192.0.2.80
+WWW  300 AAAA 2001:db8::80
+www  TXT   "hello" "world"
+mail A     192.0.2.25
+*.wild TXT "wildcard"
+sub  NS    ns.sub
+ns.sub A   192.0.2.53
+a.b.c  CAA 0 issue "ca.example"
+)";
+
+dns::zone::ZonePtr parse(const char* text, const char* origin = "example.com.") {
+    auto z = dns::zonefile::parse(text, N(origin));
+    REQUIRE_MESSAGE(z.has_value(), z.error().message);
+    return *z;
+}
+
+// records_of() in a comparable form (order kept: both sides come from a Builder).
+using Flat = std::vector<std::tuple<std::string, uint16_t, uint32_t, std::string>>;
+Flat flat(const dns::zone::Zone& z) {
+    Flat f;
+    for (const auto& r : dns::xfr::records_of(z)) f.emplace_back(r.owner, r.type, r.ttl, r.rdata);
+    return f;
+}
+
+std::vector<uint8_t> read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    REQUIRE(in.good());
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+void write_file(const std::string& path, const std::vector<uint8_t>& data) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+    REQUIRE(out.good());
+}
+size_t files_in(const std::string& dir) {
+    size_t n = 0;
+    for (const auto& e : fs::directory_iterator(dir)) {
+        (void)e;
+        ++n;
+    }
+    return n;
+}
+
+// A zone built directly (for apexes a master file cannot conveniently name).
+dns::zone::ZonePtr tiny_zone(const dns::wire::Name& apex, uint32_t serial = 1) {
+    dns::zone::Builder b(apex);
+    std::string soa = std::string(2, '\0');
+    for (uint32_t v : {serial, 7200u, 3600u, 1209600u, 300u})
+        soa += S({static_cast<int>(v >> 24), static_cast<int>((v >> 16) & 0xFF), static_cast<int>((v >> 8) & 0xFF),
+                  static_cast<int>(v & 0xFF)});
+    auto add = [&](uint16_t type, const std::string& rd) {
+        auto r = b.add(apex, type, 1, 3600, {reinterpret_cast<const uint8_t*>(rd.data()), rd.size()});
+        REQUIRE_MESSAGE(r.has_value(), r.error().message);
+    };
+    add(t::SOA, soa);
+    add(t::NS, W("ns.example.net."));
+    auto z = b.build();
+    REQUIRE_MESSAGE(z.has_value(), z.error().message);
+    return *z;
+}
+
+// Offsets in the file (see state_dir.cpp): magic 8, time 8, count 4, apex length 2, apex.
+constexpr size_t kTimeAt = 8, kCountAt = 16, kApexLenAt = 20, kApexAt = 22;
+
+}  // namespace
+
+TEST_SUITE("state_dir") {
+
+TEST_CASE("save then load: same records and verification time") {
+    TempDir dir;
+    StateDir sd(dir.path);
+    CHECK(sd.enabled());
+    REQUIRE(sd.prepare().has_value());
+    auto z = parse(kZone);
+    const int64_t when = 1700000123;
+    auto saved = sd.save(*z, when);
+    REQUIRE_MESSAGE(saved.has_value(), saved.error().message);
+    CHECK(fs::exists(sd.path_of(N("example.com."))));
+    CHECK(!fs::exists(sd.path_of(N("example.com.")) + ".tmp"));
+    CHECK(files_in(dir.path) == 1);
+
+    auto loaded = sd.load(N("example.com."));
+    REQUIRE_MESSAGE(loaded.has_value(), loaded.error().message);
+    CHECK(loaded->verified_unix == when);
+    REQUIRE(loaded->zone != nullptr);
+    CHECK(loaded->zone->apex() == N("example.com."));
+    CHECK(loaded->zone->serial() == 2024010101);
+    CHECK(loaded->zone->record_count() == z->record_count());
+    CHECK(flat(*loaded->zone) == flat(*z));
+    // Owner case survives (records_of gives the original case).
+    bool upper = false;
+    for (const auto& r : dns::xfr::records_of(*loaded->zone)) upper |= r.owner == W("WWW.example.com.");
+    CHECK(upper);
+
+    // Lookup by any case of the name.
+    auto again = sd.load(N("EXAMPLE.com."));
+    REQUIRE(again.has_value());
+    CHECK(flat(*again->zone) == flat(*z));
+}
+
+TEST_CASE("save overwrites the previous copy") {
+    TempDir dir;
+    StateDir sd(dir.path);
+    REQUIRE(sd.save(*tiny_zone(N("example.org."), 1), 100).has_value());
+    REQUIRE(sd.save(*tiny_zone(N("example.org."), 2), 200).has_value());
+    auto l = sd.load(N("example.org."));
+    REQUIRE(l.has_value());
+    CHECK(l->zone->serial() == 2);
+    CHECK(l->verified_unix == 200);
+    CHECK(files_in(dir.path) == 1);
+}
+
+TEST_CASE("touch() changes only the verification time") {
+    TempDir dir;
+    StateDir sd(dir.path);
+    auto z = parse(kZone);
+    REQUIRE(sd.save(*z, 1000).has_value());
+    std::string path = sd.path_of(N("example.com."));
+    auto before = read_file(path);
+    auto touched = sd.touch(N("example.com."), 0x0102030405060708LL);
+    REQUIRE_MESSAGE(touched.has_value(), touched.error().message);
+    auto after = read_file(path);
+    REQUIRE(after.size() == before.size());
+    for (size_t i = 0; i < after.size(); ++i) {
+        if (i >= kTimeAt && i < kTimeAt + 8) continue;
+        CAPTURE(i);
+        CHECK(after[i] == before[i]);
+    }
+    CHECK(std::vector<uint8_t>(after.begin() + kTimeAt, after.begin() + kTimeAt + 8) ==
+          std::vector<uint8_t>{1, 2, 3, 4, 5, 6, 7, 8});
+    auto l = sd.load(N("example.com."));
+    REQUIRE(l.has_value());
+    CHECK(l->verified_unix == 0x0102030405060708LL);
+    CHECK(flat(*l->zone) == flat(*z));
+}
+
+TEST_CASE("touch() of a zone never saved fails and creates nothing") {
+    TempDir dir;
+    StateDir sd(dir.path);
+    auto r = sd.touch(N("nothere.example."), 5);
+    CHECK(!r.has_value());
+    CHECK(r.error().code == dns::Errc::io);
+    CHECK(files_in(dir.path) == 0);
+}
+
+TEST_CASE("load of a zone never saved: not_found") {
+    TempDir dir;
+    StateDir sd(dir.path);
+    auto r = sd.load(N("example.com."));
+    REQUIRE(!r.has_value());
+    CHECK(r.error().code == dns::Errc::not_found);
+    // Also when other zones are there.
+    REQUIRE(sd.save(*tiny_zone(N("example.org.")), 1).has_value());
+    auto r2 = sd.load(N("example.com."));
+    REQUIRE(!r2.has_value());
+    CHECK(r2.error().code == dns::Errc::not_found);
+}
+
+TEST_CASE("remove() deletes the saved copy") {
+    TempDir dir;
+    StateDir sd(dir.path);
+    REQUIRE(sd.save(*tiny_zone(N("example.org.")), 1).has_value());
+    REQUIRE(sd.load(N("example.org.")).has_value());
+    sd.remove(N("example.org."));
+    auto r = sd.load(N("example.org."));
+    REQUIRE(!r.has_value());
+    CHECK(r.error().code == dns::Errc::not_found);
+    CHECK(files_in(dir.path) == 0);
+    sd.remove(N("example.org."));  // twice: harmless
+}
+
+TEST_CASE("a truncated file is an error, at every length") {
+    TempDir dir;
+    StateDir sd(dir.path);
+    REQUIRE(sd.save(*parse(kZone), 42).has_value());
+    std::string path = sd.path_of(N("example.com."));
+    auto good = read_file(path);
+    REQUIRE(good.size() > kApexAt);
+    for (size_t len = 0; len < good.size(); ++len) {
+        CAPTURE(len);
+        write_file(path, std::vector<uint8_t>(good.begin(), good.begin() + static_cast<long>(len)));
+        auto r = sd.load(N("example.com."));
+        CHECK(!r.has_value());
+        if (!r.has_value()) CHECK(r.error().code == dns::Errc::malformed);
+    }
+    write_file(path, good);
+    CHECK(sd.load(N("example.com.")).has_value());
+}
+
+TEST_CASE("a corrupted file is an error, not a crash") {
+    TempDir dir;
+    StateDir sd(dir.path);
+    REQUIRE(sd.save(*parse(kZone), 42).has_value());
+    std::string path = sd.path_of(N("example.com."));
+    const auto good = read_file(path);
+
+    auto load_with = [&](std::vector<uint8_t> bytes) {
+        write_file(path, bytes);
+        return sd.load(N("example.com."));
+    };
+    SUBCASE("bad magic") {
+        auto b = good;
+        b[0] = 'X';
+        auto r = load_with(b);
+        REQUIRE(!r.has_value());
+        CHECK(r.error().message.find("not a saved zone") != std::string::npos);
+    }
+    SUBCASE("an empty file") {
+        CHECK(!load_with({}).has_value());
+    }
+    SUBCASE("a trailing byte") {
+        auto b = good;
+        b.push_back(0);
+        auto r = load_with(b);
+        REQUIRE(!r.has_value());
+        CHECK(r.error().message.find("trailing") != std::string::npos);
+    }
+    SUBCASE("record count one too many / one too few") {
+        auto b = good;
+        b[kCountAt + 3] = static_cast<uint8_t>(b[kCountAt + 3] + 1);
+        CHECK(!load_with(b).has_value());
+        b = good;
+        b[kCountAt + 3] = static_cast<uint8_t>(b[kCountAt + 3] - 1);
+        CHECK(!load_with(b).has_value());
+        b = good;
+        b[kCountAt] = b[kCountAt + 1] = b[kCountAt + 2] = b[kCountAt + 3] = 0xFF;
+        CHECK(!load_with(b).has_value());
+    }
+    SUBCASE("apex length past the end") {
+        auto b = good;
+        b[kApexLenAt] = 0xFF;
+        CHECK(!load_with(b).has_value());
+    }
+    SUBCASE("first owner length past the end") {
+        auto b = good;
+        size_t first = kApexAt + N("example.com.").size();
+        b[first] = 0xFF;
+        CHECK(!load_with(b).has_value());
+    }
+    SUBCASE("an invalid owner name") {
+        auto b = good;
+        size_t first = kApexAt + N("example.com.").size();
+        b[first + 1] = 63;  // a label longer than the name
+        CHECK(!load_with(b).has_value());
+    }
+    SUBCASE("every single byte flipped: error or a valid zone, never a crash") {
+        size_t failures = 0;
+        for (size_t i = 0; i < good.size(); ++i) {
+            auto b = good;
+            b[i] ^= 0xFF;
+            auto r = load_with(b);
+            if (!r.has_value()) {
+                ++failures;
+                CHECK(r.error().code == dns::Errc::malformed);
+            } else {
+                CHECK(r->zone != nullptr);
+            }
+        }
+        CHECK(failures > good.size() / 4);
+    }
+}
+
+TEST_CASE("a file holding another zone is an error") {
+    TempDir dir;
+    StateDir sd(dir.path);
+    REQUIRE(sd.save(*parse(kZone), 42).has_value());
+    fs::copy_file(sd.path_of(N("example.com.")), sd.path_of(N("example.net.")));
+    auto r = sd.load(N("example.net."));
+    REQUIRE(!r.has_value());
+    CHECK(r.error().code == dns::Errc::malformed);
+    CHECK(r.error().message.find("another zone") != std::string::npos);
+    // A parent or child name is another zone too.
+    fs::copy_file(sd.path_of(N("example.com.")), sd.path_of(N("sub.example.com.")));
+    CHECK(!sd.load(N("sub.example.com.")).has_value());
+    fs::copy_file(sd.path_of(N("example.com.")), sd.path_of(N("com.")));
+    CHECK(!sd.load(N("com.")).has_value());
+}
+
+TEST_CASE("path_of: lower-cased file name inside the directory") {
+    StateDir sd("/var/lib/dnsd");
+    CHECK(sd.path_of(N("Example.COM.")) == "/var/lib/dnsd/example.com.zone");
+    CHECK(sd.path_of(N("xn--bcher-kva.example.")) == "/var/lib/dnsd/xn--bcher-kva.example.zone");
+    CHECK(sd.path_of(N("_tcp.example.")) == "/var/lib/dnsd/_tcp.example.zone");
+    // The root maps to an escaped dot: no other zone's file can be named so.
+    CHECK(sd.path_of(N(".")) == "/var/lib/dnsd/%2ezone");
+    CHECK(sd.path_of(N("root.")) == "/var/lib/dnsd/root.zone");
+}
+
+TEST_CASE("path_of escapes odd characters: every name maps to one file in the directory") {
+    StateDir sd("/var/lib/dnsd");
+    const std::string prefix = "/var/lib/dnsd/";
+    auto file_of = [&](const dns::wire::Name& n) {
+        std::string p = sd.path_of(n);
+        REQUIRE(p.compare(0, prefix.size(), prefix) == 0);
+        return p.substr(prefix.size());
+    };
+    auto safe = [](const std::string& f) {
+        if (f.empty() || f == "." || f == "..") return false;
+        for (unsigned char c : f)
+            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '%'))
+                return false;
+        return true;
+    };
+    CHECK(file_of(N("a/b.example.")) == "a%2fb.example.zone");
+    CHECK(file_of(N("a\\032b.example.")) == "a%5c032b.example.zone");  // a space
+    CHECK(file_of(N("\\.\\..example.")) == "%5c.%5c..example.zone");  // a label ".."
+    CHECK(file_of(N("\\.\\./\\.\\./etc/passwd.")) == "%5c.%5c.%2f%5c.%5c.%2fetc%2fpasswd.zone");
+    CHECK(file_of(N("100%.example.")) == "100%25.example.zone");
+
+    const char* odd[] = {"a/b.example.", "\\.\\./\\.\\./etc/passwd.", "a\\032b.example.", "\\000.example.",
+                         "\\255x.example.", "\\.\\..example.", "*.example.", "a\\\\b.example.", "a:b.example.",
+                         "100%.example.", "%2f.example."};
+    std::vector<std::string> files;
+    for (const char* text : odd) {
+        CAPTURE(text);
+        std::string f = file_of(N(text));
+        CHECK(f.find('/') == std::string::npos);
+        CHECK(safe(f));
+        files.push_back(f);
+    }
+    // Distinct names, distinct files.
+    for (size_t i = 0; i < files.size(); ++i)
+        for (size_t j = i + 1; j < files.size(); ++j) {
+            CAPTURE(files[i]);
+            CHECK(files[i] != files[j]);
+        }
+}
+
+TEST_CASE("path_of: the root zone and a zone named \"root\" do not share a file") {
+    StateDir sd("/var/lib/dnsd");
+    CHECK(sd.path_of(N(".")) != sd.path_of(N("root.")));
+}
+
+TEST_CASE("save/load of zones with odd names stays inside the directory") {
+    TempDir dir;
+    std::string inner = dir.path + "/state";
+    StateDir sd(inner);
+    REQUIRE(sd.prepare().has_value());
+    CHECK(fs::is_directory(inner));
+    for (const char* text : {"a/b.example.", "\\.\\./\\.\\./x.", "a\\032b.example.", "UPPER.Example."}) {
+        CAPTURE(text);
+        auto name = N(text);
+        REQUIRE(sd.save(*tiny_zone(name, 7), 9).has_value());
+        auto l = sd.load(name);
+        REQUIRE_MESSAGE(l.has_value(), l.error().message);
+        CHECK(l->zone->apex() == name);
+        CHECK(l->zone->serial() == 7);
+        CHECK(l->verified_unix == 9);
+    }
+    CHECK(files_in(inner) == 4);
+    CHECK(files_in(dir.path) == 1);  // only "state"
+}
+
+TEST_CASE("prepare(): creates the directory; fails where it cannot") {
+    TempDir dir;
+    StateDir sd(dir.path + "/new");
+    REQUIRE(sd.prepare().has_value());
+    CHECK(fs::is_directory(dir.path + "/new"));
+    CHECK(sd.prepare().has_value());  // already there
+
+    write_file(dir.path + "/file", {1, 2, 3});
+    StateDir under_file(dir.path + "/file/state");
+    auto r = under_file.prepare();
+    REQUIRE(!r.has_value());
+    CHECK(r.error().code == dns::Errc::io);
+    StateDir deep(dir.path + "/no/such/parent");
+    CHECK(!deep.prepare().has_value());
+
+    StateDir off("");
+    CHECK(!off.enabled());
+}
+
+TEST_CASE("save into a missing directory fails cleanly") {
+    TempDir dir;
+    StateDir sd(dir.path + "/missing");
+    auto r = sd.save(*tiny_zone(N("example.org.")), 1);
+    REQUIRE(!r.has_value());
+    CHECK(r.error().code == dns::Errc::io);
+}
+
+}  // TEST_SUITE
