@@ -76,7 +76,7 @@ std::string StateDir::path_of(const dns::wire::Name& zone) const {
             file += buf;
         }
     }
-    if (file == ".") file = "root.";
+    if (file == ".") file = "%2e";  // the root: '%' never appears unescaped, so no clash
     return dir_ + "/" + file + "zone";
 }
 
