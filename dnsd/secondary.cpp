@@ -24,6 +24,15 @@ using dns::secondary::ZoneState;
 
 namespace {
 
+// The TSIG state of the NOTIFY being answered on this worker thread, between
+// on_notify() and sign_notify_response() (both inside one Responder::respond()).
+struct NotifyTsig {
+    std::optional<dns::xfr::TsigSession> session;
+    uint16_t error = 0;
+    const dns::xfr::TsigKey* key = nullptr;
+};
+thread_local NotifyTsig t_notify_tsig;
+
 int64_t unix_now() { return static_cast<int64_t>(std::time(nullptr)); }
 
 int64_t to_unix(SteadyClock::time_point t) {
@@ -62,7 +71,10 @@ struct Secondaries::Zone {
     std::vector<std::string> errors;
     std::string last_error;
     int64_t last_refresh = 0;
-    // A transfer waiting for a slot.
+    // Primaries with a newer serial, best first, still to try this round; and
+    // whether some primary confirmed the serial we hold.
+    std::vector<size_t> candidates;
+    bool confirmed = false;
     size_t queued_primary = 0;
     dns::xfr::Kind queued_kind = dns::xfr::Kind::axfr;
 };
@@ -133,8 +145,9 @@ void Secondaries::load_persisted() {
 void Secondaries::start() {
     auto now = SteadyClock::now();
     for (auto& [key, z] : zones_) {
-        if (z->data) {
-            if (z->refresh.due(now)) z->refresh.spread_first_check(now, options_.startup_spread);
+        if (z->data && z->refresh.state(now) != ZoneState::expired) {
+            // Due checks of zones still valid are spread out; expired ones go first.
+            z->refresh.spread_first_check(now, options_.startup_spread);
         } else {
             z->refresh.notify(now);  // nothing to serve yet: ask at once
         }
@@ -203,57 +216,83 @@ void Secondaries::check(Zone& z) {
 }
 
 void Secondaries::soa_done(Zone& z) {
-    long best = -1;
+    // Candidates: primaries with a serial newer than ours, highest first; on a
+    // tie the primary our data came from first (so IXFR stays possible).
+    z.candidates.clear();
+    z.confirmed = false;
+    bool any = false;
     for (size_t i = 0; i < z.soa.size(); ++i) {
         if (!z.soa[i]) continue;
-        if (best < 0 || dns::serial_gt(*z.soa[i], *z.soa[static_cast<size_t>(best)]) ||
-            (*z.soa[i] == *z.soa[static_cast<size_t>(best)] && i == z.data_primary))
-            best = static_cast<long>(i);
+        any = true;
+        if (z.data && !dns::serial_gt(*z.soa[i], z.data->serial())) {
+            if (*z.soa[i] == z.data->serial()) z.confirmed = true;
+            else
+                LOG_WARN("zone %s: primary %s has serial %u, older than our %u", z.key.c_str(),
+                         z.spec.primaries[i].to_string().c_str(), *z.soa[i], z.data->serial());
+            continue;
+        }
+        z.candidates.push_back(i);
     }
-    if (best < 0) {
+    std::stable_sort(z.candidates.begin(), z.candidates.end(), [&](size_t a, size_t b) {
+        if (*z.soa[a] != *z.soa[b]) return dns::serial_gt(*z.soa[a], *z.soa[b]);
+        return a == z.data_primary && b != z.data_primary;
+    });
+    if (!any) {
         std::string why;
         for (const auto& e : z.errors) why += (why.empty() ? "" : "; ") + e;
         return refresh_failed(z, "SOA check failed: " + why);
     }
-    const size_t p = static_cast<size_t>(best);
-    const uint32_t serial = *z.soa[p];
-    if (z.data && !dns::serial_gt(serial, z.data->serial())) {
-        if (serial != z.data->serial())
-            LOG_WARN("zone %s: primary %s has serial %u, older than our %u; keeping ours", z.key.c_str(),
-                     z.spec.primaries[p].to_string().c_str(), serial, z.data->serial());
-        auto now = SteadyClock::now();
-        z.refresh.refreshed(z.data->serial(), timers_of(*z.data), now);
-        z.last_refresh = unix_now();
-        z.last_error.clear();
-        if (state_.enabled()) {
-            auto touched = state_.touch(z.spec.name, z.last_refresh);
-            if (!touched) LOG_WARN("zone %s: %s", z.key.c_str(), touched.error().message.c_str());
-        }
-        {
-            std::lock_guard lock(status_mu_);
-            ++counters_.up_to_date;
-            counters_.last_success = z.last_refresh;
-        }
-        if (z.expired_published) {
-            z.expired_published = false;
-            store_.set_expired(ZoneStore::Source::secondary, z.key, false);
-            publish_later();
-            LOG_INFO("zone %s: serial %u confirmed, no longer expired", z.key.c_str(), serial);
-        }
-        z.busy = false;
-        schedule(z);
-        if (z.again) {
-            z.again = false;
-            check(z);
-        }
-        return;
+    for (size_t i = 0; i < z.soa.size(); ++i)
+        if (z.soa[i]) LOG_DEBUG("zone %s: %s has serial %u", z.key.c_str(), z.spec.primaries[i].to_string().c_str(), *z.soa[i]);
+    next_candidate(z, "");
+}
+
+// Transfers from the next candidate primary, or ends the round.
+void Secondaries::next_candidate(Zone& z, const std::string& last_failure) {
+    if (z.candidates.empty()) {
+        if (z.confirmed || (z.data && last_failure.empty())) return confirm(z);
+        return refresh_failed(z, last_failure.empty() ? "no primary has the zone" : last_failure);
     }
+    const size_t p = z.candidates.front();
+    z.candidates.erase(z.candidates.begin());
     // IXFR only from the primary our data came from: histories are never mixed.
-    auto kind = (z.data && p == z.data_primary) ? dns::xfr::Kind::ixfr : dns::xfr::Kind::axfr;
     z.queued_primary = p;
-    z.queued_kind = kind;
+    z.queued_kind = (z.data && p == z.data_primary) ? dns::xfr::Kind::ixfr : dns::xfr::Kind::axfr;
     transfer_queue_.push_back(z.key);
     start_next_transfer();
+}
+
+// A primary confirmed the serial we hold: the zone is current.
+void Secondaries::confirm(Zone& z) {
+    auto now = SteadyClock::now();
+    z.refresh.refreshed(z.data->serial(), timers_of(*z.data), now);
+    z.last_refresh = unix_now();
+    z.last_error.clear();
+    if (state_.enabled()) {
+        auto touched = state_.touch(z.spec.name, z.last_refresh);
+        if (!touched) LOG_WARN("zone %s: %s", z.key.c_str(), touched.error().message.c_str());
+    }
+    {
+        std::lock_guard lock(status_mu_);
+        ++counters_.up_to_date;
+        counters_.last_success = z.last_refresh;
+    }
+    if (z.expired_published) {
+        z.expired_published = false;
+        store_.set_expired(ZoneStore::Source::secondary, z.key, false);
+        publish_later();
+        LOG_INFO("zone %s: serial %u confirmed, no longer expired", z.key.c_str(), z.data->serial());
+    }
+    finish_round(z);
+}
+
+void Secondaries::finish_round(Zone& z) {
+    z.busy = false;
+    schedule(z);
+    if (z.again) {
+        z.again = false;
+        check(z);
+    }
 }
 
 void Secondaries::start_next_transfer() {
@@ -302,7 +341,9 @@ void Secondaries::transfer_done(Zone& z, size_t p, std::shared_ptr<dns::xfr::Tra
             // RFC 1995 §2: a secondary may fall back to AXFR.
             return transfer(z, p, dns::xfr::Kind::axfr);
         }
-        return refresh_failed(z, std::string(kind_name(kind)) + " from " + from + ": " + r.error().message);
+        // Then the next primary with a newer serial, if any: one broken or
+        // hostile primary must not take the zone down.
+        return next_candidate(z, std::string(kind_name(kind)) + " from " + from + ": " + r.error().message);
     }
     double ms = std::chrono::duration<double, std::milli>(SteadyClock::now() - started).count();
     switch (t->outcome()) {
@@ -311,8 +352,9 @@ void Secondaries::transfer_done(Zone& z, size_t p, std::shared_ptr<dns::xfr::Tra
                      t->zone()->serial(), from.c_str(), kind_name(kind), t->zone()->record_count(),
                      t->messages(), ms);
             {
+                // Counted by what came: a full zone, even when asked for by IXFR.
                 std::lock_guard lock(status_mu_);
-                ++(kind == dns::xfr::Kind::axfr ? counters_.axfr_ok : counters_.ixfr_ok);
+                ++counters_.axfr_ok;
             }
             return install(z, t->zone(), p);
         case dns::xfr::TransferIn::Outcome::incremental: {
@@ -333,8 +375,8 @@ void Secondaries::transfer_done(Zone& z, size_t p, std::shared_ptr<dns::xfr::Tra
         }
         case dns::xfr::TransferIn::Outcome::up_to_date:
         case dns::xfr::TransferIn::Outcome::none:
-            if (z.data) return install(z, z.data, p);
-            return refresh_failed(z, "the primary sent no zone");
+            if (z.data) return confirm(z);
+            return next_candidate(z, "the primary " + from + " sent no zone");
     }
 }
 
@@ -358,12 +400,7 @@ void Secondaries::install(Zone& z, dns::zone::ZonePtr zone, size_t p) {
         if (!saved) LOG_ERROR("zone %s: cannot save: %s", z.key.c_str(), saved.error().message.c_str());
     }
     if (z.spec.catalog) sync_catalog(z);
-    z.busy = false;
-    schedule(z);
-    if (z.again) {
-        z.again = false;
-        check(z);
-    }
+    finish_round(z);
 }
 
 void Secondaries::refresh_failed(Zone& z, const std::string& why) {
@@ -376,12 +413,7 @@ void Secondaries::refresh_failed(Zone& z, const std::string& why) {
                                         .count()),
              why.c_str());
     check_expiry(z);
-    z.busy = false;
-    schedule(z);
-    if (z.again) {
-        z.again = false;
-        check(z);
-    }
+    finish_round(z);
 }
 
 void Secondaries::check_expiry(Zone& z) {
@@ -471,6 +503,7 @@ uint16_t Secondaries::on_notify(const dns::wire::Query& q, std::span<const uint8
         return rcode;
     };
     const dns::xfr::TsigKey* tsig = nullptr;
+    t_notify_tsig = {};
     {
         std::lock_guard lock(notify_mu_);
         auto it = notify_map_.find(key);
@@ -483,7 +516,13 @@ uint16_t Secondaries::on_notify(const dns::wire::Query& q, std::span<const uint8
     if (tsig) {
         uint16_t err = 0;
         auto v = dns::xfr::TsigSession::verify_request(message, {*tsig}, static_cast<uint64_t>(unix_now()), err);
-        if (!v) return refuse(dns::wire::rcode::NOTAUTH, "TSIG verification failed");
+        if (!v) {
+            // RFC 8945 §5.2: answer NOTAUTH with a TSIG carrying the error.
+            t_notify_tsig.error = err;
+            t_notify_tsig.key = tsig;
+            return refuse(dns::wire::rcode::NOTAUTH, "TSIG verification failed");
+        }
+        t_notify_tsig.session.emplace(std::move(*v));
     }
     asio::post(io_, [this, key] {
         auto it = zones_.find(key);
@@ -502,6 +541,23 @@ uint16_t Secondaries::on_notify(const dns::wire::Query& q, std::span<const uint8
         }
     });
     return dns::wire::rcode::NOERROR;
+}
+
+size_t Secondaries::sign_notify_response(std::span<const uint8_t> request, uint8_t* out, size_t len,
+                                         size_t cap) noexcept {
+    NotifyTsig st = std::move(t_notify_tsig);
+    t_notify_tsig = {};
+    const uint64_t now = static_cast<uint64_t>(unix_now());
+    if (st.session) {
+        auto r = st.session->sign_response(out, len, cap, now);
+        return r ? *r : len;
+    }
+    if (st.key && (st.error == dns::xfr::tsig_error::BADSIG || st.error == dns::xfr::tsig_error::BADKEY ||
+                   st.error == dns::xfr::tsig_error::BADTIME)) {
+        auto r = dns::xfr::TsigSession::sign_error_response(request, {*st.key}, st.error, out, len, cap, now);
+        return r ? *r : len;
+    }
+    return len;
 }
 
 std::vector<ZoneStatus> Secondaries::collect_status() const {

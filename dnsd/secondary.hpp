@@ -81,6 +81,8 @@ public:
 
     uint16_t on_notify(const dns::wire::Query& q, std::span<const uint8_t> message,
                        const void* peer) noexcept override;
+    size_t sign_notify_response(std::span<const uint8_t> request, uint8_t* out, size_t len,
+                                size_t cap) noexcept override;
 
     std::vector<ZoneStatus> status() const;
     SecondaryCounters counters() const;
@@ -95,6 +97,9 @@ private:
     void schedule(Zone& z);
     void check(Zone& z);
     void soa_done(Zone& z);
+    void next_candidate(Zone& z, const std::string& last_failure);
+    void confirm(Zone& z);
+    void finish_round(Zone& z);
     void transfer(Zone& z, size_t primary, dns::xfr::Kind kind);
     void transfer_done(Zone& z, size_t primary, std::shared_ptr<dns::xfr::TransferIn> t,
                        dns::Result<void> r, std::chrono::steady_clock::time_point started);

@@ -652,6 +652,8 @@ size_t Responder::respond(const zone::ZoneTable& zones, std::span<const uint8_t>
     wire::put16(out + 6, c.count[kAnswer]);
     wire::put16(out + 8, c.count[kAuthority]);
     wire::put16(out + 10, c.count[kAdditional]);
+    if (notify_ && st != wire::QueryStatus::formerr && q_.opcode() == wire::opcode::NOTIFY)
+        return notify_->sign_notify_response(query, out, w.size(), max);
     return w.size();
 }
 

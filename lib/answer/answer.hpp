@@ -58,6 +58,15 @@ public:
     /// REFUSED otherwise. `message` is the whole query (for TSIG). Must not block.
     virtual uint16_t on_notify(const wire::Query& q, std::span<const uint8_t> message,
                                const void* peer) noexcept = 0;
+    /// Called right after on_notify() on the same thread with the response in
+    /// out[0, len): may sign it (TSIG) and returns the new length.
+    virtual size_t sign_notify_response(std::span<const uint8_t> request, uint8_t* out, size_t len,
+                                        size_t cap) noexcept {
+        (void)request;
+        (void)out;
+        (void)cap;
+        return len;
+    }
 };
 
 /// Answers queries. One per worker thread: not thread-safe, cheap to create.

@@ -23,9 +23,12 @@ Cases (--only takes case names or group names, comma-separated):
       Knot serves catalog zone catalog.invalid. (RFC 9432 v2) with two
       members: dnsd --catalog serves both; a third member added to the catalog
       is served, a removed one is REFUSED, each within a few seconds.
-  restart
+  restart                               (group restart)
       after a transfer, the primary and dnsd are stopped; dnsd restarted with
       the same --state-dir answers within 1 s although the primary is down.
+  restart-expired                       (group restart)
+      dnsd restarted after its saved copy expired answers SERVFAIL at once and,
+      the primary being up, is answering again within 15 s.
   expiry
       SOA refresh 5, retry 5, expire 10: with the primary stopped dnsd answers
       SERVFAIL, /zones says "expired" and /healthz reports it; with the
@@ -35,6 +38,13 @@ Cases (--only takes case names or group names, comma-separated):
       hostile_primary.py first serves a good zone, then turns hostile with a
       higher serial and sends NOTIFY: dnsd must refuse the transfer, keep
       answering the old data, stay up and count and log the failure.
+  hostile-two-primaries                 (group hostile)
+      two primaries: Knot wins the first transfer and is stopped, the other
+      turns hostile (out-of-zone records) with a higher serial: old data kept.
+  hostile-fallback                      (group hostile)
+      two primaries that both stay up, the hostile one announcing a higher
+      serial: dnsd must still get and keep the zone from the good one (fall
+      back to the next primary), and the zone must not expire.
 
 dnsd is started as: DNSD --listen 127.0.0.1:PORT --threads 1 --http
 127.0.0.1:PORT --state-dir DIR --log-level debug --secondary
@@ -959,9 +969,9 @@ def case_catalog(ctx):
     d.port = dnsd_port
     d.start(catalog=(cat, prim.port))
 
-    def serving(zs):
+    def serving(zs, timeout=0.5):
         d.ensure_alive()
-        return all(soa_serial(d.port, z, 0.5) == 100 + sorted(members.values()).index(z) + 1
+        return all(soa_serial(d.port, z, timeout) == 100 + sorted(members.values()).index(z) + 1
                    for z in zs)
     v, t_first = wait_for(lambda: serving([members["m1"], members["m2"]]), 10, 0.05)
     check(v, "members 1 and 2 not served within 10s; /zones %s\n%s" % (d.zones(), d.tail()))
@@ -1000,8 +1010,28 @@ def case_catalog(ctx):
     d.ensure_alive()
     st, h = d.healthz()
     check(st == 200, "/healthz %s %s" % (st, h))
+    cats = h.get("catalogs", []) if isinstance(h, dict) else []
+    check(any(c.get("name") == cat and c.get("members") == 2 for c in cats),
+          "/healthz catalogs: %s" % cats)
+    saved = sorted(os.listdir(d.state_dir))
+    check("member1.example.zone" not in saved, "the removed member is still in the state dir: %s" % saved)
+
+    # Restart from the state directory with the primary down: the catalog's
+    # current members are served at once, the removed one is not.
+    prim.stop()
+    d.stop()
+    d.spawn(d.cmd)
+
+    def restored():
+        return serving([members["m2"], members["m3"]], timeout=0.1)
+    v, t_restart = wait_for(restored, 5, 0.02)
+    check(v, "after a restart with the primary down the members are not served within 5s "
+          "(state dir %s)\n%s" % (saved, d.tail()))
+    check(t_restart <= RESTART_LIMIT + 0.5, "members served only %.2fs after the restart" % t_restart)
+    check(rcode_of(d.port, members["m1"]) == "REFUSED", "removed member1 is served after the restart")
     return ("members served %.2fs after start; added member served after %.2fs; removed member "
-            "REFUSED after %.2fs" % (t_first, t_add, t_del))
+            "REFUSED after %.2fs; after a restart (primary down) members served in %.2fs"
+            % (t_first, t_add, t_del, t_restart))
 
 
 def case_restart(ctx):
@@ -1019,9 +1049,8 @@ def case_restart(ctx):
     check(soa_serial(prim.port, ORIGIN, 0.3) is None, "primary still answers after stop")
     d.stop()
     saved = os.listdir(d.state_dir)
-    t0 = time.monotonic()
-    d.spawn(d.cmd)
-    v, waited = wait_for(lambda: soa_serial(d.port, ORIGIN, 0.2) == serial, 5, 0.01)
+    d.spawn(d.cmd)          # wait_for's clock starts right after the spawn
+    v, waited = wait_for(lambda: soa_serial(d.port, ORIGIN, 0.1) == serial, 5, 0.01)
     check(v, "restarted dnsd did not answer serial %d within 5s (state dir: %s)\n%s"
           % (serial, saved, d.tail()))
     check(waited <= RESTART_LIMIT, "restarted dnsd answered only after %.2fs (> %.1fs)"
@@ -1037,6 +1066,40 @@ def case_restart(ctx):
     time.sleep(0.5)
     d.ensure_alive()
     return "answered %.3fs after start, primary down (state dir: %s)" % (waited, ", ".join(saved))
+
+
+def case_restart_expired(ctx):
+    """dnsd restarted after the saved copy expired, primary down: it must answer
+    SERVFAIL (not the expired data) at once, and refresh promptly once the
+    primary is back."""
+    serial = 2024060101
+    prim = Knot(ctx, {ORIGIN: zone_text(ORIGIN, serial, refresh=5, retry=5, expire=10)})
+    prim.start()
+    prim.wait_ready()
+    d = ctx.dnsd()
+    d.start(secondaries=[(ORIGIN, [prim.port])], extra=["--min-refresh", "1", "--min-expire", "5"])
+    ok, _ = d.wait_serial(ORIGIN, serial, 10)
+    check(ok, "first transfer: serial %d not served within 10s\n%s" % (serial, d.tail()))
+    d.stop()
+    prim.stop()
+    time.sleep(11)                      # the saved copy is now past its expire time
+    d.spawn(d.cmd)
+    v, _ = wait_for(lambda: rcode_of(d.port, ORIGIN) is not None, 3, 0.02)
+    rc = rcode_of(d.port, ORIGIN)
+    z = d.zone(ORIGIN) or {}
+    check(rc == "SERVFAIL" and z.get("state") == "expired",
+          "right after the restart the expired zone answers %s (state %s), want SERVFAIL/expired"
+          % (rc, z.get("state")))
+    prim.start()
+    prim.wait_ready()
+    t0 = time.monotonic()
+    v, _ = wait_for(lambda: d.ensure_alive() or soa_serial(d.port, ORIGIN, 0.3) == serial,
+                    RECOVERY_LIMIT, 0.1)
+    took = time.monotonic() - t0
+    z = d.zone(ORIGIN) or {}
+    check(v, "the expired zone is still SERVFAIL %.0fs after the primary came back "
+          "(next_refresh in %ds)" % (RECOVERY_LIMIT, z.get("next_refresh", 0) - int(time.time())))
+    return "SERVFAIL at once, refreshed %.1fs after the primary came back" % took
 
 
 def case_expiry(ctx):
@@ -1268,6 +1331,7 @@ for _k in ("knot", "bind"):
     CASES.append(("tsig-" + _k, "tsig", (lambda k: lambda ctx: case_tsig(ctx, k))(_k)))
 CASES.append(("catalog", "catalog", case_catalog))
 CASES.append(("restart", "restart", case_restart))
+CASES.append(("restart-expired", "restart", case_restart_expired))
 CASES.append(("expiry", "expiry", case_expiry))
 for _m in HOSTILE_MODES:
     CASES.append(("hostile-" + _m, "hostile", (lambda m: lambda ctx: case_hostile(ctx, m))(_m)))
