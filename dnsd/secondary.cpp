@@ -459,8 +459,15 @@ void Secondaries::sync_catalog(Zone& cat) {
 void Secondaries::publish_later() {
     if (publish_posted_) return;
     publish_posted_ = true;
-    asio::post(io_, [this] {
+    // One table per burst of changes, and at most one every kMinPublishGap: a
+    // catalog of thousands of new zones must not rebuild the table thousands of times.
+    constexpr auto kMinPublishGap = std::chrono::milliseconds(2);
+    auto at = std::max(SteadyClock::now(), last_publish_ + kMinPublishGap);
+    publish_timer_.expires_at(at);
+    publish_timer_.async_wait([this](boost::system::error_code ec) {
+        if (ec) return;
         publish_posted_ = false;
+        last_publish_ = SteadyClock::now();
         store_.commit();
     });
 }

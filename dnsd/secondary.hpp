@@ -122,6 +122,8 @@ private:
     std::thread thread_;
     std::map<std::string, std::unique_ptr<Zone>> zones_;  // control thread only
     bool publish_posted_ = false;
+    boost::asio::steady_timer publish_timer_{io_};
+    std::chrono::steady_clock::time_point last_publish_{};
     unsigned transfers_running_ = 0;
     std::vector<std::string> transfer_queue_;
 
