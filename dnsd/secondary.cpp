@@ -1,6 +1,7 @@
 #include "dnsd/secondary.hpp"
 
 #include <netinet/in.h>
+#include <malloc.h>
 #include <sys/socket.h>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -81,7 +82,9 @@ struct Secondaries::Zone {
 
 Secondaries::Secondaries(std::vector<SecondarySpec> specs, std::vector<dns::xfr::TsigKey> keys,
                          SecondaryOptions options, ZoneStore& store, const StateDir& state)
-    : specs_(std::move(specs)), keys_(std::move(keys)), options_(options), store_(store), state_(state) {}
+    : specs_(std::move(specs)), keys_(std::move(keys)), options_(options), store_(store), state_(state) {
+    if (state_.enabled()) writer_ = std::make_unique<StateWriter>(state_);
+}
 
 Secondaries::~Secondaries() { stop(); }
 
@@ -104,7 +107,10 @@ Secondaries::Zone& Secondaries::add_zone(const SecondarySpec& spec, const std::s
         auto saved = state_.load(spec.name);
         if (saved) {
             z.data = saved->zone;
-            z.data_primary = SIZE_MAX;  // unknown: the first refresh may take a full transfer
+            // The primary the data came from, so the next change can come by IXFR.
+            z.data_primary = SIZE_MAX;
+            for (size_t i = 0; i < spec.primaries.size(); ++i)
+                if (spec.primaries[i].to_string() == saved->primary) z.data_primary = i;
             z.refresh.loaded(z.data->serial(), timers_of(*z.data), from_unix(saved->verified_unix),
                              SteadyClock::now());
             z.last_refresh = saved->verified_unix;
@@ -129,7 +135,7 @@ void Secondaries::remove_zone(const std::string& key) {
     z.timer.cancel();
     z.expiry.cancel();
     store_.remove(ZoneStore::Source::secondary, key);
-    if (state_.enabled()) state_.remove(z.spec.name);
+    if (writer_) writer_->remove(z.spec.name);
     LOG_INFO("zone %s: removed (left catalog %s)", key.c_str(), z.catalog.c_str());
     // Callbacks in flight hold no pointer once the zone is gone from the map:
     // they look it up by key (see check()).
@@ -153,6 +159,7 @@ void Secondaries::start() {
         }
         schedule(*z);
     }
+    trim_memory();
     thread_ = std::thread([this] {
         auto guard = asio::make_work_guard(io_);
         io_.run();
@@ -163,6 +170,21 @@ void Secondaries::stop() {
     if (!thread_.joinable()) return;
     io_.stop();
     thread_.join();
+    if (writer_) writer_->flush();
+}
+
+// Transfers free large buffers on this thread; hand them back to the system
+// now and then so resident memory follows live memory.
+void Secondaries::trim_memory() {
+    trim_timer_.expires_after(std::chrono::seconds(2));
+    trim_timer_.async_wait([this](boost::system::error_code ec) {
+        if (ec) return;
+        if (installs_since_trim_) {
+            installs_since_trim_ = false;
+            malloc_trim(0);
+        }
+        trim_memory();
+    });
 }
 
 void Secondaries::schedule(Zone& z) {
@@ -268,10 +290,7 @@ void Secondaries::confirm(Zone& z) {
     z.refresh.refreshed(z.data->serial(), timers_of(*z.data), now);
     z.last_refresh = unix_now();
     z.last_error.clear();
-    if (state_.enabled()) {
-        auto touched = state_.touch(z.spec.name, z.last_refresh);
-        if (!touched) LOG_WARN("zone %s: %s", z.key.c_str(), touched.error().message.c_str());
-    }
+    if (writer_) writer_->touch(z.spec.name, z.last_refresh);
     {
         std::lock_guard lock(status_mu_);
         ++counters_.up_to_date;
@@ -297,8 +316,8 @@ void Secondaries::finish_round(Zone& z) {
 
 void Secondaries::start_next_transfer() {
     while (transfers_running_ < options_.max_concurrent_transfers && !transfer_queue_.empty()) {
-        std::string key = transfer_queue_.front();
-        transfer_queue_.erase(transfer_queue_.begin());
+        std::string key = std::move(transfer_queue_.front());
+        transfer_queue_.pop_front();
         auto it = zones_.find(key);
         if (it == zones_.end()) continue;
         transfer(*it->second, it->second->queued_primary, it->second->queued_kind);
@@ -395,10 +414,8 @@ void Secondaries::install(Zone& z, dns::zone::ZonePtr zone, size_t p) {
         counters_.last_success = z.last_refresh;
         if (z.spec.catalog) counters_.last_catalog_refresh = z.last_refresh;
     }
-    if (state_.enabled() && changed) {
-        auto saved = state_.save(*z.data, z.last_refresh);
-        if (!saved) LOG_ERROR("zone %s: cannot save: %s", z.key.c_str(), saved.error().message.c_str());
-    }
+    if (writer_ && changed) writer_->save(z.data, z.last_refresh, z.spec.primaries[p].to_string());
+    installs_since_trim_ = true;
     if (z.spec.catalog) sync_catalog(z);
     finish_round(z);
 }
@@ -461,14 +478,16 @@ void Secondaries::publish_later() {
     publish_posted_ = true;
     // One table per burst of changes, and at most one every kMinPublishGap: a
     // catalog of thousands of new zones must not rebuild the table thousands of times.
-    constexpr auto kMinPublishGap = std::chrono::milliseconds(2);
-    auto at = std::max(SteadyClock::now(), last_publish_ + kMinPublishGap);
+    // The gap grows with what a table costs to build (4x its last build time).
+    auto gap = std::max<SteadyClock::duration>(std::chrono::milliseconds(2), 4 * last_publish_cost_);
+    auto at = std::max(SteadyClock::now(), last_publish_ + gap);
     publish_timer_.expires_at(at);
     publish_timer_.async_wait([this](boost::system::error_code ec) {
         if (ec) return;
         publish_posted_ = false;
         last_publish_ = SteadyClock::now();
         store_.commit();
+        last_publish_cost_ = SteadyClock::now() - last_publish_;
     });
 }
 

@@ -10,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -125,7 +126,12 @@ private:
     boost::asio::steady_timer publish_timer_{io_};
     std::chrono::steady_clock::time_point last_publish_{};
     unsigned transfers_running_ = 0;
-    std::vector<std::string> transfer_queue_;
+    std::deque<std::string> transfer_queue_;
+    std::unique_ptr<StateWriter> writer_;
+    boost::asio::steady_timer trim_timer_{io_};
+    bool installs_since_trim_ = false;
+    std::chrono::steady_clock::duration last_publish_cost_{};
+    void trim_memory();
 
     // For on_notify(), read from worker threads.
     struct NotifyEntry {

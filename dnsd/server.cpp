@@ -134,10 +134,22 @@ public:
     void run() {
         for (auto& u : udp_) udp_wait(*u);
         for (auto& a : acceptors_) accept(*a);
+        tick();
         io_.run();
     }
+    // An idle worker still lets go of replaced zone tables (their memory) within a second.
+    void tick() {
+        tick_.expires_after(std::chrono::seconds(1));
+        tick_.async_wait([this](boost::system::error_code ec) {
+            if (ec) return;
+            view_.current();
+            tick();
+        });
+    }
+
     void stop() {
         asio::post(io_, [this] {
+            tick_.cancel();
             for (auto& a : acceptors_) a->close();
             for (auto& u : udp_) u->sock.close();
             io_.stop();
@@ -319,6 +331,7 @@ private:
 
     const Config& config_;
     asio::io_context io_{1};
+    asio::steady_timer tick_{io_};
     ZoneView view_;
     dns::answer::Responder responder_;
     std::unique_ptr<uint8_t[]> scratch_;

@@ -12,17 +12,20 @@
 #include "lib/wire/message.hpp"
 #include "lib/wire/rrtype.hpp"
 #include "lib/xfr/transfer.hpp"
+#include "lib/base/log.hpp"
 #include "lib/zone/builder.hpp"
 
 namespace dnsd {
 
 namespace {
 
-constexpr char kMagic[8] = {'D', 'N', 'S', 'D', 'Z', 'N', '0', '1'};
+constexpr char kMagic1[8] = {'D', 'N', 'S', 'D', 'Z', 'N', '0', '1'};
+constexpr char kMagic[8] = {'D', 'N', 'S', 'D', 'Z', 'N', '0', '2'};
 
 // File layout: magic, u64 verified time, u32 record count, u16 apex length,
-// apex, then each record: u8 owner length, owner, u16 type, u32 TTL,
-// u16 RDATA length, RDATA. All integers big-endian.
+// apex, (version 2:) u8 primary length, primary ("ADDR:PORT" text), then each
+// record: u8 owner length, owner, u16 type, u32 TTL, u16 RDATA length, RDATA.
+// All integers big-endian.
 void put(std::vector<uint8_t>& b, uint64_t v, int bytes) {
     for (int i = bytes - 1; i >= 0; --i) b.push_back(static_cast<uint8_t>(v >> (8 * i)));
 }
@@ -88,7 +91,8 @@ dns::Result<void> StateDir::prepare() const {
     return {};
 }
 
-dns::Result<void> StateDir::save(const dns::zone::Zone& zone, int64_t verified) const {
+dns::Result<void> StateDir::save(const dns::zone::Zone& zone, int64_t verified,
+                                 const std::string& primary) const {
     auto records = dns::xfr::records_of(zone);
     std::vector<uint8_t> b;
     size_t size = 32 + zone.apex().size();
@@ -99,6 +103,9 @@ dns::Result<void> StateDir::save(const dns::zone::Zone& zone, int64_t verified) 
     put(b, records.size(), 4);
     put(b, zone.apex().size(), 2);
     b.insert(b.end(), zone.apex().data(), zone.apex().data() + zone.apex().size());
+    std::string p = primary.substr(0, 255);
+    put(b, p.size(), 1);
+    b.insert(b.end(), p.begin(), p.end());
     for (const auto& r : records) {
         put(b, r.owner.size(), 1);
         b.insert(b.end(), r.owner.begin(), r.owner.end());
@@ -132,7 +139,9 @@ dns::Result<SavedZone> StateDir::load(const dns::wire::Name& zone) const {
     while ((n = std::fread(chunk, 1, sizeof chunk, f)) > 0) data.insert(data.end(), chunk, chunk + n);
     std::fclose(f);
     auto bad = [&](const char* why) { return dns::make_error(dns::Errc::malformed, path + ": " + why); };
-    if (data.size() < 22 || std::memcmp(data.data(), kMagic, 8) != 0) return bad("not a saved zone");
+    if (data.size() < 22) return bad("not a saved zone");
+    const bool v2 = std::memcmp(data.data(), kMagic, 8) == 0;
+    if (!v2 && std::memcmp(data.data(), kMagic1, 8) != 0) return bad("not a saved zone");
     const uint8_t* p = data.data() + 8;
     const uint8_t* end = data.data() + data.size();
     SavedZone out;
@@ -143,6 +152,13 @@ dns::Result<SavedZone> StateDir::load(const dns::wire::Name& zone) const {
     auto apex = dns::wire::Name::from_wire_checked({p, alen});
     if (!apex || !(*apex == zone)) return bad("holds another zone");
     p += alen;
+    if (v2) {
+        if (end - p < 1) return bad("truncated");
+        size_t plen = *p++;
+        if (static_cast<size_t>(end - p) < plen) return bad("truncated");
+        out.primary.assign(reinterpret_cast<const char*>(p), plen);
+        p += plen;
+    }
     dns::zone::Builder builder(*apex);
     for (uint64_t i = 0; i < count; ++i) {
         if (end - p < 1) return bad("truncated");
@@ -167,5 +183,83 @@ dns::Result<SavedZone> StateDir::load(const dns::wire::Name& zone) const {
 }
 
 void StateDir::remove(const dns::wire::Name& zone) const { ::unlink(path_of(zone).c_str()); }
+
+}  // namespace dnsd
+
+namespace dnsd {
+
+StateWriter::StateWriter(const StateDir& dir) : dir_(dir), thread_([this] { run(); }) {}
+
+StateWriter::~StateWriter() {
+    {
+        std::lock_guard lock(mu_);
+        stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+}
+
+void StateWriter::save(dns::zone::ZonePtr zone, int64_t verified, std::string primary) {
+    std::string key = zone->lapex().to_text();
+    dns::wire::Name name = zone->apex();
+    {
+        std::lock_guard lock(mu_);
+        jobs_[key] = Job{Job::save, std::move(zone), std::move(name), verified, std::move(primary)};
+    }
+    cv_.notify_one();
+}
+
+void StateWriter::touch(const dns::wire::Name& zone, int64_t verified) {
+    std::string key = zone.lowercased().to_text();
+    {
+        std::lock_guard lock(mu_);
+        auto it = jobs_.find(key);
+        if (it != jobs_.end() && it->second.kind == Job::save) {
+            it->second.verified = verified;  // the pending full write carries the new time
+        } else {
+            jobs_[key] = Job{Job::touch, nullptr, zone, verified, {}};
+        }
+    }
+    cv_.notify_one();
+}
+
+void StateWriter::remove(const dns::wire::Name& zone) {
+    {
+        std::lock_guard lock(mu_);
+        jobs_[zone.lowercased().to_text()] = Job{Job::remove, nullptr, zone, 0, {}};
+    }
+    cv_.notify_one();
+}
+
+void StateWriter::flush() {
+    std::unique_lock lock(mu_);
+    idle_.wait(lock, [this] { return jobs_.empty() && !busy_; });
+}
+
+void StateWriter::run() {
+    std::unique_lock lock(mu_);
+    for (;;) {
+        cv_.wait(lock, [this] { return stop_ || !jobs_.empty(); });
+        if (jobs_.empty()) {
+            if (stop_) return;
+            continue;
+        }
+        auto node = jobs_.extract(jobs_.begin());
+        busy_ = true;
+        lock.unlock();
+        Job& job = node.mapped();
+        dns::Result<void> r;
+        switch (job.kind) {
+            case Job::save: r = dir_.save(*job.zone, job.verified, job.primary); break;
+            case Job::touch: r = dir_.touch(job.name, job.verified); break;
+            case Job::remove: dir_.remove(job.name); break;
+        }
+        if (!r) LOG_ERROR("state dir: %s", r.error().message.c_str());
+        job.zone.reset();  // drop the snapshot outside the lock
+        lock.lock();
+        busy_ = false;
+        if (jobs_.empty()) idle_.notify_all();
+    }
+}
 
 }  // namespace dnsd

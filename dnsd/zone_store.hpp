@@ -25,7 +25,7 @@ public:
     /// Stages a zone (replacing one of the same apex from the same source).
     void set(Source source, dns::zone::ZonePtr zone, bool expired = false) {
         std::lock_guard lock(mu_);
-        std::string key = zone->apex().lowercased().to_text();
+        std::string key = zone->lapex().to_text();
         entries_[key][static_cast<int>(source)] = Entry{std::move(zone), expired};
     }
     /// Stages a change of the expired mark of a staged zone.

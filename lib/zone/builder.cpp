@@ -227,6 +227,7 @@ Result<ZonePtr> Builder::build() {
     auto zp = std::shared_ptr<Zone>(new Zone());
     Zone& z = *zp;
     z.apex_ = apex_;
+    z.lapex_ = apex_.lowercased();
 
     struct SortItem {
         uint64_t prefix;

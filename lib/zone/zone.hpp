@@ -72,6 +72,8 @@ class Assembler;
 class Zone {
 public:
     const wire::Name& apex() const { return apex_; }
+    /// The apex lower-cased (computed once, at build).
+    const wire::Name& lapex() const { return lapex_; }
     uint32_t serial() const { return serial_; }
     /// The SOA RRset (always present in a built zone).
     const RRset& soa() const { return rrsets_[soa_rrset_]; }
@@ -142,6 +144,7 @@ private:
     Zone() = default;
 
     wire::Name apex_;
+    wire::Name lapex_;
     uint32_t serial_ = 0;
     uint32_t soa_rrset_ = 0;
     uint32_t negative_ttl_ = 0;

@@ -13,8 +13,8 @@ ZoneTable::ZoneTable(std::vector<ZonePtr> zones, std::vector<bool> expired)
     mask_ = cap - 1;
     lapex_.reserve(zones_.size());
     for (uint32_t i = 0; i < zones_.size(); ++i) {
-        lapex_.push_back(zones_[i]->apex().lowercased());
-        const wire::Name& a = lapex_.back();
+        lapex_.push_back(&zones_[i]->lapex());
+        const wire::Name& a = *lapex_.back();
         uint8_t labels = static_cast<uint8_t>(a.labels());
         min_labels_ = std::min(min_labels_, labels);
         max_labels_ = std::max(max_labels_, labels);
@@ -28,7 +28,7 @@ uint32_t ZoneTable::probe(const uint8_t* lname, size_t len) const noexcept {
     for (size_t slot = wire::name_hash(lname, len) & mask_;; slot = (slot + 1) & mask_) {
         uint32_t i = index_[slot];
         if (i == kNone) return kNone;
-        const wire::Name& a = lapex_[i];
+        const wire::Name& a = *lapex_[i];
         if (a.size() == len && std::memcmp(a.data(), lname, len) == 0) return i;
     }
 }
@@ -63,7 +63,7 @@ std::shared_ptr<const ZoneTable> ZoneTable::with(ZonePtr zone, bool expired) con
     zs.reserve(zones_.size() + 1);
     ex.reserve(zones_.size() + 1);
     for (size_t i = 0; i < zones_.size(); ++i) {
-        if (zones_[i]->apex() == zone->apex()) continue;
+        if (zones_[i]->lapex() == zone->lapex()) continue;
         zs.push_back(zones_[i]);
         ex.push_back(this->expired(i));
     }

@@ -36,7 +36,7 @@ private:
 
     std::vector<ZonePtr> zones_;
     std::vector<bool> expired_;         // parallel to zones_ (empty: none expired)
-    std::vector<wire::Name> lapex_;     // lower-cased apexes, parallel to zones_
+    std::vector<const wire::Name*> lapex_;  // the zones' lower-cased apexes, parallel to zones_
     std::vector<uint32_t> index_;
     size_t mask_ = 0;
     uint8_t min_labels_ = 255, max_labels_ = 0;

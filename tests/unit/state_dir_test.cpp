@@ -158,6 +158,39 @@ TEST_CASE("save then load: same records and verification time") {
     CHECK(flat(*again->zone) == flat(*z));
 }
 
+TEST_CASE("the primary the data came from survives a restart (so the next change can be an IXFR)") {
+    TempDir dir;
+    StateDir sd(dir.path);
+    REQUIRE(sd.prepare().has_value());
+    auto z = parse(kZone);
+    REQUIRE(sd.save(*z, 1700000000, "[2001:db8::1]:53").has_value());
+    auto loaded = sd.load(N("example.com."));
+    REQUIRE(loaded.has_value());
+    CHECK(loaded->primary == "[2001:db8::1]:53");
+    REQUIRE(sd.save(*z, 1700000000).has_value());
+    CHECK(sd.load(N("example.com."))->primary.empty());
+}
+
+TEST_CASE("StateWriter writes on its own thread; the last of several writes wins") {
+    TempDir dir;
+    StateDir sd(dir.path);
+    REQUIRE(sd.prepare().has_value());
+    auto z = parse(kZone);
+    {
+        dnsd::StateWriter w(sd);
+        w.save(z, 1700000001, "192.0.2.1:53");
+        w.touch(N("example.com."), 1700000002);
+        w.flush();
+        auto loaded = sd.load(N("example.com."));
+        REQUIRE(loaded.has_value());
+        CHECK(loaded->verified_unix == 1700000002);
+        CHECK(loaded->primary == "192.0.2.1:53");
+        w.remove(N("example.com."));
+        w.flush();
+        CHECK_FALSE(fs::exists(sd.path_of(N("example.com."))));
+    }
+}
+
 TEST_CASE("save overwrites the previous copy") {
     TempDir dir;
     StateDir sd(dir.path);
