@@ -212,6 +212,13 @@ void Secondaries::check(Zone& z) {
     }
     z.busy = true;
     const size_t n = z.spec.primaries.size();
+    if (!z.data && n == 1) {
+        // Nothing to compare with and one primary to ask: transfer at once
+        // (a new catalog member saves a round trip).
+        z.candidates = {0};
+        z.confirmed = false;
+        return next_candidate(z, "");
+    }
     z.pending = n;
     z.soa.assign(n, std::nullopt);
     z.errors.assign(n, {});
