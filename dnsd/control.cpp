@@ -12,6 +12,7 @@
 #include "dnsd/server.hpp"
 #include "dnsd/zone_store.hpp"
 #include "lib/base/log.hpp"
+#include "lib/io/client.hpp"
 
 namespace dnsd {
 
@@ -186,7 +187,7 @@ std::string Control::zones() const {
 }
 
 dns::Result<void> Control::start(const std::string& listen) {
-    auto ep = parse_endpoint(listen);
+    auto ep = dns::io::parse_endpoint(listen);
     if (!ep) return ep.error();
     auto& http = impl_->http;
     http.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
@@ -200,9 +201,12 @@ dns::Result<void> Control::start(const std::string& listen) {
     http.Get("/zones", [this](const httplib::Request&, httplib::Response& res) {
         res.set_content(zones(), "application/json");
     });
-    if (!http.bind_to_port(ep->address.c_str(), ep->port))
-        return dns::make_error(dns::Errc::io, "cannot bind HTTP to " + listen);
-    LOG_INFO("control HTTP on %s (/healthz, /metrics, /zones)", listen.c_str());
+    int port = ep->port;
+    bool bound = port == 0 ? (port = http.bind_to_any_port(ep->address.to_string().c_str())) > 0
+                           : http.bind_to_port(ep->address.to_string().c_str(), port);
+    if (!bound) return dns::make_error(dns::Errc::io, "cannot bind HTTP to " + listen);
+    ep->port = static_cast<uint16_t>(port);
+    LOG_INFO("control HTTP on %s (/healthz, /metrics, /zones)", ep->to_string().c_str());
     thread_ = std::thread([this] { impl_->http.listen_after_bind(); });
     return {};
 }

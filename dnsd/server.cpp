@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "lib/base/log.hpp"
+#include "lib/io/client.hpp"
 #include "lib/wire/message.hpp"
 
 namespace dnsd {
@@ -23,28 +24,6 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 using asio::ip::udp;
 using dns::answer::Transport;
-
-dns::Result<Endpoint> parse_endpoint(const std::string& text) {
-    std::string host, port;
-    if (!text.empty() && text[0] == '[') {
-        auto close = text.find(']');
-        if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':')
-            return dns::make_error(dns::Errc::syntax, "bad address '" + text + "'");
-        host = text.substr(1, close - 1);
-        port = text.substr(close + 2);
-    } else {
-        auto colon = text.rfind(':');
-        if (colon == std::string::npos) return dns::make_error(dns::Errc::syntax, "bad address '" + text + "'");
-        host = text.substr(0, colon);
-        port = text.substr(colon + 1);
-    }
-    boost::system::error_code ec;
-    auto addr = asio::ip::make_address(host, ec);
-    if (ec) return dns::make_error(dns::Errc::syntax, "bad IP address '" + host + "'");
-    int p = std::atoi(port.c_str());
-    if (p < 0 || p > 65535 || port.empty()) return dns::make_error(dns::Errc::syntax, "bad port in '" + text + "'");
-    return Endpoint{addr.to_string(), static_cast<uint16_t>(p)};
-}
 
 namespace {
 
@@ -354,9 +333,9 @@ dns::Result<void> Server::start() {
     for (unsigned i = 0; i < config_.threads; ++i)
         workers_.push_back(std::make_unique<Worker>(config_, store_, identity_, notify_));
     for (const auto& text : config_.listen) {
-        auto ep = parse_endpoint(text);
+        auto ep = dns::io::parse_endpoint(text);
         if (!ep) return ep.error();
-        auto addr = asio::ip::make_address(ep->address);
+        auto addr = ep->address;
         uint16_t port = ep->port;
         for (auto& w : workers_) {
             if (auto r = w->open(addr, port); !r) return r;

@@ -41,11 +41,5 @@ private:
     std::vector<std::thread> threads_;
 };
 
-/// Parses "1.2.3.4:53" or "[2001:db8::1]:53".
-struct Endpoint {
-    std::string address;
-    uint16_t port;
-};
-dns::Result<Endpoint> parse_endpoint(const std::string& text);
 
 }  // namespace dnsd

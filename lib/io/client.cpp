@@ -44,7 +44,7 @@ Result<Endpoint> parse_endpoint(const std::string& text) {
     if (ec) return make_error(Errc::syntax, "bad IP address '" + host + "'");
     char* end = nullptr;
     long p = std::strtol(port.c_str(), &end, 10);
-    if (port.empty() || *end || p < 1 || p > 65535) return make_error(Errc::syntax, "bad port in '" + text + "'");
+    if (port.empty() || *end || p < 0 || p > 65535) return make_error(Errc::syntax, "bad port in '" + text + "'");
     return Endpoint{addr, static_cast<uint16_t>(p)};
 }
 
