@@ -431,26 +431,39 @@ Result<void> TsigSession::fail(uint16_t code, Errc errc, std::string message) {
     return make_error(errc, std::move(message));
 }
 
-Result<size_t> TsigSession::sign_request(uint8_t* msg, size_t len, size_t cap, uint64_t now) {
+namespace {
+
+// Signs msg[0, len) with the digest `d` (prior MAC and pending messages already
+// set by the caller): appends the TSIG RR and returns the new length; the MAC
+// goes to `mac_out`, the prior MAC of the next message.
+Result<size_t> sign_message(const TsigKey& key, Digest& d, uint8_t* msg, size_t len, size_t cap,
+                            uint64_t now, std::vector<uint8_t>& mac_out) {
     auto existing = parse_tsig({msg, len});
     if (existing || existing.error().code != Errc::not_found)
         return make_error(Errc::malformed,
                           existing ? "message is already signed" : existing.error().message);
-    Digest d;
     d.msg = {msg, len};
     d.original_id = wire::get16(msg);
     d.arcount = wire::get16(msg + 10);
     d.time_signed = now;
     d.fudge = kTsigFudge;
     uint8_t mac[kMaxMac];
-    auto n = compute_mac(key_, d, mac);
+    auto n = compute_mac(key, d, mac);
     if (!n) return std::move(n).error();
     uint8_t alg[16];
-    size_t alen = algorithm_wire(key_.algorithm, alg);
-    auto out = append_tsig(msg, len, cap, key_.name.wire(), {alg, alen}, now, kTsigFudge, {mac, *n},
+    size_t alen = algorithm_wire(key.algorithm, alg);
+    auto out = append_tsig(msg, len, cap, key.name.wire(), {alg, alen}, now, kTsigFudge, {mac, *n},
                            d.original_id, tsig_error::NOERROR, {});
+    if (out) mac_out.assign(mac, mac + *n);
+    return out;
+}
+
+}  // namespace
+
+Result<size_t> TsigSession::sign_request(uint8_t* msg, size_t len, size_t cap, uint64_t now) {
+    Digest d;
+    auto out = sign_message(key_, d, msg, len, cap, now, prior_mac_);
     if (!out) return out;
-    prior_mac_.assign(mac, mac + *n);
     pending_.clear();
     unsigned_run_ = 0;
     first_ = true;
@@ -573,31 +586,17 @@ Result<TsigSession> TsigSession::verify_request(std::span<const uint8_t> msg,
 
 Result<size_t> TsigSession::sign_response(uint8_t* msg, size_t len, size_t cap, uint64_t now) {
     if (prior_mac_.empty()) return make_error(Errc::semantic, "no verified request to answer");
-    auto existing = parse_tsig({msg, len});
-    if (existing || existing.error().code != Errc::not_found)
-        return make_error(Errc::malformed,
-                          existing ? "message is already signed" : existing.error().message);
     Digest d;
     d.with_prior = true;
     d.prior_mac = prior_mac_;
-    d.msg = {msg, len};
-    d.original_id = wire::get16(msg);
-    d.arcount = wire::get16(msg + 10);
-    d.time_signed = now;
-    d.fudge = kTsigFudge;
     if (!first_) {
         d.pending = pending_;
         d.timers_only = true;
     }
-    uint8_t mac[kMaxMac];
-    auto n = compute_mac(key_, d, mac);
-    if (!n) return std::move(n).error();
-    uint8_t alg[16];
-    size_t alen = algorithm_wire(key_.algorithm, alg);
-    auto out = append_tsig(msg, len, cap, key_.name.wire(), {alg, alen}, now, kTsigFudge, {mac, *n},
-                           d.original_id, tsig_error::NOERROR, {});
+    std::vector<uint8_t> mac;
+    auto out = sign_message(key_, d, msg, len, cap, now, mac);
     if (!out) return out;
-    prior_mac_.assign(mac, mac + *n);
+    prior_mac_ = std::move(mac);
     pending_.clear();
     first_ = false;
     return out;

@@ -40,6 +40,8 @@ import tempfile
 import threading
 import time
 
+import netutil
+
 try:
     import dns.edns
     import dns.exception
@@ -109,26 +111,7 @@ def run(cmd, cwd=None):
 
 def free_port(taken):
     """A port free for both UDP and TCP on 127.0.0.1."""
-    for _ in range(200):
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        try:
-            u.bind(("127.0.0.1", 0))
-            port = u.getsockname()[1]
-            if port in taken:
-                continue
-            t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            try:
-                t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                t.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            finally:
-                t.close()
-            taken.add(port)
-            return port
-        finally:
-            u.close()
-    raise RuntimeError("no free port found")
+    return netutil.free_port(taken)
 
 
 def mixcase(text):

@@ -69,6 +69,8 @@ import traceback
 import urllib.error
 import urllib.request
 
+import netutil
+
 try:
     import dns.exception
     import dns.flags
@@ -128,26 +130,7 @@ def check(cond, why):
 def free_port():
     """A port free for both UDP and TCP on 127.0.0.1, never handed out twice."""
     with PORTS_LOCK:
-        for _ in range(500):
-            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            try:
-                u.bind(("127.0.0.1", 0))
-                port = u.getsockname()[1]
-                if port in PORTS_TAKEN:
-                    continue
-                t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-                try:
-                    t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                    t.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-                finally:
-                    t.close()
-                PORTS_TAKEN.add(port)
-                return port
-            finally:
-                u.close()
-    raise RuntimeError("no free port found")
+        return netutil.free_port(PORTS_TAKEN)
 
 
 def run(cmd, timeout=20, check_rc=True, cwd=None):
