@@ -117,8 +117,9 @@ Secondaries::Zone& Secondaries::add_zone(const SecondarySpec& spec, const std::s
             bool expired = z.refresh.state(SteadyClock::now()) == ZoneState::expired;
             z.expired_published = expired;
             store_.set(ZoneStore::Source::secondary, z.data, expired);
-            LOG_INFO("zone %s: serving serial %u from the state directory%s", key.c_str(), z.data->serial(),
-                     expired ? " (expired: SERVFAIL until refreshed)" : "");
+            if (!saved->journal_note.empty()) LOG_WARN("zone %s: %s", key.c_str(), saved->journal_note.c_str());
+            LOG_INFO("zone %s: serving serial %u from the state directory (%u journal entries)%s", key.c_str(),
+                     z.data->serial(), saved->journal_entries, expired ? " (expired: SERVFAIL until refreshed)" : "");
         } else if (saved.error().code != dns::Errc::not_found) {
             LOG_WARN("zone %s: ignoring saved copy: %s", key.c_str(), saved.error().message.c_str());
         }
@@ -384,20 +385,23 @@ void Secondaries::transfer_done(Zone& z, size_t p, std::shared_ptr<dns::xfr::Tra
             }
             return install(z, t->zone(), p);
         case dns::xfr::TransferIn::Outcome::incremental: {
-            auto applied = dns::xfr::apply(*z.data, t->diffs(), {});
+            std::string rebuilt;
+            auto applied = dns::xfr::apply(z.data, t->diffs(), &rebuilt);
             if (!applied) {
                 fail_count();
                 LOG_WARN("zone %s: IXFR from %s does not apply (%s); trying AXFR", z.key.c_str(), from.c_str(),
                          applied.error().message.c_str());
                 return transfer(z, p, dns::xfr::Kind::axfr);
             }
-            LOG_INFO("zone %s: serial %u from %s by IXFR, %zu differences, %.1f ms", z.key.c_str(),
-                     (*applied)->serial(), from.c_str(), t->diffs().size(), ms);
+            double apply_ms = std::chrono::duration<double, std::milli>(SteadyClock::now() - started).count() - ms;
+            LOG_INFO("zone %s: serial %u from %s by IXFR, %zu differences, %zu records, %.1f ms + %.1f ms to apply%s%s",
+                     z.key.c_str(), (*applied)->serial(), from.c_str(), t->diffs().size(), t->records(), ms,
+                     apply_ms, rebuilt.empty() ? "" : ", zone rebuilt: ", rebuilt.c_str());
             {
                 std::lock_guard lock(status_mu_);
                 ++counters_.ixfr_ok;
             }
-            return install(z, *applied, p);
+            return install(z, *applied, p, &t->diffs());
         }
         case dns::xfr::TransferIn::Outcome::up_to_date:
         case dns::xfr::TransferIn::Outcome::none:
@@ -406,7 +410,7 @@ void Secondaries::transfer_done(Zone& z, size_t p, std::shared_ptr<dns::xfr::Tra
     }
 }
 
-void Secondaries::install(Zone& z, dns::zone::ZonePtr zone, size_t p) {
+void Secondaries::install(Zone& z, dns::zone::ZonePtr zone, size_t p, const std::vector<dns::xfr::Diff>* diffs) {
     const bool changed = zone != z.data;
     z.data = std::move(zone);
     z.data_primary = p;
@@ -421,7 +425,12 @@ void Secondaries::install(Zone& z, dns::zone::ZonePtr zone, size_t p) {
         counters_.last_success = z.last_refresh;
         if (z.spec.catalog) counters_.last_catalog_refresh = z.last_refresh;
     }
-    if (writer_ && changed) writer_->save(z.data, z.last_refresh, z.spec.primaries[p].to_string());
+    if (writer_ && changed) {
+        if (diffs)
+            writer_->append(z.data, *diffs, z.last_refresh, z.spec.primaries[p].to_string());
+        else
+            writer_->save(z.data, z.last_refresh, z.spec.primaries[p].to_string());
+    }
     installs_since_trim_ = true;
     if (z.spec.catalog) sync_catalog(z);
     finish_round(z);

@@ -104,7 +104,10 @@ private:
     void transfer(Zone& z, size_t primary, dns::xfr::Kind kind);
     void transfer_done(Zone& z, size_t primary, std::shared_ptr<dns::xfr::TransferIn> t,
                        dns::Result<void> r, std::chrono::steady_clock::time_point started);
-    void install(Zone& z, dns::zone::ZonePtr zone, size_t primary);
+    /// `diffs`: the IXFR differences that made `zone` from the zone held (journaled
+    /// in the state dir instead of a full write).
+    void install(Zone& z, dns::zone::ZonePtr zone, size_t primary,
+                 const std::vector<dns::xfr::Diff>* diffs = nullptr);
     void refresh_failed(Zone& z, const std::string& why);
     void check_expiry(Zone& z);
     void sync_catalog(Zone& cat);

@@ -94,11 +94,10 @@ dns::Result<void> StateDir::prepare() const {
 dns::Result<void> StateDir::save(const dns::zone::Zone& zone, int64_t verified,
                                  const std::string& primary) const {
     auto records = dns::xfr::records_of(zone);
-    std::vector<uint8_t> b;
+    std::vector<uint8_t> b(kMagic, kMagic + 8);
     size_t size = 32 + zone.apex().size();
     for (const auto& r : records) size += 9 + r.owner.size() + r.rdata.size();
     b.reserve(size);
-    b.insert(b.end(), kMagic, kMagic + 8);
     put(b, static_cast<uint64_t>(verified), 8);
     put(b, records.size(), 4);
     put(b, zone.apex().size(), 2);
@@ -106,15 +105,23 @@ dns::Result<void> StateDir::save(const dns::zone::Zone& zone, int64_t verified,
     std::string p = primary.substr(0, 255);
     put(b, p.size(), 1);
     b.insert(b.end(), p.begin(), p.end());
-    for (const auto& r : records) {
-        put(b, r.owner.size(), 1);
-        b.insert(b.end(), r.owner.begin(), r.owner.end());
-        put(b, r.type, 2);
-        put(b, r.ttl, 4);
-        put(b, r.rdata.size(), 2);
-        b.insert(b.end(), r.rdata.begin(), r.rdata.end());
-    }
-    return write_atomically(path_of(zone.apex()), b);
+    for (const auto& r : records) dns::xfr::encode_record(b, r);
+    auto written = write_atomically(path_of(zone.apex()), b);
+    if (written) journal_of(zone.apex()).clear();  // the snapshot includes it now
+    return written;
+}
+
+dns::Result<void> StateDir::append(const dns::wire::Name& zone, std::span<const dns::xfr::Diff> diffs,
+                                   int64_t verified) const {
+    auto r = journal_of(zone).append(diffs, verified);
+    if (!r) return r.error();
+    return {};
+}
+
+std::pair<size_t, size_t> StateDir::sizes(const dns::wire::Name& zone) const {
+    struct stat st {};
+    size_t snapshot = ::stat(path_of(zone).c_str(), &st) == 0 ? static_cast<size_t>(st.st_size) : 0;
+    return {snapshot, journal_of(zone).size()};
 }
 
 dns::Result<void> StateDir::touch(const dns::wire::Name& zone, int64_t verified) const {
@@ -160,29 +167,65 @@ dns::Result<SavedZone> StateDir::load(const dns::wire::Name& zone) const {
         p += plen;
     }
     dns::zone::Builder builder(*apex);
+    dns::xfr::Record rec;
     for (uint64_t i = 0; i < count; ++i) {
-        if (end - p < 1) return bad("truncated");
-        size_t olen = *p++;
-        if (static_cast<size_t>(end - p) < olen + 8) return bad("truncated");
-        auto owner = dns::wire::Name::from_wire_checked({p, olen});
-        if (!owner) return bad("bad owner name");
-        p += olen;
-        uint16_t type = static_cast<uint16_t>(get(p, 2));
-        uint32_t ttl = static_cast<uint32_t>(get(p, 4));
-        size_t rdlen = get(p, 2);
-        if (static_cast<size_t>(end - p) < rdlen) return bad("truncated");
-        auto r = builder.add(*owner, type, dns::wire::rrclass::IN, ttl, {p, rdlen});
+        if (!dns::xfr::decode_record(p, end, rec)) return bad("truncated or bad owner name");
+        auto r = builder.add(reinterpret_cast<const uint8_t*>(rec.owner.data()), rec.type, dns::wire::rrclass::IN,
+                             rec.ttl, {reinterpret_cast<const uint8_t*>(rec.rdata.data()), rec.rdata.size()});
         if (!r) return bad(r.error().message.c_str());
-        p += rdlen;
     }
     if (p != end) return bad("trailing bytes");
     auto z = builder.build();
     if (!z) return bad(z.error().message.c_str());
     out.zone = std::move(*z);
+    apply_journal(zone, out);
     return out;
 }
 
-void StateDir::remove(const dns::wire::Name& zone) const { ::unlink(path_of(zone).c_str()); }
+void StateDir::apply_journal(const dns::wire::Name& zone, SavedZone& out) const {
+    // The differences since the snapshot: entries that follow on from its
+    // serial (older ones, left by a crash between snapshot and journal
+    // removal, are skipped).
+    auto journal = journal_of(zone);
+    size_t valid = 0;
+    auto entries = journal.read(&valid);
+    if (!entries) {
+        out.journal_note = entries.error().message + "; journal ignored";
+        return;
+    }
+    if (valid < journal.size()) {
+        out.journal_note = journal.path() + ": torn entry after " + std::to_string(entries->size()) +
+                           " good ones (cut off)";
+        if (valid == 0) {
+            journal.clear();
+        } else if (auto cut = journal.truncate(valid); !cut) {
+            out.journal_note += "; " + cut.error().message;
+        }
+    }
+    std::vector<dns::xfr::Diff> diffs;
+    int64_t stamp = out.verified_unix;
+    uint32_t serial = out.zone->serial();
+    for (auto& e : *entries) {
+        if (e.diff.from != serial) continue;
+        serial = e.diff.to;
+        stamp = std::max(stamp, e.stamp);
+        diffs.push_back(std::move(e.diff));
+    }
+    if (diffs.empty()) return;
+    auto applied = dns::xfr::apply(out.zone, diffs);
+    if (!applied) {
+        out.journal_note = journal.path() + ": " + applied.error().message + "; serving the snapshot";
+        return;
+    }
+    out.zone = std::move(*applied);
+    out.verified_unix = stamp;
+    out.journal_entries = static_cast<uint32_t>(diffs.size());
+}
+
+void StateDir::remove(const dns::wire::Name& zone) const {
+    ::unlink(path_of(zone).c_str());
+    journal_of(zone).clear();
+}
 
 }  // namespace dnsd
 
@@ -204,7 +247,30 @@ void StateWriter::save(dns::zone::ZonePtr zone, int64_t verified, std::string pr
     dns::wire::Name name = zone->apex();
     {
         std::lock_guard lock(mu_);
-        jobs_[key] = Job{Job::save, std::move(zone), std::move(name), verified, std::move(primary)};
+        jobs_[key] = Job{Job::save, std::move(zone), std::move(name), verified, std::move(primary), {}};
+    }
+    cv_.notify_one();
+}
+
+void StateWriter::append(dns::zone::ZonePtr zone, std::vector<dns::xfr::Diff> diffs, int64_t verified,
+                         std::string primary) {
+    std::string key = zone->lapex().to_text();
+    dns::wire::Name name = zone->apex();
+    {
+        std::lock_guard lock(mu_);
+        auto it = jobs_.find(key);
+        if (it != jobs_.end() && (it->second.kind == Job::save || it->second.kind == Job::append)) {
+            // A pending write of this zone takes the newer data with it: a save
+            // simply saves the newer zone, an append adds these differences.
+            Job& job = it->second;
+            job.zone = std::move(zone);
+            job.verified = verified;
+            if (job.kind == Job::append)
+                job.diffs.insert(job.diffs.end(), std::make_move_iterator(diffs.begin()),
+                                 std::make_move_iterator(diffs.end()));
+        } else {
+            jobs_[key] = Job{Job::append, std::move(zone), std::move(name), verified, std::move(primary), std::move(diffs)};
+        }
     }
     cv_.notify_one();
 }
@@ -214,10 +280,10 @@ void StateWriter::touch(const dns::wire::Name& zone, int64_t verified) {
     {
         std::lock_guard lock(mu_);
         auto it = jobs_.find(key);
-        if (it != jobs_.end() && it->second.kind == Job::save) {
-            it->second.verified = verified;  // the pending full write carries the new time
+        if (it != jobs_.end() && (it->second.kind == Job::save || it->second.kind == Job::append)) {
+            it->second.verified = verified;  // the pending write carries the new time
         } else {
-            jobs_[key] = Job{Job::touch, nullptr, zone, verified, {}};
+            jobs_[key] = Job{Job::touch, nullptr, zone, verified, {}, {}};
         }
     }
     cv_.notify_one();
@@ -226,7 +292,7 @@ void StateWriter::touch(const dns::wire::Name& zone, int64_t verified) {
 void StateWriter::remove(const dns::wire::Name& zone) {
     {
         std::lock_guard lock(mu_);
-        jobs_[zone.lowercased().to_text()] = Job{Job::remove, nullptr, zone, 0, {}};
+        jobs_[zone.lowercased().to_text()] = Job{Job::remove, nullptr, zone, 0, {}, {}};
     }
     cv_.notify_one();
 }
@@ -251,11 +317,24 @@ void StateWriter::run() {
         dns::Result<void> r;
         switch (job.kind) {
             case Job::save: r = dir_.save(*job.zone, job.verified, job.primary); break;
+            case Job::append: {
+                // The snapshot is rewritten once the journal outgrows half of it
+                // (or when there is no snapshot to append to).
+                auto [snapshot, journal] = dir_.sizes(job.name);
+                if (snapshot == 0 || journal > snapshot / 2) {
+                    r = dir_.save(*job.zone, job.verified, job.primary);
+                } else {
+                    r = dir_.append(job.name, job.diffs, job.verified);
+                    if (!r) r = dir_.save(*job.zone, job.verified, job.primary);
+                }
+                break;
+            }
             case Job::touch: r = dir_.touch(job.name, job.verified); break;
             case Job::remove: dir_.remove(job.name); break;
         }
         if (!r) LOG_ERROR("state dir: %s", r.error().message.c_str());
-        job.zone.reset();  // drop the snapshot outside the lock
+        job.zone.reset();  // drop the snapshot and differences outside the lock
+        job.diffs.clear();
         lock.lock();
         busy_ = false;
         if (jobs_.empty()) idle_.notify_all();

@@ -2,18 +2,23 @@
 // The state directory: every secondary zone is written there after each
 // successful transfer (to a temporary file, fsync'd, then renamed over the old
 // one), with the time it was last verified current, so a restarted POP serves
-// at once and only re-transfers what changed.
+// at once and only re-transfers what changed. An IXFR appends its differences
+// to the zone's journal instead (lib/xfr/journal), so a small change to a
+// large zone costs a small write; the snapshot is rewritten when the journal
+// outgrows half of it.
 
 #include <condition_variable>
 #include <cstdint>
 #include <ctime>
 #include <map>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 
 #include "lib/base/result.hpp"
 #include "lib/wire/name.hpp"
+#include "lib/xfr/journal.hpp"
 #include "lib/zone/zone.hpp"
 
 namespace dnsd {
@@ -22,6 +27,8 @@ struct SavedZone {
     dns::zone::ZonePtr zone;
     int64_t verified_unix = 0;   ///< wall-clock time the data was last known current
     std::string primary;         ///< the primary the data came from ("" = unknown)
+    uint32_t journal_entries = 0;  ///< journal entries applied on top of the snapshot
+    std::string journal_note;    ///< why (part of) the journal was not used, if it was not
 };
 
 class StateDir {
@@ -34,6 +41,11 @@ public:
     /// Writes a zone snapshot atomically.
     dns::Result<void> save(const dns::zone::Zone& zone, int64_t verified_unix,
                            const std::string& primary = {}) const;
+    /// Appends IXFR differences to the zone's journal (the snapshot stays).
+    dns::Result<void> append(const dns::wire::Name& zone, std::span<const dns::xfr::Diff> diffs,
+                             int64_t verified_unix) const;
+    /// Bytes of the zone's snapshot and of its journal (0 when absent).
+    std::pair<size_t, size_t> sizes(const dns::wire::Name& zone) const;
     /// Updates only the verification time (a refresh that found no change).
     dns::Result<void> touch(const dns::wire::Name& zone, int64_t verified_unix) const;
     /// Reads a zone saved earlier; not_found when there is none.
@@ -42,8 +54,11 @@ public:
     void remove(const dns::wire::Name& zone) const;
 
     std::string path_of(const dns::wire::Name& zone) const;
+    dns::xfr::Journal journal_of(const dns::wire::Name& zone) const { return dns::xfr::Journal(path_of(zone) + ".journal"); }
 
 private:
+    void apply_journal(const dns::wire::Name& zone, SavedZone& out) const;
+
     std::string dir_;
 };
 
@@ -54,6 +69,11 @@ public:
     explicit StateWriter(const StateDir& dir);
     ~StateWriter();
     void save(dns::zone::ZonePtr zone, int64_t verified_unix, std::string primary);
+    /// `zone` is the result of applying `diffs` (an IXFR) to what was saved
+    /// or queued before: the differences go to the journal, or the whole zone
+    /// when the journal has grown too large.
+    void append(dns::zone::ZonePtr zone, std::vector<dns::xfr::Diff> diffs, int64_t verified_unix,
+                std::string primary);
     void touch(const dns::wire::Name& zone, int64_t verified_unix);
     void remove(const dns::wire::Name& zone);
     /// Waits until everything queued so far is written (for shutdown and tests).
@@ -61,11 +81,12 @@ public:
 
 private:
     struct Job {
-        enum Kind { save, touch, remove } kind;
+        enum Kind { save, append, touch, remove } kind;
         dns::zone::ZonePtr zone;
         dns::wire::Name name;
         int64_t verified = 0;
         std::string primary;
+        std::vector<dns::xfr::Diff> diffs;  // for append
     };
     void run();
 

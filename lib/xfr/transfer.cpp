@@ -1,12 +1,12 @@
 #include "lib/xfr/transfer.hpp"
 
 #include <cstring>
-#include <unordered_map>
 
 #include "lib/base/serial.hpp"
 #include "lib/wire/message.hpp"
 #include "lib/wire/rrtype.hpp"
 #include "lib/wire/writer.hpp"
+#include "lib/zone/update.hpp"
 
 namespace dns::xfr {
 
@@ -18,12 +18,6 @@ uint32_t soa_serial(const uint8_t* rd, size_t len) {
     size_t a = wire::name_length(rd);
     size_t b = wire::name_length(rd + a);
     return a + b + 20 <= len ? wire::get32(rd + a + b) : 0;
-}
-
-std::string lower_owner(const uint8_t* p, size_t len) {
-    std::string s(reinterpret_cast<const char*>(p), len);
-    for (auto& c : s) c = static_cast<char>(wire::lower(static_cast<uint8_t>(c)));
-    return s;
 }
 
 }  // namespace
@@ -224,62 +218,34 @@ std::vector<Record> records_of(const zone::Zone& z) {
     emit(apex, t::SOA, z.soa().ttl, z.soa().first);
     for (uint32_t id = 0; id < z.node_count(); ++id) {
         const zone::Node& n = z.node(id);
-        for (const auto& rs : z.rrsets(n)) {
-            for (uint32_t d = rs.first; d < rs.first + rs.count; ++d)
-                if (!(rs.type == t::SOA && id == 0)) emit(n, rs.type, rs.ttl, d);
-            for (uint32_t d = rs.sig_first; d < rs.sig_first + rs.sig_count; ++d)
-                emit(n, t::RRSIG, rs.sig_ttl, d);
-        }
+        z.for_each_record(n, [&](uint16_t type, uint32_t ttl, uint32_t d) {
+            if (!(type == t::SOA && id == 0)) emit(n, type, ttl, d);
+        });
     }
     return out;
 }
 
-Result<zone::ZonePtr> apply(const zone::Zone& base, const std::vector<Diff>& diffs, zone::Limits limits) {
-    // Key: lower-cased owner, type, RDATA. Values: record index (removed ones are cleared).
-    std::vector<Record> recs = records_of(base);
-    std::unordered_map<std::string, size_t> index;
-    index.reserve(recs.size() * 2);
-    auto key = [](const Record& r) {
-        std::string k = lower_owner(reinterpret_cast<const uint8_t*>(r.owner.data()), r.owner.size());
-        k.push_back(static_cast<char>(r.type >> 8));
-        k.push_back(static_cast<char>(r.type));
-        k += r.rdata;
-        return k;
+Result<zone::ZonePtr> apply(zone::ZonePtr base, const std::vector<Diff>& diffs, std::string* rebuilt) {
+    zone::Updater u(base);
+    uint32_t serial = base->serial();
+    auto span = [](const std::string& s) {
+        return std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size());
     };
-    std::vector<bool> gone(recs.size(), false);
-    for (size_t i = 0; i < recs.size(); ++i) index.emplace(key(recs[i]), i);
-    uint32_t serial = base.serial();
     for (const Diff& d : diffs) {
         if (d.from != serial)
             return make_error(Errc::semantic, "IXFR starts at serial " + std::to_string(d.from) +
                                                   ", we hold " + std::to_string(serial));
-        for (const Record& r : d.removed) {
-            auto it = index.find(key(r));
-            if (it == index.end() || gone[it->second])
-                return make_error(Errc::semantic, "IXFR removes " + wire::to_text(reinterpret_cast<const uint8_t*>(r.owner.data())) +
-                                                      " " + wire::type_to_text(r.type) + " which we do not have");
-            gone[it->second] = true;
-            index.erase(it);
-        }
-        for (const Record& r : d.added) {
-            auto [it, fresh] = index.emplace(key(r), recs.size());
-            if (!fresh) continue;  // already present: RFC 2181 §5 sets, not multisets
-            recs.push_back(r);
-            gone.push_back(false);
-        }
+        for (const Record& r : d.removed)
+            if (auto ok = u.remove(reinterpret_cast<const uint8_t*>(r.owner.data()), r.type, span(r.rdata)); !ok)
+                return make_error(ok.error().code, "IXFR " + ok.error().message);
+        for (const Record& r : d.added)
+            if (auto ok = u.add(reinterpret_cast<const uint8_t*>(r.owner.data()), r.type, r.ttl, span(r.rdata)); !ok)
+                return make_error(ok.error().code, "IXFR " + ok.error().message);
         serial = d.to;
     }
-    zone::Builder b(base.apex(), limits);
-    for (size_t i = 0; i < recs.size(); ++i) {
-        if (gone[i]) continue;
-        const Record& r = recs[i];
-        auto added = b.add(reinterpret_cast<const uint8_t*>(r.owner.data()), r.type, wire::rrclass::IN, r.ttl,
-                           {reinterpret_cast<const uint8_t*>(r.rdata.data()), r.rdata.size()});
-        if (!added) return added.error();
-    }
-    if (b.out_of_zone()) return make_error(Errc::semantic, "IXFR adds records outside the zone");
-    auto z = b.build();
+    auto z = u.finish();
     if (!z) return z.error();
+    if (rebuilt) *rebuilt = u.rebuilt_because();
     if ((*z)->serial() != serial)
         return make_error(Errc::semantic, "after IXFR the SOA serial is " + std::to_string((*z)->serial()) +
                                               ", expected " + std::to_string(serial));

@@ -99,10 +99,12 @@ private:
     std::vector<Record> pending_;  // records seen after the first SOA, before we know the style
 };
 
-/// Applies IXFR differences to a snapshot and returns the new one. Fails if a
-/// removed record is absent, a serial does not follow on, or the result is invalid.
-Result<zone::ZonePtr> apply(const zone::Zone& base, const std::vector<Diff>& diffs,
-                            zone::Limits limits = {});
+/// Applies IXFR differences to a snapshot and returns the new one, in time
+/// proportional to the differences (zone::Updater; the new snapshot shares
+/// what did not change with `base`). Fails if a removed record is absent, a
+/// serial does not follow on, or the result is invalid. When the Updater had
+/// to rebuild the whole zone, `rebuilt` (if given) receives why.
+Result<zone::ZonePtr> apply(zone::ZonePtr base, const std::vector<Diff>& diffs, std::string* rebuilt = nullptr);
 
 /// Every record of a zone in transfer form (SOA first), e.g. to write it to disk.
 std::vector<Record> records_of(const zone::Zone& z);

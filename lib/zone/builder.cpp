@@ -7,6 +7,7 @@
 
 #include "lib/wire/message.hpp"
 #include "lib/wire/rrtype.hpp"
+#include "lib/zone/node_writer.hpp"
 
 namespace dns::zone {
 
@@ -111,27 +112,28 @@ namespace detail {
 // zone's own open-addressing table as it goes.
 class Assembler {
 public:
-    explicit Assembler(Zone& z) : z_(z) {}
+    explicit Assembler(Zone& z) : z_(z), tok_(z.token_) {}
 
     void reserve(size_t names_bytes, size_t records, size_t owners) {
-        z_.names_.reserve(names_bytes);
-        z_.rdatas_.reserve(records);
-        z_.nodes_.reserve(owners + owners / 8);
+        z_.names_.reserve(names_bytes, tok_);
+        z_.rdatas_.reserve(records, tok_);
+        z_.nodes_.reserve(owners + owners / 8, tok_);
         size_t cap = 16;
         while (cap < owners * 2) cap <<= 1;
-        z_.index_.assign(cap, Zone::kEmpty);
+        z_.index_.assign(cap, Zone::kEmpty, tok_);
         z_.index_mask_ = cap - 1;
     }
 
     // Creates the node for `owner` (and any missing ancestors); returns its id.
     uint32_t node_for(const uint8_t* owner, size_t len, bool indexed) {
-        uint32_t off = static_cast<uint32_t>(z_.names_.size());
-        z_.names_.insert(z_.names_.end(), owner, owner + len);
-        for (size_t i = 0; i < len; ++i) z_.names_.push_back(wire::lower(owner[i]));
+        uint32_t off = static_cast<uint32_t>(z_.names_.append_run(2 * len, tok_));
+        uint8_t* w = &z_.names_.mut(off, tok_);
+        std::memcpy(w, owner, len);
+        wire::to_lower(owner, len, w + len);
         uint32_t loff = off + static_cast<uint32_t>(len);
         // Owners arrive in canonical order, so the parent is on the stack of the
         // current path from the apex; missing ancestors become empty non-terminals.
-        const uint8_t* l = z_.names_.data() + loff;
+        const uint8_t* l = w + len;
         while (!path_.empty() && !is_ancestor(path_.back(), l, len)) path_.pop_back();
         uint32_t parent = path_.empty() ? kNone : path_.back();
         if (parent != kNone) {
@@ -155,7 +157,7 @@ public:
     bool is_ancestor(uint32_t a, const uint8_t* l, size_t len) const {
         const Node& n = z_.nodes_[a];
         if (n.name_len >= len) return false;
-        const uint8_t* an = z_.names_.data() + n.lname;
+        const uint8_t* an = z_.names_.ptr(n.lname);
         if (std::memcmp(l + (len - n.name_len), an, n.name_len) != 0) return false;
         // The suffix must start on a label boundary.
         size_t p = 0;
@@ -173,46 +175,24 @@ private:
         n.cut = kNone;
         n.wildcard = kNone;
         n.rrset_first = static_cast<uint32_t>(z_.rrsets_.size());
-        const uint8_t* l = z_.names_.data() + lname;
+        const uint8_t* l = z_.names_.ptr(lname);
         n.labels = static_cast<uint8_t>(wire::label_count(l));
-        uint64_t h = wire::name_hash(l, len);
         uint32_t id = static_cast<uint32_t>(z_.nodes_.size());
-        z_.nodes_.push_back(n);
-        if (indexed) {
-            if (++indexed_ * 2 > z_.index_.size()) grow();
-            insert(id, h);
-        }
+        z_.nodes_.push_back(n, tok_);
+        z_.children_.push_back(0, tok_);
+        if (parent != kNone) ++z_.children_.mut(parent, tok_);
+        if (indexed) z_.index_insert(id, wire::name_hash(l, len));
         return id;
     }
 
-    void insert(uint32_t id, uint64_t h) {
-        size_t slot = h & z_.index_mask_;
-        while (z_.index_[slot] != Zone::kEmpty) slot = (slot + 1) & z_.index_mask_;
-        z_.index_[slot] = Zone::entry(h, id);
-    }
-
-    void grow() {
-        std::vector<uint64_t> old = std::move(z_.index_);
-        z_.index_.assign(old.size() * 2, Zone::kEmpty);
-        z_.index_mask_ = z_.index_.size() - 1;
-        for (uint64_t e : old) {
-            if (e == Zone::kEmpty) continue;
-            uint32_t id = static_cast<uint32_t>(e);
-            const Node& n = z_.nodes_[id];
-            insert(id, wire::name_hash(z_.names_.data() + n.lname, n.name_len));
-        }
-    }
-
     Zone& z_;
-    size_t indexed_ = 0;
+    const uint64_t tok_;
     std::vector<uint32_t> path_;
 };
 
 }  // namespace detail
 
-namespace {
-
-const uint8_t* rdata_target(uint16_t rrtype, const uint8_t* rd) {
+const uint8_t* detail::rdata_target(uint16_t rrtype, const uint8_t* rd) noexcept {
     switch (rrtype) {
         case NS: return rd;
         case MX: return rd + 2;
@@ -221,11 +201,176 @@ const uint8_t* rdata_target(uint16_t rrtype, const uint8_t* rd) {
     }
 }
 
-}  // namespace
+namespace detail {
+
+void drop_orphan_signatures(std::vector<RecView>& recs) {
+    auto covers_nothing = [&](const RecView& r) {
+        if (r.type != RRSIG) return false;
+        uint16_t covered = wire::get16(r.rdata);
+        return std::none_of(recs.begin(), recs.end(), [&](const RecView& x) { return x.type == covered; });
+    };
+    if (std::any_of(recs.begin(), recs.end(), covers_nothing)) {
+        std::vector<RecView> kept;
+        for (const RecView& r : recs)
+            if (!covers_nothing(r)) kept.push_back(r);
+        recs = std::move(kept);
+    }
+}
+
+uint32_t NodeWriter::push_rdata(const RecView& r) {
+    const uint64_t tok = z_.token_;
+    uint32_t off = static_cast<uint32_t>(z_.data_.append(r.rdata, r.len, tok));
+    uint32_t d = static_cast<uint32_t>(z_.rdatas_.size());
+    z_.rdatas_.push_back({off, r.len}, tok);
+    z_.targets_.push_back(kNone, tok);
+    return d;
+}
+
+Result<size_t> NodeWriter::write(uint32_t id, std::span<const RecView> recs) {
+    const uint64_t tok = z_.token_;
+    const bool is_apex = id == Zone::apex_id();
+    size_t types = 0;
+    for (size_t k = 0; k < recs.size(); ++k) {
+        if (recs[k].type == SOA && !is_apex)
+            return make_error(Errc::semantic, "SOA record at " + wire::to_text(z_.owner(z_.nodes_[id])) +
+                                                  ", not at the apex");
+        if (recs[k].type != RRSIG && (k == 0 || recs[k].type != recs[k - 1].type)) ++types;
+    }
+    if (types > decltype(z_.rrsets_)::kChunk)
+        return make_error(Errc::limit, "more than " + std::to_string(decltype(z_.rrsets_)::kChunk) +
+                                           " types at " + wire::to_text(z_.owner(z_.nodes_[id])));
+    const uint32_t first = types ? static_cast<uint32_t>(z_.rrsets_.append_run(types, tok))
+                                 : static_cast<uint32_t>(z_.rrsets_.size());
+    size_t kept = 0;
+    uint32_t q = first;
+    sigs_.clear();
+    for (size_t k = 0; k < recs.size();) {
+        const RecView& r = recs[k];
+        if (r.type == RRSIG) {
+            sigs_.push_back(static_cast<uint32_t>(k++));
+            continue;
+        }
+        RRset rs{};
+        rs.type = r.type;
+        rs.ttl = r.ttl;
+        rs.first = static_cast<uint32_t>(z_.rdatas_.size());
+        size_t e = k;
+        while (e < recs.size() && recs[e].type == r.type) ++e;
+        auto same = [&](const RecView& x, uint32_t d) {
+            const Rdata& rd = z_.rdatas_[d];
+            return x.len == rd.length && std::memcmp(x.rdata, z_.data_.ptr(rd.offset), x.len) == 0;
+        };
+        std::unordered_set<std::string_view> seen;
+        const bool big = e - k > 64;
+        for (size_t m = k; m < e; ++m) {
+            const RecView& x = recs[m];
+            bool dup = false;
+            if (big) {
+                dup = !seen.emplace(reinterpret_cast<const char*>(x.rdata), x.len).second;
+            } else {
+                for (uint32_t d = rs.first; d < z_.rdatas_.size() && !dup; ++d) dup = same(x, d);
+            }
+            if (dup) continue;
+            uint32_t d = push_rdata(x);
+            if (rdata_target(x.type, x.rdata)) new_targets_.emplace_back(d, x.type);
+        }
+        if (z_.rdatas_.size() - rs.first > 65535) return make_error(Errc::limit, "RRset larger than 65535 records");
+        rs.count = static_cast<uint16_t>(z_.rdatas_.size() - rs.first);
+        kept += rs.count;
+        z_.rrsets_.mut(q++, tok) = rs;
+        k = e;
+    }
+    Node& node = z_.nodes_.mut(id, tok);
+    node.rrset_first = first;
+    node.rrset_count = static_cast<uint16_t>(types);
+    // Attach each RRSIG to the RRset it covers; orphans are dropped.
+    std::stable_sort(sigs_.begin(), sigs_.end(),
+                     [&](uint32_t a, uint32_t b) { return wire::get16(recs[a].rdata) < wire::get16(recs[b].rdata); });
+    for (size_t s = 0; s < sigs_.size();) {
+        uint16_t covered = wire::get16(recs[sigs_[s]].rdata);
+        size_t e = s;
+        while (e < sigs_.size() && wire::get16(recs[sigs_[e]].rdata) == covered) ++e;
+        for (uint32_t i = first; i < first + types; ++i) {
+            if (z_.rrsets_[i].type != covered) continue;
+            RRset& rs = z_.rrsets_.mut(i, tok);
+            rs.sig_first = static_cast<uint32_t>(z_.rdatas_.size());
+            rs.sig_ttl = recs[sigs_[s]].ttl;
+            for (size_t m = s; m < e; ++m) push_rdata(recs[sigs_[m]]);
+            rs.sig_count = static_cast<uint16_t>(e - s);
+            kept += e - s;
+        }
+        s = e;
+    }
+    uint16_t flags = node.flags & nf::apex;
+    for (uint32_t i = first; i < first + types; ++i) {
+        uint16_t type = z_.rrsets_[i].type;
+        if (type == NS && !is_apex) flags |= nf::delegation;
+        if (type == DNAME) flags |= nf::dname;
+        if (type == CNAME) flags |= nf::cname;
+        if (type == NSEC) flags |= nf::has_nsec;
+    }
+    node.flags = flags;
+    return kept;
+}
+
+void NodeWriter::resolve_target(uint32_t d, uint16_t rrtype,
+                                std::vector<std::pair<uint32_t, uint16_t>>& unresolved) {
+    const uint8_t* t = rdata_target(rrtype, z_.data_.ptr(z_.rdatas_[d].offset));
+    size_t len = wire::name_length(t);
+    uint8_t lbuf[wire::kMaxNameLen];
+    wire::to_lower(t, len, lbuf);
+    uint32_t id = z_.find(lbuf, len);
+    if (id != z_.targets_[d]) z_.targets_.mut(d, z_.token_) = id;
+    if (id == kNone && wire::is_subdomain(lbuf, z_.lapex_.data())) unresolved.emplace_back(d, rrtype);
+}
+
+void NodeWriter::retire_targets(const Node& old) {
+    for (const RRset& rs : z_.rrsets(old)) {
+        if (rs.type != NS && rs.type != MX && rs.type != SRV) continue;
+        for (uint32_t d = rs.first; d < rs.first + rs.count; ++d) z_.targets_.mut(d, z_.token_) = kGarbage;
+    }
+}
+
+Result<void> NodeWriter::read_soa() {
+    const Node& apex = z_.nodes_[Zone::apex_id()];
+    const RRset* soa = z_.rrset(apex, SOA);
+    size_t count = soa ? soa->count : 0;  // distinct SOA RDATAs
+    if (count != 1)
+        return make_error(Errc::semantic, "zone " + z_.apex_.to_text() + " has " + std::to_string(count) +
+                                              " SOA records (needs 1)");
+    z_.soa_rrset_ = static_cast<uint32_t>(soa - z_.rrsets_.ptr(apex.rrset_first)) + apex.rrset_first;
+    const Rdata& rd = z_.rdatas_[soa->first];
+    const uint8_t* p = z_.data_.ptr(rd.offset);
+    size_t fixed = rd.length - 20;
+    z_.serial_ = wire::get32(p + fixed);
+    uint32_t minimum = wire::get32(p + fixed + 16);
+    z_.negative_ttl_ = std::min(soa->ttl, minimum);
+    return {};
+}
+
+void read_nsec3_params(const Zone& z, Nsec3Params& out) {
+    out = {};
+    const RRset* p = z.rrset(z.node(Zone::apex_id()), NSEC3PARAM);
+    if (!p) return;
+    for (uint32_t d = p->first; d < p->first + p->count; ++d) {
+        const uint8_t* rd = z.rdata_bytes(d);
+        size_t len = z.rdata(d).length;
+        if (len < 5 || len < 5u + rd[4]) continue;
+        out.algorithm = rd[0];
+        out.flags = rd[1];
+        out.iterations = wire::get16(rd + 2);
+        out.salt.assign(reinterpret_cast<const char*>(rd + 5), rd[4]);
+        if (rd[1] == 0) break;
+    }
+}
+
+}  // namespace detail
 
 Result<ZonePtr> Builder::build() {
     auto zp = std::shared_ptr<Zone>(new Zone());
     Zone& z = *zp;
+    z.token_ = detail::next_token();
+    const uint64_t tok = z.token_;
     z.apex_ = apex_;
     z.lapex_ = apex_.lowercased();
 
@@ -235,6 +380,8 @@ Result<ZonePtr> Builder::build() {
     };
     std::vector<SortItem> items(recs_.size());
     for (uint32_t i = 0; i < items.size(); ++i) items[i] = {recs_[i].prefix, i};
+    // Apex records have empty keys; keep one byte so the key pointers are never null.
+    if (keys_.empty()) keys_.push_back(0);
     const uint8_t* keys = keys_.data();
     std::sort(items.begin(), items.end(), [&](const SortItem& a, const SortItem& b) {
         if (a.prefix != b.prefix) return a.prefix < b.prefix;
@@ -261,22 +408,13 @@ Result<ZonePtr> Builder::build() {
 
     detail::Assembler as(z);
     as.reserve(owners_.size() * 2, recs_.size(), owners);
-    z.data_.reserve(rdata_.size());
-    std::vector<uint32_t> sigs;  // record indexes of the RRSIGs at the current node
-    size_t soa_count = 0;
-
-    auto push_rdata = [&](const Rec& r) {
-        z.rdatas_.push_back({static_cast<uint32_t>(z.data_.size()), r.rdata_len});
-        z.data_.insert(z.data_.end(), rdata_.data() + r.rdata, rdata_.data() + r.rdata + r.rdata_len);
-    };
-    auto same_rdata = [&](const Rec& a, uint32_t rdata_index) {
-        const Rdata& d = z.rdatas_[rdata_index];
-        return a.rdata_len == d.length &&
-               std::memcmp(rdata_.data() + a.rdata, z.data_.data() + d.offset, d.length) == 0;
-    };
+    z.data_.reserve(rdata_.size(), tok);
+    z.targets_.reserve(recs_.size(), tok);
+    detail::NodeWriter writer(z);
+    std::vector<detail::RecView> views;
 
     for (size_t i = 0; i < order.size();) {
-        // One owner name: records [i, j).
+        // One owner name: records [i, j), sorted by type.
         size_t j = i + 1;
         const Rec& first = recs_[order[i]];
         while (j < order.size()) {
@@ -287,9 +425,16 @@ Result<ZonePtr> Builder::build() {
             ++j;
         }
         bool only_nsec3 = true;
+        views.clear();
         for (size_t k = i; k < j; ++k) {
             const Rec& r = recs_[order[k]];
             if (r.type != NSEC3 && r.type != RRSIG) only_nsec3 = false;
+            views.push_back({r.type, r.ttl, rdata_.data() + r.rdata, r.rdata_len});
+        }
+        detail::drop_orphan_signatures(views);
+        if (views.empty()) {  // only RRSIGs that cover nothing: not a name of the zone
+            i = j;
+            continue;
         }
         const uint8_t* owner = owners_.data() + first.owner;
         bool is_apex = first.owner_len == apex_.size();
@@ -297,149 +442,52 @@ Result<ZonePtr> Builder::build() {
         // of the zone that queries can match.
         bool nsec3_owner = only_nsec3 && !is_apex;
         uint32_t id = as.node_for(owner, first.owner_len, !nsec3_owner);
-        Node& node = z.nodes_[id];
-        node.rrset_first = static_cast<uint32_t>(z.rrsets_.size());
-        sigs.clear();
-        for (size_t k = i; k < j;) {
-            const Rec& r = recs_[order[k]];
-            if (r.type == RRSIG) {
-                sigs.push_back(order[k]);
-                ++k;
-                continue;
-            }
-            if (r.type == SOA) {
-                if (!is_apex)
-                    return make_error(Errc::semantic, "SOA record at " + wire::to_text(owner) +
-                                                          ", not at the apex");
-                ++soa_count;
-            }
-            RRset rs{};
-            rs.type = r.type;
-            rs.ttl = r.ttl;
-            rs.first = static_cast<uint32_t>(z.rdatas_.size());
-            rs.sig_first = 0;
-            size_t e = k;
-            while (e < j && recs_[order[e]].type == r.type) ++e;
-            std::unordered_set<std::string_view> seen;
-            const bool big = e - k > 64;
-            for (size_t m = k; m < e; ++m) {
-                const Rec& x = recs_[order[m]];
-                bool dup = false;
-                if (big) {
-                    dup = !seen.emplace(reinterpret_cast<const char*>(rdata_.data()) + x.rdata,
-                                        x.rdata_len).second;
-                } else {
-                    for (uint32_t d = rs.first; d < z.rdatas_.size() && !dup; ++d)
-                        dup = same_rdata(x, d);
-                }
-                if (!dup) push_rdata(x);
-            }
-            rs.count = static_cast<uint16_t>(z.rdatas_.size() - rs.first);
-            if (z.rdatas_.size() - rs.first > 65535)
-                return make_error(Errc::limit, "RRset larger than 65535 records");
-            z.rrsets_.push_back(rs);
-            k = e;
-        }
-        node.rrset_count = static_cast<uint16_t>(z.rrsets_.size() - node.rrset_first);
-        // Attach each RRSIG to the RRset it covers; orphans are dropped.
-        std::stable_sort(sigs.begin(), sigs.end(), [&](uint32_t a, uint32_t b) {
-            return wire::get16(rdata_.data() + recs_[a].rdata) <
-                   wire::get16(rdata_.data() + recs_[b].rdata);
-        });
-        for (size_t s = 0; s < sigs.size();) {
-            uint16_t covered = wire::get16(rdata_.data() + recs_[sigs[s]].rdata);
-            size_t e = s;
-            while (e < sigs.size() && wire::get16(rdata_.data() + recs_[sigs[e]].rdata) == covered) ++e;
-            for (uint32_t q = node.rrset_first; q < node.rrset_first + node.rrset_count; ++q) {
-                if (z.rrsets_[q].type != covered) continue;
-                z.rrsets_[q].sig_first = static_cast<uint32_t>(z.rdatas_.size());
-                z.rrsets_[q].sig_ttl = recs_[sigs[s]].ttl;
-                for (size_t m = s; m < e; ++m) push_rdata(recs_[sigs[m]]);
-                z.rrsets_[q].sig_count = static_cast<uint16_t>(e - s);
-            }
-            s = e;
-        }
+        auto kept = writer.write(id, views);
+        if (!kept) return kept.error();
+        z.records_ += *kept;
         i = j;
     }
-    if (const RRset* soa = z.rrset(z.nodes_[0], SOA)) soa_count = soa->count;  // distinct SOA RDATAs
-    if (soa_count != 1)
-        return make_error(Errc::semantic, "zone " + apex_.to_text() + " has " +
-                                              std::to_string(soa_count) + " SOA records (needs 1)");
+    if (auto soa = writer.read_soa(); !soa) return soa.error();
 
-    // ---- precompute flags, cuts, wildcards ----
-    for (uint32_t id = 0; id < z.nodes_.size(); ++id) {
-        Node& n = z.nodes_[id];
-        for (const RRset& rs : z.rrsets(n)) {
-            if (rs.type == NS && id != 0) n.flags |= nf::delegation;
-            if (rs.type == DNAME) n.flags |= nf::dname;
-            if (rs.type == CNAME) n.flags |= nf::cname;
-            if (rs.type == NSEC) n.flags |= nf::has_nsec;
-            if (rs.type == SOA) z.soa_rrset_ = static_cast<uint32_t>(&rs - z.rrsets_.data());
-        }
-        if (id == 0) {
-            n.flags |= nf::apex;
-            continue;
-        }
+    // ---- cuts and wildcards (parents come before their children) ----
+    z.nodes_.mut(Zone::apex_id(), tok).flags |= nf::apex;
+    for (uint32_t id = 1; id < z.nodes_.size(); ++id) {
+        Node& n = z.nodes_.mut(id, tok);
         const Node& p = z.nodes_[n.parent];
         n.cut = p.cut != kNone ? p.cut : ((p.flags & (nf::delegation | nf::dname)) ? n.parent : kNone);
-        const uint8_t* on = z.names_.data() + n.lname;
-        if (on[0] == 1 && on[1] == '*') z.nodes_[n.parent].wildcard = id;
-    }
-    {
-        const Rdata& soa = z.rdatas_[z.rrsets_[z.soa_rrset_].first];
-        const uint8_t* rd = z.data_.data() + soa.offset;
-        size_t fixed = soa.length - 20;
-        z.serial_ = wire::get32(rd + fixed);
-        uint32_t minimum = wire::get32(rd + fixed + 16);
-        z.negative_ttl_ = std::min(z.rrsets_[z.soa_rrset_].ttl, minimum);
+        const uint8_t* on = z.names_.ptr(n.lname);
+        if (on[0] == 1 && on[1] == '*') z.nodes_.mut(n.parent, tok).wildcard = id;
     }
 
     // ---- additional-section targets ----
-    z.targets_.assign(z.rdatas_.size(), kNone);
-    uint8_t lbuf[wire::kMaxNameLen];
-    for (const RRset& rs : z.rrsets_) {
-        if (rs.type != NS && rs.type != MX && rs.type != SRV) continue;
-        for (uint32_t d = rs.first; d < rs.first + rs.count; ++d) {
-            const uint8_t* t = rdata_target(rs.type, z.data_.data() + z.rdatas_[d].offset);
-            size_t len = wire::name_length(t);
-            wire::to_lower(t, len, lbuf);
-            z.targets_[d] = z.find(lbuf, len);
-        }
-    }
+    std::vector<std::pair<uint32_t, uint16_t>> unresolved;
+    for (auto [d, type] : writer.new_targets()) writer.resolve_target(d, type, unresolved);
+    if (!unresolved.empty()) z.unresolved_ = std::make_shared<const decltype(unresolved)>(std::move(unresolved));
 
     // ---- DNSSEC chains ----
-    if (const RRset* p = z.rrset(z.nodes_[0], NSEC3PARAM)) {
-        for (uint32_t d = p->first; d < p->first + p->count; ++d) {
-            const uint8_t* rd = z.data_.data() + z.rdatas_[d].offset;
-            size_t len = z.rdatas_[d].length;
-            if (len < 5 || len < 5u + rd[4]) continue;
-            z.nsec3_params_.algorithm = rd[0];
-            z.nsec3_params_.flags = rd[1];
-            z.nsec3_params_.iterations = wire::get16(rd + 2);
-            z.nsec3_params_.salt.assign(reinterpret_cast<const char*>(rd + 5), rd[4]);
-            if (rd[1] == 0) break;
-        }
-    }
+    detail::read_nsec3_params(z, z.nsec3_params_);
+    std::vector<uint32_t> nsec_nodes;
+    std::vector<Zone::Nsec3Entry> nsec3;
     for (uint32_t id = 0; id < z.nodes_.size(); ++id) {
         const Node& n = z.nodes_[id];
-        if (n.flags & nf::has_nsec) z.nsec_nodes_.push_back(id);
-        if (id != 0 && z.rrset(n, NSEC3) && n.parent == 0) {
+        if (n.flags & nf::has_nsec) nsec_nodes.push_back(id);
+        if (id != 0 && n.parent == 0 && z.rrset(n, NSEC3)) {
             Zone::Nsec3Entry e{};
-            const uint8_t* l = z.names_.data() + n.lname;
+            const uint8_t* l = z.names_.ptr(n.lname);
             e.hash_len = static_cast<uint8_t>(base32hex_decode(l + 1, l[0], e.hash.data(), e.hash.size()));
             e.node = id;
-            if (e.hash_len) z.nsec3_.push_back(e);
+            if (e.hash_len) nsec3.push_back(e);
         }
     }
-    std::sort(z.nsec3_.begin(), z.nsec3_.end(), [](const auto& a, const auto& b) {
-        return std::lexicographical_compare(a.hash.begin(), a.hash.begin() + a.hash_len,
-                                            b.hash.begin(), b.hash.begin() + b.hash_len);
-    });
+    std::sort(nsec3.begin(), nsec3.end(), Zone::nsec3_less);
+    if (!nsec_nodes.empty()) z.nsec_nodes_ = std::make_shared<const std::vector<uint32_t>>(std::move(nsec_nodes));
+    if (!nsec3.empty()) z.nsec3_ = std::make_shared<const std::vector<Zone::Nsec3Entry>>(std::move(nsec3));
 
     recs_ = {};
     owners_ = {};
     keys_ = {};
     rdata_ = {};
+    z.token_ = 0;  // published: never written again
     return ZonePtr(std::move(zp));
 }
 

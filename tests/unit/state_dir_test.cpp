@@ -122,6 +122,32 @@ dns::zone::ZonePtr tiny_zone(const dns::wire::Name& apex, uint32_t serial = 1) {
 // Offsets in the file (see state_dir.cpp): magic 8, time 8, count 4, apex length 2, apex.
 constexpr size_t kTimeAt = 8, kCountAt = 16, kApexLenAt = 20, kApexAt = 22;
 
+// The differences from zone a to zone b, SOA first on each side (as in IXFR).
+dns::xfr::Diff diff_of(const dns::zone::Zone& a, const dns::zone::Zone& b) {
+    auto ra = dns::xfr::records_of(a), rb = dns::xfr::records_of(b);
+    auto same = [](const dns::xfr::Record& x, const dns::xfr::Record& y) {
+        return x.type == y.type && x.rdata == y.rdata && x.owner == y.owner;
+    };
+    dns::xfr::Diff d{a.serial(), b.serial(), {}, {}};
+    for (const auto& r : ra)
+        if (std::none_of(rb.begin(), rb.end(), [&](const auto& x) { return same(r, x); })) d.removed.push_back(r);
+    for (const auto& r : rb)
+        if (std::none_of(ra.begin(), ra.end(), [&](const auto& x) { return same(r, x); })) d.added.push_back(r);
+    return d;
+}
+
+Flat sorted_flat(const dns::zone::Zone& z) {
+    Flat f = flat(z);
+    std::sort(f.begin(), f.end());
+    return f;
+}
+
+std::string zone_text(uint32_t serial, const char* extra) {
+    std::string text = kZone;
+    text.replace(text.find("2024010101"), 10, std::to_string(serial));
+    return text + extra;
+}
+
 }  // namespace
 
 TEST_SUITE("state_dir") {
@@ -469,6 +495,117 @@ TEST_CASE("save into a missing directory fails cleanly") {
     auto r = sd.save(*tiny_zone(N("example.org.")), 1);
     REQUIRE(!r.has_value());
     CHECK(r.error().code == dns::Errc::io);
+}
+
+TEST_CASE("journal: IXFR differences appended after the snapshot are applied at load; a save clears them") {
+    TempDir dir;
+    StateDir sd(dir.path);
+    auto v1 = parse(zone_text(1, "").c_str());
+    auto v2 = parse(zone_text(2, "new A 192.0.2.99\n").c_str());
+    auto v3 = parse(zone_text(3, "new A 192.0.2.98\nnew2 TXT \"x\"\n").c_str());
+    REQUIRE(sd.save(*v1, 100).has_value());
+    std::vector<dns::xfr::Diff> d12{diff_of(*v1, *v2)}, d23{diff_of(*v2, *v3)};
+    REQUIRE(sd.append(N("example.com."), d12, 200).has_value());
+    auto loaded = sd.load(N("example.com."));
+    REQUIRE(loaded.has_value());
+    CHECK(loaded->zone->serial() == 2);
+    CHECK(loaded->journal_entries == 1);
+    CHECK(loaded->verified_unix == 200);
+    CHECK(sorted_flat(*loaded->zone) == sorted_flat(*v2));
+
+    REQUIRE(sd.append(N("example.com."), d23, 300).has_value());
+    loaded = sd.load(N("example.com."));
+    REQUIRE(loaded.has_value());
+    CHECK(loaded->zone->serial() == 3);
+    CHECK(loaded->journal_entries == 2);
+    CHECK(sorted_flat(*loaded->zone) == sorted_flat(*v3));
+    CHECK(sd.sizes(N("example.com.")).second > 0);
+
+    REQUIRE(sd.save(*v3, 400).has_value());
+    CHECK(sd.sizes(N("example.com.")).second == 0);  // the journal is gone
+    loaded = sd.load(N("example.com."));
+    REQUIRE(loaded.has_value());
+    CHECK(loaded->zone->serial() == 3);
+    CHECK(loaded->journal_entries == 0);
+
+    sd.remove(N("example.com."));
+    CHECK(files_in(dir.path) == 0);
+}
+
+TEST_CASE("journal: a torn last entry is cut off; entries that do not follow on are skipped") {
+    TempDir dir;
+    StateDir sd(dir.path);
+    auto v1 = parse(zone_text(1, "").c_str());
+    auto v2 = parse(zone_text(2, "new A 192.0.2.99\n").c_str());
+    auto v3 = parse(zone_text(3, "").c_str());
+    REQUIRE(sd.save(*v1, 100).has_value());
+    std::vector<dns::xfr::Diff> d12{diff_of(*v1, *v2)}, d23{diff_of(*v2, *v3)};
+    REQUIRE(sd.append(N("example.com."), d12, 200).has_value());
+    size_t good = sd.sizes(N("example.com.")).second;
+    REQUIRE(sd.append(N("example.com."), d23, 300).has_value());
+    // A crash in the middle of the second append.
+    std::string jpath = sd.journal_of(N("example.com.")).path();
+    auto bytes = read_file(jpath);
+    bytes.resize(bytes.size() - 5);
+    write_file(jpath, bytes);
+    auto loaded = sd.load(N("example.com."));
+    REQUIRE(loaded.has_value());
+    CHECK(loaded->zone->serial() == 2);
+    CHECK(loaded->journal_note.find("torn") != std::string::npos);
+    CHECK(sd.sizes(N("example.com.")).second == good);  // cut back to the good entries
+    // Appending again continues a valid journal.
+    REQUIRE(sd.append(N("example.com."), d23, 300).has_value());
+    loaded = sd.load(N("example.com."));
+    REQUIRE(loaded.has_value());
+    CHECK(loaded->zone->serial() == 3);
+
+    // Entries from another serial (left by a crash between a save and the
+    // journal's removal) are skipped.
+    TempDir dir2;
+    StateDir sd2(dir2.path);
+    REQUIRE(sd2.save(*v2, 100).has_value());
+    REQUIRE(sd2.append(N("example.com."), d12, 200).has_value());
+    loaded = sd2.load(N("example.com."));
+    REQUIRE(loaded.has_value());
+    CHECK(loaded->zone->serial() == 2);
+    CHECK(loaded->journal_entries == 0);
+    CHECK(loaded->verified_unix == 100);
+
+    // Garbage instead of a journal: ignored, with a note.
+    write_file(jpath, {1, 2, 3, 4, 5, 6, 7, 8, 9});
+    loaded = sd.load(N("example.com."));
+    REQUIRE(loaded.has_value());
+    CHECK(loaded->zone->serial() == 1);
+    CHECK(!loaded->journal_note.empty());
+}
+
+TEST_CASE("StateWriter::append journals IXFRs, merges pending ones, and rewrites the snapshot when the journal grows") {
+    TempDir dir;
+    StateDir sd(dir.path);
+    auto v1 = parse(zone_text(1, "").c_str());
+    {
+        dnsd::StateWriter w(sd);
+        w.save(v1, 100, "192.0.2.1:53");
+        w.flush();
+        dns::zone::ZonePtr prev = v1;
+        for (uint32_t serial = 2; serial <= 40; ++serial) {
+            std::string extra;
+            for (uint32_t i = 0; i < serial; ++i) extra += "n" + std::to_string(i) + " TXT \"" + std::string(40, 'x') + "\"\n";
+            auto next = parse(zone_text(serial, extra.c_str()).c_str());
+            w.append(next, {diff_of(*prev, *next)}, 100 + serial, "192.0.2.1:53");
+            if (serial % 3 == 0) w.flush();
+            prev = next;
+        }
+        w.flush();
+        auto [snapshot, journal] = sd.sizes(N("example.com."));
+        CHECK(journal <= snapshot / 2 + 4096);  // compacted along the way
+        auto loaded = sd.load(N("example.com."));
+        REQUIRE(loaded.has_value());
+        CHECK(loaded->zone->serial() == 40);
+        CHECK(loaded->verified_unix == 140);
+        CHECK(loaded->primary == "192.0.2.1:53");
+        CHECK(sorted_flat(*loaded->zone) == sorted_flat(*prev));
+    }
 }
 
 }  // TEST_SUITE

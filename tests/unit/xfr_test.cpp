@@ -358,7 +358,7 @@ TEST_CASE("IXFR: two consecutive differences, applied") {
     CHECK(d2.added[2].type == t::TXT);
 
     auto base = parse_zone(kV1);
-    auto applied = apply(*base, x.diffs());
+    auto applied = apply(base, x.diffs());
     REQUIRE_MESSAGE(applied.has_value(), applied.error().message);
     CHECK((*applied)->serial() == 3);
     CHECK(flat(**applied) == flat(*parse_zone(kV3)));
@@ -740,22 +740,22 @@ TEST_CASE("apply(): a removal the base zone lacks fails") {
     REQUIRE(feed(x, response({soa(2), soa(1), rr("nothere.example.com.", t::A, ip(10, 0, 0, 1)), soa(2), soa(2)},
                              t::IXFR)) == Status::done);
     REQUIRE(x.outcome() == Outcome::incremental);
-    auto r = apply(*parse_zone(kV1), x.diffs());
+    auto r = apply(parse_zone(kV1), x.diffs());
     REQUIRE(!r.has_value());
     CHECK(r.error().code == dns::Errc::semantic);
-    CHECK(r.error().message.find("which we do not have") != std::string::npos);
+    CHECK(r.error().message.find("which the zone does not hold") != std::string::npos);
 
     // Same owner and type, other RDATA: still absent.
     Diff d{1, 2, {{W("example.com."), t::SOA, 3600, soa_rd(1)}, {W("www.example.com."), t::A, 3600, ip(192, 0, 2, 81)}},
            {{W("example.com."), t::SOA, 3600, soa_rd(2)}}};
-    CHECK(!apply(*parse_zone(kV1), {d}).has_value());
+    CHECK(!apply(parse_zone(kV1), {d}).has_value());
     // Removing the same record twice.
     Diff twice{1, 2,
                {{W("example.com."), t::SOA, 3600, soa_rd(1)},
                 {W("www.example.com."), t::A, 3600, ip(192, 0, 2, 80)},
                 {W("WWW.Example.COM."), t::A, 3600, ip(192, 0, 2, 80)}},
                {{W("example.com."), t::SOA, 3600, soa_rd(2)}}};
-    CHECK(!apply(*parse_zone(kV1), {twice}).has_value());
+    CHECK(!apply(parse_zone(kV1), {twice}).has_value());
 }
 
 TEST_CASE("apply(): owner names match case-insensitively; duplicates are sets") {
@@ -765,7 +765,7 @@ TEST_CASE("apply(): owner names match case-insensitively; duplicates are sets") 
             {W("www.example.com."), t::A, 3600, ip(192, 0, 2, 80)},  // already present
             {W("new.example.com."), t::A, 3600, ip(192, 0, 2, 5)},
             {W("new.example.com."), t::A, 3600, ip(192, 0, 2, 5)}}};
-    auto r = apply(*parse_zone(kV1), {d});
+    auto r = apply(parse_zone(kV1), {d});
     REQUIRE_MESSAGE(r.has_value(), r.error().message);
     CHECK((*r)->serial() == 2);
     CHECK((*r)->record_count() == 5);  // SOA, NS, ns1 A, www A, new A
@@ -780,7 +780,7 @@ TEST_CASE("apply(): owner names match case-insensitively; duplicates are sets") 
 TEST_CASE("apply(): a difference from another serial than the base's fails") {
     auto base = parse_zone(kV1);  // serial 1
     Diff d{2, 3, {{W("example.com."), t::SOA, 3600, soa_rd(2)}}, {{W("example.com."), t::SOA, 3600, soa_rd(3)}}};
-    auto r = apply(*base, {d});
+    auto r = apply(base, {d});
     REQUIRE(!r.has_value());
     CHECK(r.error().code == dns::Errc::semantic);
     CHECK(r.error().message.find("starts at serial 2") != std::string::npos);
@@ -788,25 +788,25 @@ TEST_CASE("apply(): a difference from another serial than the base's fails") {
     // Chained differences that skip a serial.
     Diff d12{1, 2, {{W("example.com."), t::SOA, 3600, soa_rd(1)}}, {{W("example.com."), t::SOA, 3600, soa_rd(2)}}};
     Diff d34{3, 4, {{W("example.com."), t::SOA, 3600, soa_rd(3)}}, {{W("example.com."), t::SOA, 3600, soa_rd(4)}}};
-    CHECK(apply(*base, {d12}).has_value());
-    CHECK(!apply(*base, {d12, d34}).has_value());
+    CHECK(apply(base, {d12}).has_value());
+    CHECK(!apply(base, {d12, d34}).has_value());
 }
 
 TEST_CASE("apply(): the resulting SOA must carry the serial the differences announce") {
     auto base = parse_zone(kV1);
     // Says 1 -> 2 but installs an SOA with serial 5.
     Diff d{1, 2, {{W("example.com."), t::SOA, 3600, soa_rd(1)}}, {{W("example.com."), t::SOA, 3600, soa_rd(5)}}};
-    auto r = apply(*base, {d});
+    auto r = apply(base, {d});
     REQUIRE(!r.has_value());
     CHECK(r.error().message.find("expected 2") != std::string::npos);
     // Keeping the old SOA while adding a new one leaves two SOAs.
     Diff keep{1, 2, {}, {{W("example.com."), t::SOA, 3600, soa_rd(2)}}};
-    CHECK(!apply(*base, {keep}).has_value());
+    CHECK(!apply(base, {keep}).has_value());
 }
 
 TEST_CASE("apply(): no differences gives the same zone") {
     auto base = parse_zone(kV1);
-    auto r = apply(*base, {});
+    auto r = apply(base, {});
     REQUIRE(r.has_value());
     CHECK(flat(**r) == flat(*base));
 }

@@ -1,0 +1,64 @@
+#pragma once
+// Internal to lib/zone: writes one node's records into a zone under
+// construction. Shared by the Builder (whole zones) and the Updater (the nodes
+// an update touches), so both lay out RRsets, RRSIGs and flags the same way.
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "lib/base/result.hpp"
+#include "lib/zone/zone.hpp"
+
+namespace dns::zone::detail {
+
+struct RecView {
+    uint16_t type;
+    uint32_t ttl;
+    const uint8_t* rdata;
+    uint16_t len;
+};
+
+/// Drops RRSIGs that cover no type among `recs` (the records of one name).
+void drop_orphan_signatures(std::vector<RecView>& recs);
+
+class NodeWriter {
+public:
+    explicit NodeWriter(Zone& z) : z_(z) {}
+
+    /// Writes the RRsets of node `id` from its records, sorted by type (stably:
+    /// an RRset keeps the order and the first TTL of its records). Duplicate
+    /// RDATA and RRSIGs that cover no RRset of the node are dropped. Sets the
+    /// node's RRsets and flags; returns the number of records kept.
+    Result<size_t> write(uint32_t id, std::span<const RecView> recs);
+
+    /// The node an NS, MX or SRV RDATA points at; a target inside the zone
+    /// without a node yet is noted in `unresolved`.
+    void resolve_target(uint32_t rdata, uint16_t rrtype, std::vector<std::pair<uint32_t, uint16_t>>& unresolved);
+
+    /// Serial, negative TTL and the SOA RRset, from the apex.
+    Result<void> read_soa();
+
+    /// Index of the zone's RDATA added since construction of this writer that
+    /// need target resolution (NS, MX, SRV).
+    const std::vector<std::pair<uint32_t, uint16_t>>& new_targets() const { return new_targets_; }
+
+    /// Marks the target slots of a node's NS, MX and SRV RDATA as garbage
+    /// (the node is being rewritten or removed).
+    void retire_targets(const Node& old);
+
+private:
+    uint32_t push_rdata(const RecView& r);
+
+    Zone& z_;
+    std::vector<std::pair<uint32_t, uint16_t>> new_targets_;
+    std::vector<uint32_t> sigs_;
+};
+
+/// The NSEC3 parameters of the zone (from NSEC3PARAM at the apex; flags 0 preferred).
+void read_nsec3_params(const Zone& z, Nsec3Params& out);
+
+/// The name an NS, MX or SRV RDATA points at, or nullptr for other types.
+const uint8_t* rdata_target(uint16_t rrtype, const uint8_t* rdata) noexcept;
+
+}  // namespace dns::zone::detail
