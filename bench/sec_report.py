@@ -174,6 +174,12 @@ def main():
         out.put("big", "primary", "load_s", pl)
         out.put("big", "primary", "commit_median_ms", median(c))
         out.put("big", "primary", "commit_p90_ms", pct(c, 90))
+        own = single(data, "big", "dnsd", "ixfr_own_med_ms")
+        if own is not None:
+            print("dnsd's own log: IXFR transfer + apply into the big zone, median %s ms, max %s ms" % (
+                fmt(own, ".2f"), fmt(single(data, "big", "dnsd", "ixfr_own_max_ms"), ".2f")))
+            out.put("big", "dnsd", "ixfr_own_med_ms", own)
+            out.put("big", "dnsd", "ixfr_own_max_ms", single(data, "big", "dnsd", "ixfr_own_max_ms"))
         ratios("big", stats, ("axfr_s", "pss_mb", "cpu_s", "ixfr_median", "ixfr_p90"), out)
         print("axfr_s = secondary process start -> zone answered at its serial; own_log_s = the transfer time "
               "the server logs itself; pss = PSS of the process tree once CPU-idle after the transfer; cpu_s = "
@@ -250,8 +256,9 @@ def main():
         cu = single(data, item, "churn", "catch_up_s")
         if cu is not None:
             print("dnsd answered the serial of the last churn commit %.2f s after that commit started" % cu)
-        print("base = no changes; control = a commit every 100 ms to a zone dnsd does not serve (the cost of "
-              "the primary and the commit driver on the generator's CPU); churn = a commit every 100 ms to the "
+        print("base = no changes; control = a commit every 100 ms to a zone dnsd does not serve (for big: a "
+              "copy of the big zone under another name), i.e. the cost of the primary and the commit driver on "
+              "the generator's CPU; churn = a commit every 100 ms to the "
               "zone(s) dnsd serves. dnsd (all threads) on CPU 0, loadgen, primary and commit driver on CPU 1; "
               "us/q = dnsd CPU time (query workers + transfers + state writes) per answer; xfrs = dnsd's "
               "successful transfers during the measurement; other_cpu% = CPU 0+1 busy time of anything else "

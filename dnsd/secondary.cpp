@@ -69,6 +69,8 @@ struct Secondaries::Zone {
     bool busy = false, again = false, expired_published = false, removed = false;
     size_t pending = 0;
     std::vector<std::optional<uint32_t>> soa;
+    std::vector<int64_t> soa_expire;  // each primary's EDNS EXPIRE (RFC 7314), -1 if none
+    int64_t upstream_expire = -1;     // the EXPIRE that vouched for the data last, -1 if none
     std::vector<std::string> errors;
     std::string last_error;
     int64_t last_refresh = 0;
@@ -79,6 +81,17 @@ struct Secondaries::Zone {
     size_t queued_primary = 0;
     dns::xfr::Kind queued_kind = dns::xfr::Kind::axfr;
 };
+
+namespace {
+
+// The SOA timers and the EDNS EXPIRE (RFC 7314) the primary sent, if any.
+dns::secondary::SoaTimers timers_for(const dns::zone::Zone& data, int64_t upstream_expire) {
+    auto t = timers_of(data);
+    t.upstream_expire = upstream_expire;
+    return t;
+}
+
+}  // namespace
 
 Secondaries::Secondaries(std::vector<SecondarySpec> specs, std::vector<dns::xfr::TsigKey> keys,
                          SecondaryOptions options, ZoneStore& store, const StateDir& state)
@@ -114,6 +127,7 @@ Secondaries::Zone& Secondaries::add_zone(const SecondarySpec& spec, const std::s
             z.refresh.loaded(z.data->serial(), timers_of(*z.data), from_unix(saved->verified_unix),
                              SteadyClock::now());
             z.last_refresh = saved->verified_unix;
+            z.data->set_expires_at(z.last_refresh + z.refresh.timers().expire);
             bool expired = z.refresh.state(SteadyClock::now()) == ZoneState::expired;
             z.expired_published = expired;
             store_.set(ZoneStore::Source::secondary, z.data, expired);
@@ -222,6 +236,7 @@ void Secondaries::check(Zone& z) {
     }
     z.pending = n;
     z.soa.assign(n, std::nullopt);
+    z.soa_expire.assign(n, -1);
     z.errors.assign(n, {});
     dns::io::QueryOptions qo;
     qo.key = key_for(z.spec.key);
@@ -236,9 +251,10 @@ void Secondaries::check(Zone& z) {
                                    std::lock_guard lock(status_mu_);
                                    ++(r ? counters_.soa_ok : counters_.soa_failed);
                                }
-                               if (r)
+                               if (r) {
                                    zz.soa[i] = r->serial;
-                               else
+                                   zz.soa_expire[i] = r->expire;
+                               } else
                                    zz.errors[i] = zz.spec.primaries[i].to_string() + ": " + r.error().message;
                                if (--zz.pending == 0) soa_done(zz);
                            });
@@ -250,13 +266,16 @@ void Secondaries::soa_done(Zone& z) {
     // tie the primary our data came from first (so IXFR stays possible).
     z.candidates.clear();
     z.confirmed = false;
+    z.upstream_expire = -1;
     bool any = false;
     for (size_t i = 0; i < z.soa.size(); ++i) {
         if (!z.soa[i]) continue;
         any = true;
         if (z.data && !dns::serial_gt(*z.soa[i], z.data->serial())) {
-            if (*z.soa[i] == z.data->serial()) z.confirmed = true;
-            else
+            if (*z.soa[i] == z.data->serial()) {
+                z.confirmed = true;
+                z.upstream_expire = std::max(z.upstream_expire, z.soa_expire[i]);
+            } else
                 LOG_WARN("zone %s: primary %s has serial %u, older than our %u", z.key.c_str(),
                          z.spec.primaries[i].to_string().c_str(), *z.soa[i], z.data->serial());
             continue;
@@ -295,8 +314,9 @@ void Secondaries::next_candidate(Zone& z, const std::string& last_failure) {
 // A primary confirmed the serial we hold: the zone is current.
 void Secondaries::confirm(Zone& z) {
     auto now = SteadyClock::now();
-    z.refresh.refreshed(z.data->serial(), timers_of(*z.data), now);
+    z.refresh.refreshed(z.data->serial(), timers_for(*z.data, z.upstream_expire), now);
     z.last_refresh = unix_now();
+    z.data->set_expires_at(z.last_refresh + z.refresh.timers().expire);
     z.last_error.clear();
     if (writer_) writer_->touch(z.spec.name, z.last_refresh);
     {
@@ -383,6 +403,7 @@ void Secondaries::transfer_done(Zone& z, size_t p, std::shared_ptr<dns::xfr::Tra
                 std::lock_guard lock(status_mu_);
                 ++counters_.axfr_ok;
             }
+            z.upstream_expire = t->expire();
             return install(z, t->zone(), p);
         case dns::xfr::TransferIn::Outcome::incremental: {
             std::string rebuilt;
@@ -401,6 +422,7 @@ void Secondaries::transfer_done(Zone& z, size_t p, std::shared_ptr<dns::xfr::Tra
                 std::lock_guard lock(status_mu_);
                 ++counters_.ixfr_ok;
             }
+            z.upstream_expire = t->expire();
             return install(z, *applied, p, &t->diffs());
         }
         case dns::xfr::TransferIn::Outcome::up_to_date:
@@ -416,7 +438,8 @@ void Secondaries::install(Zone& z, dns::zone::ZonePtr zone, size_t p, const std:
     z.data_primary = p;
     z.last_refresh = unix_now();
     z.last_error.clear();
-    z.refresh.refreshed(z.data->serial(), timers_of(*z.data), SteadyClock::now());
+    z.refresh.refreshed(z.data->serial(), timers_for(*z.data, z.upstream_expire), SteadyClock::now());
+    z.data->set_expires_at(z.last_refresh + z.refresh.timers().expire);
     z.expired_published = false;
     store_.set(ZoneStore::Source::secondary, z.data, false);
     publish_later();

@@ -1,6 +1,7 @@
 #include "lib/answer/answer.hpp"
 
 #include <cstring>
+#include <ctime>
 
 #include "lib/wire/rrtype.hpp"
 
@@ -584,7 +585,7 @@ size_t Responder::respond(const zone::ZoneTable& zones, std::span<const uint8_t>
     bool edns = q_.has_edns && st == wire::QueryStatus::ok;
     // Room for the OPT record and the options we may add.
     size_t opt_len = edns ? 11 + (q_.nsid && !id_.nsid.empty() ? 4 + id_.nsid.size() : 0) +
-                                (q_.zoneversion ? 4 + 6 : 0) + 6
+                                (q_.zoneversion ? 4 + 6 : 0) + (q_.expire ? 4 + 4 : 0) + 6
                           : 0;
     w.set_limit(max > opt_len ? max - opt_len : 0);
 
@@ -630,6 +631,12 @@ size_t Responder::respond(const zone::ZoneTable& zones, std::span<const uint8_t>
             ok = w.u16(wire::edns_opt::ZONEVERSION) && w.u16(6) &&
                  w.u8(static_cast<uint8_t>(c.z->apex().labels())) && w.u8(0) && w.u32(c.z->serial());
             optlen += 10;
+        }
+        if (ok && q_.expire && c.z && c.rcode == wire::rcode::NOERROR && q_.qtype == t::SOA) {
+            // RFC 7314: the seconds until this copy expires (a secondary's
+            // timer), or the SOA expire field where the zone cannot expire.
+            ok = w.u16(wire::edns_opt::EXPIRE) && w.u16(4) && w.u32(c.z->expire_remaining(std::time(nullptr)));
+            optlen += 8;
         }
         if (ok && c.ede >= 0) {
             ok = w.u16(wire::edns_opt::EDE) && w.u16(2) && w.u16(static_cast<uint16_t>(c.ede));

@@ -81,6 +81,7 @@ public:
     void start() {
         id_ = random_id();
         query_ = wire::make_query(zone_, wire::type::SOA, id_, true);
+        wire::append_edns_option(query_, wire::edns_opt::EXPIRE, {});  // RFC 7314: ask for it
         if (!maybe_sign(query_, tsig_, opt_.key)) return finish(make_error(Errc::limit, "cannot sign the query"));
         boost::system::error_code ec;
         udp_.open(server_.address.is_v6() ? udp::v6() : udp::v4(), ec);
@@ -173,13 +174,18 @@ private:
             return finish(make_error(Errc::refused, server_.to_string() + " is not authoritative for " + zone_.to_text()));
         static thread_local uint8_t rdbuf[wire::kMaxRdata];
         wire::RecordView rr;
+        bool have_soa = false;
+        SoaAnswer answer{0, tcp, -1};
         for (int s; (s = r.next(rr, rdbuf)) > 0;) {
-            if (s == 1 && rr.type == wire::type::SOA && wire::name_equal(rr.owner, zone_.data())) {
+            if (s == 1 && rr.type == wire::type::SOA && wire::name_equal(rr.owner, zone_.data()) && !have_soa) {
                 size_t a = wire::name_length(rr.rdata), b = wire::name_length(rr.rdata + a);
                 if (a + b + 20 > rr.rdata_len) break;
-                return finish(SoaAnswer{wire::get32(rr.rdata + a + b), tcp});
+                answer.serial = wire::get32(rr.rdata + a + b);
+                have_soa = true;
             }
+            if (s == 3 && rr.type == wire::type::OPT) answer.expire = wire::edns_expire(rr.rdata, rr.rdata_len);
         }
+        if (have_soa) return finish(answer);
         finish(make_error(Errc::malformed, server_.to_string() + " sent no SOA for " + zone_.to_text()));
     }
 

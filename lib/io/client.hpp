@@ -35,6 +35,7 @@ Result<Endpoint> parse_endpoint(const std::string& text);
 struct SoaAnswer {
     uint32_t serial = 0;
     bool via_tcp = false;
+    int64_t expire = -1;  ///< the EDNS EXPIRE option of the answer (RFC 7314), -1 if none
 };
 
 struct QueryOptions {

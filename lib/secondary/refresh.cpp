@@ -45,6 +45,11 @@ SoaTimers RefreshState::bounded(SoaTimers t) const {
     t.refresh = std::clamp(t.refresh, bounds_.min_refresh, bounds_.max_refresh);
     t.retry = std::clamp(t.retry, bounds_.min_retry, bounds_.max_retry);
     t.expire = std::clamp(t.expire, std::max(bounds_.min_expire, t.refresh), bounds_.max_expire);
+    if (t.upstream_expire >= 0) {
+        uint32_t cap = static_cast<uint32_t>(std::max<int64_t>(t.upstream_expire, bounds_.min_expire));
+        t.expire = std::min(t.expire, cap);
+        t.refresh = std::min(t.refresh, t.expire);
+    }
     return t;
 }
 

@@ -17,6 +17,11 @@ struct SoaTimers {
     uint32_t refresh = 3600;
     uint32_t retry = 600;
     uint32_t expire = 604800;
+    /// The EDNS EXPIRE (RFC 7314) the primary answered, -1 if none. A primary
+    /// that is itself a secondary tells how long its copy has left; ours must
+    /// not outlive it, so it caps the expire (after the sanity bounds, which
+    /// would otherwise raise it to the refresh), and the refresh with it.
+    int64_t upstream_expire = -1;
 };
 
 /// Reads the timers from SOA RDATA (uncompressed wire form).

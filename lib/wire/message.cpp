@@ -285,6 +285,30 @@ bool write_message(const Message& m, Writer& w) {
     return true;
 }
 
+int64_t edns_expire(const uint8_t* p, size_t len) noexcept {
+    for (size_t off = 0; off + 4 <= len;) {
+        uint16_t code = get16(p + off), olen = get16(p + off + 2);
+        if (off + 4 + olen > len) return -1;
+        if (code == edns_opt::EXPIRE && olen == 4) return get32(p + off + 4);
+        off += 4u + olen;
+    }
+    return -1;
+}
+
+void append_edns_option(std::vector<uint8_t>& query, uint16_t code, std::span<const uint8_t> data) {
+    // The OPT RDATA length is the last two bytes before the existing options;
+    // with make_query() there are none yet, so it is the query's last field.
+    const size_t rdlen_at = query.size() - 2;
+    uint16_t rdlen = get16(query.data() + rdlen_at);
+    if (rdlen != 0) return;  // only for make_query() output
+    uint8_t head[4];
+    put16(head, code);
+    put16(head + 2, static_cast<uint16_t>(data.size()));
+    query.insert(query.end(), head, head + 4);
+    query.insert(query.end(), data.begin(), data.end());
+    put16(query.data() + rdlen_at, static_cast<uint16_t>(4 + data.size()));
+}
+
 std::vector<uint8_t> make_query(const Name& qname, uint16_t qtype, uint16_t id, bool edns,
                                 bool do_bit, uint16_t qclass) {
     Message m;
@@ -309,7 +333,7 @@ QueryStatus parse_query(std::span<const uint8_t> bytes, Query& q) noexcept {
     q.id = get16(p);
     q.flags = get16(p + 2);
     q.question_end = 0;
-    q.has_edns = q.do_bit = q.nsid = q.zoneversion = q.has_tsig = false;
+    q.has_edns = q.do_bit = q.nsid = q.zoneversion = q.expire = q.has_tsig = false;
     q.edns_version = 0;
     q.udp_size = 512;
     if (q.flags & flag::QR) return QueryStatus::drop;
@@ -355,6 +379,7 @@ QueryStatus parse_query(std::span<const uint8_t> bytes, Query& q) noexcept {
             if (o + 4 + olen > rdlen) return QueryStatus::formerr;
             if (code == edns_opt::NSID) q.nsid = true;
             if (code == edns_opt::ZONEVERSION) q.zoneversion = true;
+            if (code == edns_opt::EXPIRE) q.expire = true;
             o += 4u + olen;
         }
     }

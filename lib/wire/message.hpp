@@ -125,6 +125,12 @@ struct RecordView {
     size_t rdata_len;
 };
 
+/// The EDNS EXPIRE value (RFC 7314) in the RDATA of an OPT record, or -1.
+int64_t edns_expire(const uint8_t* opt_rdata, size_t len) noexcept;
+/// Appends an EDNS option to a query whose last record is its OPT record (as
+/// make_query() builds it), fixing the OPT RDATA length.
+void append_edns_option(std::vector<uint8_t>& query, uint16_t code, std::span<const uint8_t> data);
+
 /// Walks the records of a message section by section.
 class RecordReader {
 public:
@@ -177,6 +183,7 @@ struct Query {
     bool do_bit;
     bool nsid;                    ///< the query carries an NSID option
     bool zoneversion;             ///< the query carries a ZONEVERSION option
+    bool expire;                  ///< the query carries an EXPIRE option (RFC 7314)
     bool has_tsig;
     uint8_t edns_version;
     uint16_t udp_size;

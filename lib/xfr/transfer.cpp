@@ -29,6 +29,11 @@ std::vector<uint8_t> TransferIn::request(uint16_t id) const {
     wire::Message m;
     m.header.id = id;
     m.question.push_back({zone_name_, kind_ == Kind::axfr ? t::AXFR : t::IXFR, wire::rrclass::IN});
+    // RFC 7314: ask for the EXPIRE option (the primary's SOA expire, or what
+    // is left of an upstream secondary's timer).
+    m.edns.present = true;
+    m.edns.udp_size = 1232;
+    m.edns.options.push_back({wire::edns_opt::EXPIRE, {}});
     if (kind_ == Kind::ixfr) {
         // RFC 1995 §3: our SOA in the authority section; only the serial matters.
         wire::RR soa{zone_name_, t::SOA, wire::rrclass::IN, 0, {}};
@@ -191,6 +196,7 @@ TransferIn::Status TransferIn::feed(std::span<const uint8_t> msg) {
         int section = r.next(rr, buf);
         if (section == 0) break;
         if (section < 0) return fail("malformed record");
+        if (section == 3 && rr.type == t::OPT && expire_ < 0) expire_ = wire::edns_expire(rr.rdata, rr.rdata_len);
         if (section != 1) continue;  // authority and additional (e.g. TSIG) are not zone data
         if (phase_ == Phase::done) return fail("records after the closing SOA");
         if (rr.rrclass != wire::rrclass::IN) return fail("record of class " + std::to_string(rr.rrclass));

@@ -60,6 +60,8 @@ public:
     const std::vector<Diff>& diffs() const { return diffs_; }
     /// The serial the transfer brings (or confirms).
     uint32_t serial() const { return new_serial_; }
+    /// The EDNS EXPIRE value of the first response carrying one (RFC 7314), or -1.
+    int64_t expire() const { return expire_; }
     /// Why it failed; and the response code if the primary refused.
     const std::string& error() const { return error_; }
     uint16_t rcode() const { return rcode_; }
@@ -86,6 +88,7 @@ private:
     Phase phase_ = Phase::start;
     Outcome outcome_ = Outcome::none;
     uint32_t new_serial_ = 0;
+    int64_t expire_ = -1;
     std::string first_soa_rdata_;
     size_t records_ = 0, bytes_ = 0, messages_ = 0;
     uint16_t rcode_ = 0;

@@ -343,6 +343,7 @@ Result<void> NodeWriter::read_soa() {
     const uint8_t* p = z_.data_.ptr(rd.offset);
     size_t fixed = rd.length - 20;
     z_.serial_ = wire::get32(p + fixed);
+    z_.soa_expire_ = wire::get32(p + fixed + 12);
     uint32_t minimum = wire::get32(p + fixed + 16);
     z_.negative_ttl_ = std::min(soa->ttl, minimum);
     return {};

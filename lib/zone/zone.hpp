@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -169,6 +170,21 @@ public:
     /// Computes the NSEC3 hash of a lower-cased name with this zone's parameters.
     size_t nsec3_hash(const uint8_t* lname, size_t len, uint8_t* out) const noexcept;
 
+    /// The SOA expire field.
+    uint32_t soa_expire() const { return soa_expire_; }
+    /// When a secondary's copy expires (Unix time; 0: never, e.g. a zone read
+    /// from a file). The one thing that changes on a published snapshot, so it
+    /// is an atomic: the refresh logic moves it on every successful check.
+    void set_expires_at(int64_t unix_time) const { expires_at_.store(unix_time, std::memory_order_relaxed); }
+    int64_t expires_at() const { return expires_at_.load(std::memory_order_relaxed); }
+    /// For the EDNS EXPIRE option (RFC 7314): seconds until this copy expires
+    /// (0 once it has), or the SOA expire field where it cannot.
+    uint32_t expire_remaining(int64_t now_unix) const {
+        int64_t at = expires_at();
+        if (at == 0) return soa_expire_;
+        return at <= now_unix ? 0 : static_cast<uint32_t>(std::min<int64_t>(at - now_unix, 0xFFFFFFFF));
+    }
+
     /// Approximate heap bytes held by this snapshot (chunks shared with other
     /// snapshots counted in full).
     size_t memory_usage() const;
@@ -181,7 +197,14 @@ private:
     friend class detail::Assembler;
     friend class detail::NodeWriter;
     Zone() = default;
-    Zone(const Zone&) = default;
+    // A copy (for the Updater) shares chunks and starts with no expiry time.
+    Zone(const Zone& o)
+        : apex_(o.apex_), lapex_(o.lapex_), serial_(o.serial_), soa_rrset_(o.soa_rrset_),
+          negative_ttl_(o.negative_ttl_), soa_expire_(o.soa_expire_), token_(o.token_), records_(o.records_),
+          garbage_(o.garbage_), nodes_(o.nodes_), children_(o.children_), rrsets_(o.rrsets_), rdatas_(o.rdatas_),
+          targets_(o.targets_), data_(o.data_), names_(o.names_), index_(o.index_), index_mask_(o.index_mask_),
+          index_used_(o.index_used_), nsec_nodes_(o.nsec_nodes_), nsec3_(o.nsec3_), nsec3_params_(o.nsec3_params_),
+          unresolved_(o.unresolved_) {}
 
     /// Exact lookup that also finds removed nodes (for updates).
     uint32_t find_any(const uint8_t* lname, size_t len, uint64_t hash) const noexcept;
@@ -193,6 +216,8 @@ private:
     uint32_t serial_ = 0;
     uint32_t soa_rrset_ = 0;
     uint32_t negative_ttl_ = 0;
+    uint32_t soa_expire_ = 0;
+    mutable std::atomic<int64_t> expires_at_{0};
     uint64_t token_ = 0;  // the writer token while being built or updated
     size_t records_ = 0;
     size_t garbage_ = 0;

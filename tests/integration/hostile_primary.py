@@ -36,6 +36,7 @@ import sys
 import threading
 import time
 
+import dns.edns
 import dns.flags
 import dns.message
 import dns.name
@@ -71,6 +72,26 @@ def current():
         except (OSError, ValueError):
             pass
     return mode, serial
+
+
+def current_expire():
+    """The EDNS EXPIRE value to answer with (control file key "expire"), or None."""
+    if ARGS.control:
+        try:
+            with open(ARGS.control) as f:
+                v = json.load(f).get("expire")
+            return None if v is None else int(v)
+        except (OSError, ValueError):
+            pass
+    return None
+
+
+def add_expire(query, r):
+    """RFC 7314: answer the EXPIRE option when asked and configured."""
+    v = current_expire()
+    if v is None or query.edns < 0 or not any(o.otype == 9 for o in query.options):
+        return
+    r.use_edns(0, 0, 1232, options=[dns.edns.GenericOption(9, struct.pack("!I", v))])
 
 
 def origin():
@@ -231,6 +252,7 @@ def answer_simple(query):
         return r
     if q.name == origin() and q.rdtype in (dns.rdatatype.SOA, dns.rdatatype.ANY):
         r.answer.append(soa(serial))
+        add_expire(query, r)
     else:
         r.authority.append(soa(serial))
     return r

@@ -41,6 +41,9 @@ Cases (--only takes case names or group names, comma-separated):
   hostile-two-primaries                 (group hostile)
       two primaries: Knot wins the first transfer and is stopped, the other
       turns hostile (out-of-zone records) with a higher serial: old data kept.
+  edns-expire                           (group expiry)
+      RFC 7314: dnsd answers EDNS EXPIRE from its timer, and shortens its
+      expire to what an upstream that is itself a secondary has left.
   hostile-fallback                      (group hostile)
       two primaries that both stay up, the hostile one announcing a higher
       serial: dnsd must still get and keep the zone from the good one (fall
@@ -60,6 +63,7 @@ import re
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -72,6 +76,7 @@ import urllib.request
 import netutil
 
 try:
+    import dns.edns
     import dns.exception
     import dns.flags
     import dns.message
@@ -562,10 +567,13 @@ class Hostile(Proc):
         self.control = os.path.join(d, "control.json")
         self.set(mode=mode, serial=serial)
 
-    def set(self, mode, serial):
+    def set(self, mode, serial, expire=None):
         tmp = self.control + ".tmp"
         with open(tmp, "w") as f:
-            json.dump({"mode": mode, "serial": serial}, f)
+            c = {"mode": mode, "serial": serial}
+            if expire is not None:
+                c["expire"] = expire
+            json.dump(c, f)
         os.replace(tmp, self.control)
 
     def start(self):
@@ -1305,6 +1313,50 @@ def case_hostile_fallback(ctx):
     return "knot's serial %d kept fresh; a fresh dnsd got it after %.1fs" % (good_serial, waited)
 
 
+def edns_expire(port, zone):
+    """The EDNS EXPIRE value (RFC 7314) in dnsd's answer to an SOA query that asks for it."""
+    q = dns.message.make_query(zone, "SOA", use_edns=0, options=[dns.edns.GenericOption(9, b"")])
+    try:
+        r = dns.query.udp(q, "127.0.0.1", port=port, timeout=1.0)
+    except Exception:
+        return None
+    for o in r.options:
+        if o.otype == 9 and len(o.to_wire()) == 4:
+            return struct.unpack("!I", o.to_wire())[0]
+    return None
+
+
+def case_edns_expire(ctx):
+    """RFC 7314: dnsd asks its primary for EDNS EXPIRE and answers it. From a
+    primary that sends none, dnsd's answer is what is left of the SOA expire;
+    from one that is itself a secondary with 40 s left, dnsd's copy must not
+    outlive that: its answer drops to 40 s or less."""
+    zone = "hostile.example."
+    h = Hostile(ctx, zone, 100)
+    h.start()
+    h.wait_ready()
+    d = ctx.dnsd()
+    d.start(secondaries=[(zone, [h.port])], extra=["--min-refresh", "1", "--min-expire", "5"])
+    ok, _ = d.wait_serial(zone, 100, 10)
+    check(ok, "serial 100 not served within 10s\n%s" % d.tail())
+    full = edns_expire(d.port, zone)
+    check(full is not None and 1209000 <= full <= 1209600,
+          "EXPIRE answered %s, expected about the SOA expire 1209600" % full)
+    # The upstream turns out to be a secondary whose copy has 40 s left.
+    h.set("good", 100, expire=40)
+    rc, _ = send_notify(d.port, zone)
+    check(rc == "NOERROR", "NOTIFY answered %s" % rc)
+    v, left = wait_for(lambda: (lambda e: e is not None and e <= 40)(edns_expire(d.port, zone)), 10, 0.1)
+    left = edns_expire(d.port, zone)
+    check(v, "EXPIRE still %s 10 s after the primary answered EXPIRE 40" % left)
+    check(left is not None and left >= 30, "EXPIRE %s, expected 30..40" % left)
+    z = d.zone(zone) or {}
+    # A query without the option gets none.
+    r = query(d.port, zone, "SOA")
+    check(r is not None and not any(o.otype == 9 for o in r.options), "EXPIRE sent unasked")
+    return "EXPIRE %d before, %d after the upstream announced 40 s (state %s)" % (full, left, z.get("state"))
+
+
 CASES = []
 for _k in ("knot", "nsd", "bind"):
     CASES.append(("axfr-" + _k, "axfr", (lambda k: lambda ctx: case_axfr(ctx, k))(_k)))
@@ -1320,6 +1372,7 @@ for _m in HOSTILE_MODES:
     CASES.append(("hostile-" + _m, "hostile", (lambda m: lambda ctx: case_hostile(ctx, m))(_m)))
 CASES.append(("hostile-two-primaries", "hostile", case_hostile_two_primaries))
 CASES.append(("hostile-fallback", "hostile", case_hostile_fallback))
+CASES.append(("edns-expire", "expiry", case_edns_expire))
 
 
 # --------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -598,6 +599,37 @@ TEST_CASE("NSID is echoed when configured and asked for") {
     CHECK(refused.rcode() == rc::REFUSED);
     REQUIRE(refused.option(w::edns_opt::NSID));
     CHECK(refused.option(w::edns_opt::NSID)->data == "pop1-nsid");
+}
+
+TEST_CASE("EDNS EXPIRE (RFC 7314): the SOA expire field, or what is left of a secondary's timer") {
+    const std::vector<uint8_t> ex = {0, 9, 0, 0};
+    auto r = ask_raw(query_with("example.com.", t::SOA, ex));
+    CHECK(r.rcode() == rc::NOERROR);
+    const auto* o = r.option(w::edns_opt::EXPIRE);
+    REQUIRE(o);
+    CHECK(o->data == S({0, 0x12, 0x75, 0}));  // 1209600, the SOA expire field
+
+    // A secondary's copy: the seconds until it expires, then 0.
+    const dns::zone::Zone* z = env().table.find_exact(N("child.example.com.").data(), N("child.example.com.").size());
+    REQUIRE(z);
+    z->set_expires_at(std::time(nullptr) + 1000);
+    auto sec = ask_raw(query_with("child.example.com.", t::SOA, ex));
+    REQUIRE(sec.option(w::edns_opt::EXPIRE));
+    const std::string& d = sec.option(w::edns_opt::EXPIRE)->data;
+    REQUIRE(d.size() == 4);
+    uint32_t left = w::get32(reinterpret_cast<const uint8_t*>(d.data()));
+    CHECK(left <= 1000);
+    CHECK(left >= 990);
+    z->set_expires_at(std::time(nullptr) - 5);
+    auto gone = ask_raw(query_with("child.example.com.", t::SOA, ex));
+    REQUIRE(gone.option(w::edns_opt::EXPIRE));
+    CHECK(gone.option(w::edns_opt::EXPIRE)->data == S({0, 0, 0, 0}));
+    z->set_expires_at(0);
+
+    // Only for SOA queries, only when asked, never on REFUSED.
+    CHECK(ask_raw(query_with("www.example.com.", t::A, ex)).option(w::edns_opt::EXPIRE) == nullptr);
+    CHECK(ask("example.com.", t::SOA).option(w::edns_opt::EXPIRE) == nullptr);
+    CHECK(ask_raw(query_with("example.org.", t::SOA, ex)).option(w::edns_opt::EXPIRE) == nullptr);
 }
 
 TEST_CASE("ZONEVERSION carries the zone serial") {

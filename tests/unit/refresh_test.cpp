@@ -368,4 +368,25 @@ TEST_CASE("timers_from_soa / serial_from_soa read SOA RDATA") {
     CHECK(serial_from_soa(p, rd.size() - 1) == 0);
 }
 
+TEST_CASE("an upstream EDNS EXPIRE caps the expire and the refresh (RFC 7314)") {
+    using namespace std::chrono_literals;
+    const auto t0 = dns::secondary::TimePoint{} + 1000s;
+    dns::secondary::RefreshState s(1, {1, 86400, 1, 3600, 5, 2419200});
+    SoaTimers t{3600, 600, 1209600};
+    t.upstream_expire = 40;
+    s.refreshed(1, t, t0);
+    CHECK(s.timers().expire == 40);
+    CHECK(s.timers().refresh <= 40);
+    CHECK(s.state(t0 + 39s) != dns::secondary::ZoneState::expired);
+    CHECK(s.state(t0 + 41s) == dns::secondary::ZoneState::expired);
+    // A larger upstream value never extends the SOA's expire.
+    t.upstream_expire = 5000000;
+    s.refreshed(1, t, t0);
+    CHECK(s.timers().expire == 1209600);
+    // An upstream that has expired: our copy gets the minimum, not zero.
+    t.upstream_expire = 0;
+    s.refreshed(1, t, t0);
+    CHECK(s.timers().expire == 5);
+}
+
 }  // TEST_SUITE
