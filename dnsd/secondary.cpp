@@ -227,7 +227,22 @@ void Secondaries::check(Zone& z) {
     }
     z.busy = true;
     const size_t n = z.spec.primaries.size();
+    const auto now = SteadyClock::now();
+    auto paused_why = [&](const std::string& p) {
+        return p + ": paused after " + std::to_string(backoff_.failures(p)) +
+               " failures in a row (for any zone), " +
+               std::to_string(std::chrono::duration_cast<std::chrono::seconds>(backoff_.paused_until(p) - now).count()) +
+               " s left";
+    };
     if (!z.data && n == 1) {
+        const std::string p = z.spec.primaries[0].to_string();
+        if (!backoff_.usable(p, now)) {
+            {
+                std::lock_guard lock(status_mu_);
+                ++counters_.soa_skipped;
+            }
+            return refresh_failed(z, paused_why(p));
+        }
         // Nothing to compare with and one primary to ask: transfer at once
         // (a new catalog member saves a round trip).
         z.candidates = {0};
@@ -242,8 +257,26 @@ void Secondaries::check(Zone& z) {
     qo.key = key_for(z.spec.key);
     std::string key = z.key;
     for (size_t i = 0; i < n; ++i) {
+        const std::string p = z.spec.primaries[i].to_string();
+        if (!backoff_.usable(p, now)) {
+            // Known dead for every zone: do not spend a timeout on it.
+            z.errors[i] = paused_why(p);
+            --z.pending;
+            std::lock_guard lock(status_mu_);
+            ++counters_.soa_skipped;
+            continue;
+        }
         dns::io::query_soa(io_, z.spec.primaries[i], z.spec.name, qo,
-                           [this, key, i](dns::Result<dns::io::SoaAnswer> r) {
+                           [this, key, i, p](dns::Result<dns::io::SoaAnswer> r) {
+                               if (r) {
+                                   if (backoff_.failures(p)) {
+                                       backoff_.succeeded(p);
+                                       std::lock_guard lock(status_mu_);
+                                       counters_.primaries_paused = backoff_.paused(SteadyClock::now());
+                                   }
+                               } else if (r.error().code == dns::Errc::timeout || r.error().code == dns::Errc::io) {
+                                   primary_failed(p);
+                               }
                                auto it = zones_.find(key);
                                if (it == zones_.end()) return;
                                Zone& zz = *it->second;
@@ -255,10 +288,21 @@ void Secondaries::check(Zone& z) {
                                    zz.soa[i] = r->serial;
                                    zz.soa_expire[i] = r->expire;
                                } else
-                                   zz.errors[i] = zz.spec.primaries[i].to_string() + ": " + r.error().message;
+                                   zz.errors[i] = p + ": " + r.error().message;
                                if (--zz.pending == 0) soa_done(zz);
                            });
     }
+    if (z.pending == 0) soa_done(z);  // every primary paused
+}
+
+void Secondaries::primary_failed(const std::string& p) {
+    const auto now = SteadyClock::now();
+    if (backoff_.failed(p, now))
+        LOG_WARN("primary %s: %u failures in a row (for any zone): not asked again for %lld s", p.c_str(),
+                 backoff_.failures(p),
+                 static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(backoff_.paused_until(p) - now).count()));
+    std::lock_guard lock(status_mu_);
+    counters_.primaries_paused = backoff_.paused(now);
 }
 
 void Secondaries::soa_done(Zone& z) {
@@ -362,8 +406,11 @@ void Secondaries::transfer(Zone& z, size_t p, dns::xfr::Kind kind) {
     to.key = key_for(z.spec.key);
     std::string key = z.key;
     auto started = SteadyClock::now();
-    dns::io::run_transfer(io_, z.spec.primaries[p], t, to, [this, key, p, t, started](dns::Result<void> r) {
+    const std::string primary = z.spec.primaries[p].to_string();
+    dns::io::run_transfer(io_, z.spec.primaries[p], t, to, [this, key, p, t, started, primary](dns::Result<void> r) {
         --transfers_running_;
+        if (!r && r.error().code == dns::Errc::io && r.error().message.rfind("connect:", 0) == 0)
+            primary_failed(primary);
         auto it = zones_.find(key);
         if (it != zones_.end()) transfer_done(*it->second, p, t, std::move(r), started);
         start_next_transfer();

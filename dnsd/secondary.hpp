@@ -22,6 +22,7 @@
 #include "dnsd/zone_store.hpp"
 #include "lib/answer/answer.hpp"
 #include "lib/io/client.hpp"
+#include "lib/secondary/backoff.hpp"
 #include "lib/secondary/refresh.hpp"
 #include "lib/xfr/transfer.hpp"
 #include "lib/xfr/tsig.hpp"
@@ -61,6 +62,8 @@ struct ZoneStatus {
 struct SecondaryCounters {
     uint64_t axfr_ok = 0, axfr_failed = 0, ixfr_ok = 0, ixfr_failed = 0, up_to_date = 0;
     uint64_t soa_ok = 0, soa_failed = 0;
+    uint64_t soa_skipped = 0;        ///< SOA queries not sent: the primary was paused
+    uint64_t primaries_paused = 0;   ///< primaries paused after failing for every zone
     uint64_t notify_accepted = 0, notify_refused = 0;
     uint64_t refused_transfers = 0;  ///< transfers rejected as malformed or hostile
     int64_t last_success = 0;        ///< unix time of the last successful refresh of any zone
@@ -146,6 +149,9 @@ private:
 
     mutable std::mutex status_mu_;
     SecondaryCounters counters_;
+    dns::secondary::PrimaryBackoff backoff_;  // control thread only
+    // A primary did not answer (network failure, any zone): counts towards its pause.
+    void primary_failed(const std::string& primary);
     std::vector<ZoneStatus> collect_status() const;  // control thread
 };
 

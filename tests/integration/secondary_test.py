@@ -44,6 +44,9 @@ Cases (--only takes case names or group names, comma-separated):
   edns-expire                           (group expiry)
       RFC 7314: dnsd answers EDNS EXPIRE from its timer, and shortens its
       expire to what an upstream that is itself a secondary has left.
+  primary-backoff                       (group hostile)
+      a dead primary listed for several zones is paused as a whole; the
+      zones stay fresh from their other primary.
   hostile-fallback                      (group hostile)
       two primaries that both stay up, the hostile one announcing a higher
       serial: dnsd must still get and keep the zone from the good one (fall
@@ -1357,6 +1360,30 @@ def case_edns_expire(ctx):
     return "EXPIRE %d before, %d after the upstream announced 40 s (state %s)" % (full, left, z.get("state"))
 
 
+def case_primary_backoff(ctx):
+    """A dead primary listed for several zones is paused as a whole after a few
+    failures (whatever the zone), so the zones stop spending timeouts on it;
+    they keep refreshing from their other primary."""
+    zones = ["bo%d.example." % i for i in range(4)]
+    prim = Knot(ctx, {z: zone_text(z, 10, refresh=1, retry=1, expire=60) for z in zones})
+    prim.start()
+    prim.wait_ready()
+    dead = free_port()  # nothing listens there
+    d = ctx.dnsd()
+    d.start(secondaries=[(z, [dead, prim.port]) for z in zones], extra=["--min-refresh", "1"])
+    for z in zones:
+        ok, _ = d.wait_serial(z, 10, 10)
+        check(ok, "%s not served within 10s\n%s" % (z, d.tail()))
+    v, _ = wait_for(lambda: d.ensure_alive() or d.grep(r"primary 127\.0\.0\.1:%d: \d+ failures in a row" % dead), 15, 0.2)
+    check(v, "no pause logged for the dead primary within 15s\n%s" % d.tail())
+    m, _ = wait_for(lambda: (lambda m: m if m.get('dnsd_soa_checks_total{result="skipped"}', 0) > 0 else None)(d.metrics()), 10, 0.2)
+    check(m, "no SOA query skipped within 10s after the pause")
+    for z in zones:
+        st = (d.zone(z) or {}).get("state")
+        check(st == "fresh", "%s is %s, not fresh, while its other primary answers" % (z, st))
+    return "dead primary paused; %d SOA queries skipped; zones fresh from knot" % int(m['dnsd_soa_checks_total{result="skipped"}'])
+
+
 CASES = []
 for _k in ("knot", "nsd", "bind"):
     CASES.append(("axfr-" + _k, "axfr", (lambda k: lambda ctx: case_axfr(ctx, k))(_k)))
@@ -1373,6 +1400,7 @@ for _m in HOSTILE_MODES:
 CASES.append(("hostile-two-primaries", "hostile", case_hostile_two_primaries))
 CASES.append(("hostile-fallback", "hostile", case_hostile_fallback))
 CASES.append(("edns-expire", "expiry", case_edns_expire))
+CASES.append(("primary-backoff", "hostile", case_primary_backoff))
 
 
 # --------------------------------------------------------------------------
