@@ -112,7 +112,7 @@ namespace detail {
 // zone's own open-addressing table as it goes.
 class Assembler {
 public:
-    explicit Assembler(Zone& z) : z_(z), tok_(z.token_) {}
+    Assembler(Zone& z, NodeWriter& w) : z_(z), w_(w), tok_(z.token_) {}
 
     void reserve(size_t names_bytes, size_t records, size_t owners) {
         z_.names_.reserve(names_bytes, tok_);
@@ -126,14 +126,11 @@ public:
 
     // Creates the node for `owner` (and any missing ancestors); returns its id.
     uint32_t node_for(const uint8_t* owner, size_t len, bool indexed) {
-        uint32_t off = static_cast<uint32_t>(z_.names_.append_run(2 * len, tok_));
-        uint8_t* w = &z_.names_.mut(off, tok_);
-        std::memcpy(w, owner, len);
-        wire::to_lower(owner, len, w + len);
+        uint32_t off = w_.append_name(owner, len);
         uint32_t loff = off + static_cast<uint32_t>(len);
         // Owners arrive in canonical order, so the parent is on the stack of the
         // current path from the apex; missing ancestors become empty non-terminals.
-        const uint8_t* l = w + len;
+        const uint8_t* l = z_.names_.ptr(loff);
         while (!path_.empty() && !is_ancestor(path_.back(), l, len)) path_.pop_back();
         uint32_t parent = path_.empty() ? kNone : path_.back();
         if (parent != kNone) {
@@ -144,11 +141,11 @@ public:
                 chain[nchain++] = static_cast<uint32_t>(p);
             while (nchain > 0) {
                 uint32_t p = chain[--nchain];
-                parent = add_node(off + p, loff + p, static_cast<uint8_t>(len - p), parent, true);
+                parent = w_.add_node(off + p, loff + p, static_cast<uint8_t>(len - p), parent, true);
                 path_.push_back(parent);
             }
         }
-        uint32_t id = add_node(off, loff, static_cast<uint8_t>(len), parent, indexed);
+        uint32_t id = w_.add_node(off, loff, static_cast<uint8_t>(len), parent, indexed);
         path_.push_back(id);
         return id;
     }
@@ -166,26 +163,8 @@ public:
     }
 
 private:
-    uint32_t add_node(uint32_t name, uint32_t lname, uint8_t len, uint32_t parent, bool indexed) {
-        Node n{};
-        n.name = name;
-        n.lname = lname;
-        n.name_len = len;
-        n.parent = parent;
-        n.cut = kNone;
-        n.wildcard = kNone;
-        n.rrset_first = static_cast<uint32_t>(z_.rrsets_.size());
-        const uint8_t* l = z_.names_.ptr(lname);
-        n.labels = static_cast<uint8_t>(wire::label_count(l));
-        uint32_t id = static_cast<uint32_t>(z_.nodes_.size());
-        z_.nodes_.push_back(n, tok_);
-        z_.children_.push_back(0, tok_);
-        if (parent != kNone) ++z_.children_.mut(parent, tok_);
-        if (indexed) z_.index_insert(id, wire::name_hash(l, len));
-        return id;
-    }
-
     Zone& z_;
+    NodeWriter& w_;
     const uint64_t tok_;
     std::vector<uint32_t> path_;
 };
@@ -203,18 +182,46 @@ const uint8_t* detail::rdata_target(uint16_t rrtype, const uint8_t* rd) noexcept
 
 namespace detail {
 
-void drop_orphan_signatures(std::vector<RecView>& recs) {
-    auto covers_nothing = [&](const RecView& r) {
-        if (r.type != RRSIG) return false;
-        uint16_t covered = wire::get16(r.rdata);
-        return std::none_of(recs.begin(), recs.end(), [&](const RecView& x) { return x.type == covered; });
-    };
-    if (std::any_of(recs.begin(), recs.end(), covers_nothing)) {
-        std::vector<RecView> kept;
-        for (const RecView& r : recs)
-            if (!covers_nothing(r)) kept.push_back(r);
-        recs = std::move(kept);
-    }
+uint32_t NodeWriter::append_name(const uint8_t* owner, size_t len) {
+    uint32_t off = static_cast<uint32_t>(z_.names_.append_run(2 * len, z_.token_));
+    uint8_t* w = &z_.names_.mut(off, z_.token_);
+    std::memcpy(w, owner, len);
+    wire::to_lower(owner, len, w + len);
+    return off;
+}
+
+uint32_t NodeWriter::add_node(uint32_t name, uint32_t lname, uint8_t len, uint32_t parent, bool indexed) {
+    const uint64_t tok = z_.token_;
+    Node n{};
+    n.name = name;
+    n.lname = lname;
+    n.name_len = len;
+    n.parent = parent;
+    n.cut = kNone;
+    n.wildcard = kNone;
+    n.rrset_first = static_cast<uint32_t>(z_.rrsets_.size());
+    const uint8_t* l = z_.names_.ptr(lname);
+    n.labels = static_cast<uint8_t>(wire::label_count(l));
+    uint32_t id = static_cast<uint32_t>(z_.nodes_.size());
+    z_.nodes_.push_back(n, tok);
+    z_.children_.push_back(0, tok);
+    if (parent != kNone) ++z_.children_.mut(parent, tok);
+    if (indexed) z_.index_insert(id, wire::name_hash(l, len));
+    return id;
+}
+
+bool NodeWriter::in_nsec3_chain(const Zone& z, uint32_t id) {
+    const Node& n = z.nodes_[id];
+    return id != Zone::apex_id() && !(n.flags & nf::removed) && n.parent == Zone::apex_id() &&
+           z.rrset(n, NSEC3) != nullptr;
+}
+
+bool NodeWriter::nsec3_entry(const Zone& z, uint32_t id, Zone::Nsec3Entry& out) {
+    const uint8_t* l = z.names_.ptr(z.nodes_[id].lname);
+    out = {};
+    out.hash_len = static_cast<uint8_t>(base32hex_decode(l + 1, l[0], out.hash.data(), out.hash.size()));
+    out.node = id;
+    return out.hash_len != 0;
 }
 
 uint32_t NodeWriter::push_rdata(const RecView& r) {
@@ -407,11 +414,11 @@ Result<ZonePtr> Builder::build() {
     if (order.empty() || !wire::name_equal(owners_.data() + recs_[order[0]].owner, apex_.data()))
         return make_error(Errc::semantic, "zone " + apex_.to_text() + " has no records at its apex");
 
-    detail::Assembler as(z);
+    detail::NodeWriter writer(z);
+    detail::Assembler as(z, writer);
     as.reserve(owners_.size() * 2, recs_.size(), owners);
     z.data_.reserve(rdata_.size(), tok);
     z.targets_.reserve(recs_.size(), tok);
-    detail::NodeWriter writer(z);
     std::vector<detail::RecView> views;
 
     for (size_t i = 0; i < order.size();) {
@@ -432,7 +439,7 @@ Result<ZonePtr> Builder::build() {
             if (r.type != NSEC3 && r.type != RRSIG) only_nsec3 = false;
             views.push_back({r.type, r.ttl, rdata_.data() + r.rdata, r.rdata_len});
         }
-        detail::drop_orphan_signatures(views);
+        detail::drop_orphan_signatures(views, [](const detail::RecView& r) { return wire::get16(r.rdata); });
         if (views.empty()) {  // only RRSIGs that cover nothing: not a name of the zone
             i = j;
             continue;
@@ -472,13 +479,8 @@ Result<ZonePtr> Builder::build() {
     for (uint32_t id = 0; id < z.nodes_.size(); ++id) {
         const Node& n = z.nodes_[id];
         if (n.flags & nf::has_nsec) nsec_nodes.push_back(id);
-        if (id != 0 && n.parent == 0 && z.rrset(n, NSEC3)) {
-            Zone::Nsec3Entry e{};
-            const uint8_t* l = z.names_.ptr(n.lname);
-            e.hash_len = static_cast<uint8_t>(base32hex_decode(l + 1, l[0], e.hash.data(), e.hash.size()));
-            e.node = id;
-            if (e.hash_len) nsec3.push_back(e);
-        }
+        Zone::Nsec3Entry e;
+        if (detail::NodeWriter::in_nsec3_chain(z, id) && detail::NodeWriter::nsec3_entry(z, id, e)) nsec3.push_back(e);
     }
     std::sort(nsec3.begin(), nsec3.end(), Zone::nsec3_less);
     if (!nsec_nodes.empty()) z.nsec_nodes_ = std::make_shared<const std::vector<uint32_t>>(std::move(nsec_nodes));

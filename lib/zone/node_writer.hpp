@@ -3,6 +3,7 @@
 // construction. Shared by the Builder (whole zones) and the Updater (the nodes
 // an update touches), so both lay out RRsets, RRSIGs and flags the same way.
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -19,8 +20,16 @@ struct RecView {
     uint16_t len;
 };
 
-/// Drops RRSIGs that cover no type among `recs` (the records of one name).
-void drop_orphan_signatures(std::vector<RecView>& recs);
+/// Drops RRSIGs that cover no type among `recs` (the records of one name);
+/// `covered(r)` gives the type an RRSIG covers.
+template <class R, class Covered>
+void drop_orphan_signatures(std::vector<R>& recs, Covered covered) {
+    std::vector<uint16_t> types;
+    for (const R& r : recs) types.push_back(r.type);
+    std::erase_if(recs, [&](const R& r) {
+        return r.type == 46 /* RRSIG */ && std::find(types.begin(), types.end(), covered(r)) == types.end();
+    });
+}
 
 class NodeWriter {
 public:
@@ -38,6 +47,18 @@ public:
 
     /// Serial, negative TTL and the SOA RRset, from the apex.
     Result<void> read_soa();
+
+    /// Appends an owner name (original case, then lower case) to the name
+    /// arena in one run; returns the offset of the original.
+    uint32_t append_name(const uint8_t* owner, size_t len);
+    /// A new node without records below `parent` (kNone for the apex), counted
+    /// as its child and, when `indexed`, added to the index.
+    uint32_t add_node(uint32_t name, uint32_t lname, uint8_t len, uint32_t parent, bool indexed);
+
+    /// Whether node `id` belongs in the zone's NSEC3 list (an NSEC3 RRset one
+    /// label below the apex), and its entry (false if the label is no hash).
+    static bool in_nsec3_chain(const Zone& z, uint32_t id);
+    static bool nsec3_entry(const Zone& z, uint32_t id, Zone::Nsec3Entry& out);
 
     /// Index of the zone's RDATA added since construction of this writer that
     /// need target resolution (NS, MX, SRV).

@@ -127,29 +127,11 @@ Result<ZonePtr> Updater::rebuild(const Zone& from, bool apply_edits, std::string
     return b.build();
 }
 
-uint32_t Updater::new_node(Zone& z, const uint8_t* owner, size_t len, uint32_t parent, bool indexed) {
-    const uint64_t tok = z.token_;
-    uint32_t off = static_cast<uint32_t>(z.names_.append_run(2 * len, tok));
-    uint8_t* w = &z.names_.mut(off, tok);
-    std::memcpy(w, owner, len);
-    wire::to_lower(owner, len, w + len);
-    const uint8_t* l = w + len;
-    Node n{};
-    n.name = off;
-    n.lname = off + static_cast<uint32_t>(len);
-    n.name_len = static_cast<uint8_t>(len);
-    n.parent = parent;
-    n.cut = kNone;
-    n.wildcard = kNone;
-    n.rrset_first = static_cast<uint32_t>(z.rrsets_.size());
-    n.labels = static_cast<uint8_t>(wire::label_count(l));
-    uint32_t id = static_cast<uint32_t>(z.nodes_.size());
-    uint64_t hash = wire::name_hash(l, len);
-    z.nodes_.push_back(n, tok);
-    z.children_.push_back(0, tok);
-    ++z.children_.mut(parent, tok);
-    if (indexed) z.index_insert(id, hash);
-    if (is_wildcard(z.names_.ptr(z.nodes_[id].lname))) z.nodes_.mut(parent, tok).wildcard = id;
+uint32_t Updater::new_node(Zone& z, detail::NodeWriter& w, const uint8_t* owner, size_t len, uint32_t parent,
+                           bool indexed) {
+    uint32_t off = w.append_name(owner, len);
+    uint32_t id = w.add_node(off, off + static_cast<uint32_t>(len), static_cast<uint8_t>(len), parent, indexed);
+    if (is_wildcard(z.names_.ptr(z.nodes_[id].lname))) z.nodes_.mut(parent, z.token_).wildcard = id;
     born_.push_back(id);
     return id;
 }
@@ -168,13 +150,13 @@ uint32_t Updater::revive(Zone& z, uint32_t id) {
     return id;
 }
 
-uint32_t Updater::ensure_live(Zone& z, const uint8_t* lname, size_t len, const uint8_t* owner) {
+uint32_t Updater::ensure_live(Zone& z, detail::NodeWriter& w, const uint8_t* lname, size_t len, const uint8_t* owner) {
     uint32_t id = z.find_any(lname, len, wire::name_hash(lname, len));
     if (id != kNone) return (z.nodes_[id].flags & nf::removed) ? revive(z, id) : id;
     // A new name: its parent first (the apex always exists, so this ends).
     size_t skip = lname[0] + 1u;
-    uint32_t parent = ensure_live(z, lname + skip, len - skip, owner + skip);
-    return new_node(z, owner, len, parent, true);
+    uint32_t parent = ensure_live(z, w, lname + skip, len - skip, owner + skip);
+    return new_node(z, w, owner, len, parent, true);
 }
 
 void Updater::remove_node(Zone& z, uint32_t id) {
@@ -199,27 +181,20 @@ Result<ZonePtr> Updater::finish() {
     if (nsec3param_changed_) return rebuild(base, true, "NSEC3PARAM changed");
     const size_t apex_labels = base.apex().labels();
 
-    // RRSIGs that cover nothing at their name are not kept (as in the Builder).
-    for (auto& [key, e] : edits_) {
-        std::vector<uint16_t> types;
-        for (const Rec& r : e.recs) types.push_back(r.type);
-        std::erase_if(e.recs, [&](const Rec& r) {
-            return r.type == t::RRSIG &&
-                   std::find(types.begin(), types.end(),
-                             wire::get16(reinterpret_cast<const uint8_t*>(r.rdata.data()))) == types.end();
-        });
-    }
     // Decide the cases done by a rebuild before touching anything.
     for (auto& [key, e] : edits_) {
+        // RRSIGs that cover nothing at their name are not kept (as in the Builder).
+        detail::drop_orphan_signatures(
+            e.recs, [](const Rec& r) { return wire::get16(reinterpret_cast<const uint8_t*>(r.rdata.data())); });
         if (e.recs.empty()) continue;
-        bool is_apex = key.size() == base.lapex().size();
-        bool only_nsec3 = !is_apex && std::all_of(e.recs.begin(), e.recs.end(), [](const Rec& r) {
+        const bool is_apex = key.size() == base.lapex().size();
+        e.nsec3_owner = !is_apex && std::all_of(e.recs.begin(), e.recs.end(), [](const Rec& r) {
             return r.type == t::NSEC3 || r.type == t::RRSIG;
         });
         const auto* l = reinterpret_cast<const uint8_t*>(key.data());
-        if (e.base != kNone && only_nsec3 != e.base_nsec3)
+        if (e.base != kNone && e.nsec3_owner != e.base_nsec3)
             return rebuild(base, true, "a name became or stopped being an NSEC3-only owner");
-        if (e.base == kNone && only_nsec3 &&
+        if (e.base == kNone && e.nsec3_owner &&
             (wire::label_count(l) != apex_labels + 1 ||
              base.find_any(l, key.size(), wire::name_hash(l, key.size())) != kNone))
             return rebuild(base, true, "an NSEC3 owner that is also a name of the zone");
@@ -240,12 +215,10 @@ Result<ZonePtr> Updater::finish() {
         const auto* owner = reinterpret_cast<const uint8_t*>(e.owner.data());
         if (e.base != kNone) {
             e.id = e.base;
-        } else if (key.size() != base.lapex().size() &&
-                   std::all_of(e.recs.begin(), e.recs.end(),
-                               [](const Rec& r) { return r.type == t::NSEC3 || r.type == t::RRSIG; })) {
-            e.id = new_node(z, owner, e.owner.size(), Zone::apex_id(), false);
+        } else if (e.nsec3_owner) {
+            e.id = new_node(z, writer, owner, e.owner.size(), Zone::apex_id(), false);
         } else {
-            e.id = ensure_live(z, reinterpret_cast<const uint8_t*>(key.data()), key.size(), owner);
+            e.id = ensure_live(z, writer, reinterpret_cast<const uint8_t*>(key.data()), key.size(), owner);
         }
     }
 
@@ -326,23 +299,14 @@ Result<ZonePtr> Updater::finish() {
     {
         std::vector<uint32_t> lost;
         std::vector<Zone::Nsec3Entry> gained;
-        auto in_chain = [](const Zone& zz, uint32_t id) {
-            const Node& n = zz.node(id);
-            return id != Zone::apex_id() && !(n.flags & nf::removed) && n.parent == Zone::apex_id() &&
-                   zz.rrset(n, t::NSEC3) != nullptr;
-        };
+        using detail::NodeWriter;
         for (auto& [key, e] : edits_) {
             if (e.id == kNone) continue;
-            bool before = e.base != kNone && in_chain(base, e.base);
-            bool after = in_chain(z, e.id);
+            bool before = e.base != kNone && NodeWriter::in_nsec3_chain(base, e.base);
+            bool after = NodeWriter::in_nsec3_chain(z, e.id);
+            Zone::Nsec3Entry ent;
             if (before && !after) lost.push_back(e.id);
-            if (!before && after) {
-                Zone::Nsec3Entry ent{};
-                const uint8_t* l = z.lowner(z.nodes_[e.id]);
-                ent.hash_len = static_cast<uint8_t>(base32hex_decode(l + 1, l[0], ent.hash.data(), ent.hash.size()));
-                ent.node = e.id;
-                if (ent.hash_len) gained.push_back(ent);
-            }
+            if (!before && after && NodeWriter::nsec3_entry(z, e.id, ent)) gained.push_back(ent);
         }
         if (!lost.empty() || !gained.empty()) {
             std::vector<Zone::Nsec3Entry> v;

@@ -26,6 +26,10 @@
 
 namespace dns::zone {
 
+namespace detail {
+class NodeWriter;
+}
+
 class Updater {
 public:
     explicit Updater(ZonePtr base);
@@ -57,15 +61,17 @@ private:
         std::vector<Rec> recs;   // what the name will hold
         uint32_t base = kNone;   // its live node in the base zone
         bool base_nsec3 = false; // that node is an NSEC3-only owner (not indexed)
+        bool nsec3_owner = false; // the name will be an NSEC3-only owner
         size_t base_records = 0;
         uint32_t id = kNone;     // its node in the new zone
     };
 
     Edit& edit_of(const uint8_t* owner, size_t len);
     Result<ZonePtr> rebuild(const Zone& from, bool apply_edits, std::string why);
-    uint32_t ensure_live(Zone& z, const uint8_t* lname, size_t len, const uint8_t* owner);
+    uint32_t ensure_live(Zone& z, detail::NodeWriter& w, const uint8_t* lname, size_t len, const uint8_t* owner);
     uint32_t revive(Zone& z, uint32_t id);
-    uint32_t new_node(Zone& z, const uint8_t* owner, size_t len, uint32_t parent, bool indexed);
+    uint32_t new_node(Zone& z, detail::NodeWriter& w, const uint8_t* owner, size_t len, uint32_t parent,
+                      bool indexed);
     void remove_node(Zone& z, uint32_t id);
 
     ZonePtr base_;

@@ -197,14 +197,7 @@ private:
     friend class detail::Assembler;
     friend class detail::NodeWriter;
     Zone() = default;
-    // A copy (for the Updater) shares chunks and starts with no expiry time.
-    Zone(const Zone& o)
-        : apex_(o.apex_), lapex_(o.lapex_), serial_(o.serial_), soa_rrset_(o.soa_rrset_),
-          negative_ttl_(o.negative_ttl_), soa_expire_(o.soa_expire_), token_(o.token_), records_(o.records_),
-          garbage_(o.garbage_), nodes_(o.nodes_), children_(o.children_), rrsets_(o.rrsets_), rdatas_(o.rdatas_),
-          targets_(o.targets_), data_(o.data_), names_(o.names_), index_(o.index_), index_mask_(o.index_mask_),
-          index_used_(o.index_used_), nsec_nodes_(o.nsec_nodes_), nsec3_(o.nsec3_), nsec3_params_(o.nsec3_params_),
-          unresolved_(o.unresolved_) {}
+    Zone(const Zone&) = default;  // for the Updater: shares the chunks
 
     /// Exact lookup that also finds removed nodes (for updates).
     uint32_t find_any(const uint8_t* lname, size_t len, uint64_t hash) const noexcept;
@@ -217,7 +210,16 @@ private:
     uint32_t soa_rrset_ = 0;
     uint32_t negative_ttl_ = 0;
     uint32_t soa_expire_ = 0;
-    mutable std::atomic<int64_t> expires_at_{0};
+    // An atomic that a copy (the Updater's) does not inherit: a new snapshot
+    // starts without an expiry time until the refresh logic sets one.
+    struct ExpiresAt {
+        std::atomic<int64_t> v{0};
+        ExpiresAt() = default;
+        ExpiresAt(const ExpiresAt&) {}
+        int64_t load(std::memory_order o) const { return v.load(o); }
+        void store(int64_t x, std::memory_order o) { v.store(x, o); }
+    };
+    mutable ExpiresAt expires_at_;
     uint64_t token_ = 0;  // the writer token while being built or updated
     size_t records_ = 0;
     size_t garbage_ = 0;
