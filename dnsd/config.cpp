@@ -2,7 +2,6 @@
 
 #include <arpa/inet.h>
 #include <toml++/toml.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
@@ -141,12 +140,12 @@ const std::vector<Option>& options() {
              c.nsid = v;
              return {};
          }},
-        {"identity", "TEXT", "answer to CH TXT id.server and hostname.bind (default: the host name)", false,
+        {"identity", "TEXT", "answer to CH TXT id.server and hostname.bind (default: none, refused)", false,
          [](Config& c, std::string_view v) -> Result<void> {
              c.identity = v;
              return {};
          }},
-        {"server-version", "TEXT", "answer to CH TXT version.bind (empty: refuse)", false,
+        {"server-version", "TEXT", "answer to CH TXT version.bind (default: none, refused)", false,
          [](Config& c, std::string_view v) -> Result<void> {
              c.version = v;
              return {};
@@ -434,10 +433,6 @@ ParseOutcome parse_command_line(int argc, char** argv, Config& c, std::string& e
     }
     if (c.listen.empty()) c.listen.push_back("127.0.0.1:53");
     if (c.threads == 0) c.threads = std::max(1u, std::thread::hardware_concurrency());
-    if (c.identity.empty()) {
-        char host[256] = {};
-        if (gethostname(host, sizeof host - 1) == 0) c.identity = host;
-    }
     return ParseOutcome::run;
 }
 

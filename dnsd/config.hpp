@@ -29,8 +29,8 @@ struct Config {
     std::vector<ZoneConfig> zones;
     unsigned threads = 0;               ///< 0: one per core
     std::string nsid;
-    std::string identity;               ///< CH TXT id.server; default: the host name
-    std::string version = "dnsd " DNSD_VERSION;
+    std::string identity;               ///< CH TXT id.server; default: refused
+    std::string version;                ///< CH TXT version.bind; default: refused (not revealed)
     uint16_t max_udp = 1232;
     unsigned tcp_idle_timeout_ms = 10000;
     unsigned tcp_max_clients = 1024;

@@ -622,7 +622,7 @@ uint16_t Secondaries::on_notify(const dns::wire::Query& q, std::span<const uint8
         if (it == notify_map_.end()) return refuse(dns::wire::rcode::NOTAUTH, "not a secondary zone here");
         bool known = false;
         for (const auto& a : it->second.primaries) known = known || a == from;
-        if (!known) return refuse(dns::wire::rcode::REFUSED, "not one of the zone's primaries");
+        if (!known) return refuse(dns::wire::rcode::NOTAUTH, "not one of the zone's primaries");
         tsig = it->second.key;
     }
     if (tsig) {

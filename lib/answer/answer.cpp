@@ -14,7 +14,10 @@ using zone::Node;
 using zone::RRset;
 using zone::Zone;
 
-constexpr int kMaxChain = 8;  // CNAME/DNAME links followed inside a zone
+// CNAME and DNAME links followed inside a zone, together. Knot DNS follows
+// five and answers what it has (CNAME_CHAIN_MAX); so do we: a DNAME whose
+// target lies below itself would otherwise synthesise until the message is full.
+constexpr int kMaxChain = 5;
 constexpr size_t kMaxAdditional = 16;
 constexpr size_t kMaxProofs = 8;
 
@@ -51,8 +54,9 @@ struct Ctx {
     size_t naddl = 0;
     uint32_t proofs[kMaxProofs];  // NSEC/NSEC3 nodes already in the authority section
     size_t nproofs = 0;
-    uint32_t chain[kMaxChain + 1];  // nodes already answered from in this CNAME chain
+    uint32_t chain[kMaxChain + 2];  // CNAME and DNAME nodes already answered from
     size_t nchain = 0;
+    int hops = 0;                   // CNAME/DNAME links followed so far
 };
 
 // ---- writing records ----
@@ -279,12 +283,23 @@ Found classify(const Zone& z, const uint8_t* lname, size_t len, uint16_t qtype) 
 
 void resolve(Ctx& c, const uint8_t* owner, size_t len, int depth);
 
-// Continues a CNAME/DNAME chain at `target` if it lies inside the same zone.
+// Continues a CNAME/DNAME chain at `target` if it lies inside the same zone;
+// outside it the answer ends with the last alias (no SOA: nothing was denied).
 void follow(Ctx& c, const uint8_t* target, int depth) {
-    if (depth >= kMaxChain) return;
     size_t len = wire::name_length(target);
     if (!wire::is_subdomain(target, c.z->apex().data())) return;
     resolve(c, target, len, depth + 1);
+}
+
+// Counts one more CNAME/DNAME link; false once the chain is as long as we follow.
+bool take_hop(Ctx& c) { return ++c.hops <= kMaxChain; }
+
+// Remembers a CNAME or DNAME node of the chain; false when it was seen already (a loop).
+bool chain_visit(Ctx& c, uint32_t node) {
+    for (size_t i = 0; i < c.nchain; ++i)
+        if (c.chain[i] == node) return false;
+    if (c.nchain < sizeof c.chain / sizeof c.chain[0]) c.chain[c.nchain++] = node;
+    return true;
 }
 
 void put_referral(Ctx& c, uint32_t cut) {
@@ -299,6 +314,8 @@ void put_referral(Ctx& c, uint32_t cut) {
         put_rrset(c, kAuthority, owner, *ns);
         c.dnssec = dnssec;
     }
+    // RFC 4035 §3.1.4: DS (or its proof of absence) only for DO queries to a
+    // signed zone (c.dnssec); an unsigned zone's DS records stay out of referrals.
     if (c.dnssec) {
         if (const RRset* ds = c.z->rrset(n, t::DS)) {
             put_rrset(c, kAuthority, owner, *ds);
@@ -330,6 +347,29 @@ void put_any(Ctx& c, const Node& n, const uint8_t* owner) {
     if (put_rrset(c, kAnswer, owner, rs)) add_targets(c, rs, false);
 }
 
+// Every RRSIG at a node, with `owner` as the owner name; false when it has none.
+bool put_signatures(Ctx& c, const Node& n, const uint8_t* owner) {
+    const Zone& z = *c.z;
+    auto mark = c.w.mark();
+    uint16_t added = 0;
+    auto put = [&](uint32_t d, uint32_t ttl) {
+        if (put_rr(c, owner, t::RRSIG, ttl, z.rdata_bytes(d), z.rdata(d).length)) return ++added, true;
+        c.w.rollback(mark);
+        c.tc = true;
+        return false;
+    };
+    for (const RRset& rs : z.rrsets(n)) {
+        // An RRset of type RRSIG holds the signatures that cover no RRset here.
+        if (rs.type == t::RRSIG)
+            for (uint32_t d = rs.first; d < rs.first + rs.count; ++d)
+                if (!put(d, rs.ttl)) return true;
+        for (uint32_t d = rs.sig_first; d < rs.sig_first + rs.sig_count; ++d)
+            if (!put(d, rs.sig_ttl)) return true;
+    }
+    c.count[kAnswer] += added;
+    return added > 0;
+}
+
 // An existing node (or a wildcard standing in for the owner): answer or NODATA.
 void answer_node(Ctx& c, const Found& f, const uint8_t* owner, int depth) {
     const Zone& z = *c.z;
@@ -340,22 +380,24 @@ void answer_node(Ctx& c, const Found& f, const uint8_t* owner, int depth) {
         if (f.kind == Kind::wildcard && c.dnssec) prove_wildcard_answer(c, f);
         return;
     }
-    if (const RRset* rs = z.rrset(n, qtype)) {
+    if (const RRset* rs = qtype == t::RRSIG ? nullptr : z.rrset(n, qtype)) {
         put_rrset(c, kAnswer, owner, *rs);
         add_targets(c, *rs, false);
         if (f.kind == Kind::wildcard && c.dnssec) prove_wildcard_answer(c, f);
         return;
     }
-    if (qtype == t::RRSIG && n.rrset_count) {
-        // All signatures at the name.
-        for (const RRset& rs : z.rrsets(n))
-            for (uint32_t d = rs.sig_first; d < rs.sig_first + rs.sig_count; ++d)
-                if (put_rr(c, owner, t::RRSIG, rs.sig_ttl, z.rdata_bytes(d), z.rdata(d).length))
-                    ++c.count[kAnswer];
-        if (c.count[kAnswer]) return;
-    }
-    // NSEC may sit beside a CNAME (RFC 4035 §2.3): asking for it does not follow the alias.
-    if ((n.flags & zone::nf::cname) && qtype != t::CNAME && qtype != t::NSEC) {
+    if (qtype == t::RRSIG) {
+        // All signatures at the name, with or without DO; none is NODATA. An
+        // RRSIG query is never chased through a CNAME (RFC 4035 §3.1.1 makes
+        // RRSIGs part of the name's own data, as Knot DNS answers them).
+        if (put_signatures(c, n, owner)) {
+            if (f.kind == Kind::wildcard && c.dnssec) prove_wildcard_answer(c, f);
+            return;
+        }
+    } else if ((n.flags & zone::nf::cname) && qtype != t::CNAME && qtype != t::NSEC) {
+        // NSEC may sit beside a CNAME (RFC 4035 §2.3): asking for it does not
+        // follow the alias, and neither does RRSIG (above) or ANY.
+        if (!chain_visit(c, f.node) || !take_hop(c)) return;
         const RRset* cn = z.rrset(n, t::CNAME);
         if (put_rrset(c, kAnswer, owner, *cn)) {
             // The chain's answers go before any authority record.
@@ -373,7 +415,9 @@ void answer_dname(Ctx& c, const Found& f, const uint8_t* owner, size_t len, int 
     const Zone& z = *c.z;
     const Node& n = z.node(f.node);
     const RRset* dn = z.rrset(n, t::DNAME);
-    if (!dn || !put_rrset(c, kAnswer, z.owner(n), *dn)) return;
+    if (!dn || !take_hop(c)) return;
+    // A DNAME met again in the chain (one below its own target) is written once.
+    if (chain_visit(c, f.node) && !put_rrset(c, kAnswer, z.owner(n), *dn)) return;
     const uint8_t* target = z.rdata_bytes(dn->first);
     size_t prefix = len - n.name_len;
     size_t tlen = wire::name_length(target);
@@ -398,12 +442,8 @@ void resolve(Ctx& c, const uint8_t* owner, size_t len, int depth) {
     uint8_t lname[wire::kMaxNameLen];
     wire::to_lower(owner, len, lname);
     Found f = classify(*c.z, lname, len, c.q.qtype);
-    if (f.kind == Kind::exact) {
-        // A CNAME loop ends where it comes back to a name already answered (as Knot DNS).
-        for (size_t i = 0; i < c.nchain; ++i)
-            if (c.chain[i] == f.node) return;
-        if (c.nchain <= kMaxChain) c.chain[c.nchain++] = f.node;
-    }
+    // A CNAME loop ends where it comes back to a name already answered (as Knot
+    // DNS): answer_node() and answer_dname() keep the nodes of the chain.
     switch (f.kind) {
         case Kind::exact:
         case Kind::wildcard:
@@ -445,12 +485,12 @@ void answer_chaos(Ctx& c, const Identity& id) {
         text = &id.hostname;
     else if (is_name(c.q.lname, "version.bind.") || is_name(c.q.lname, "version.server."))
         text = &id.version;
-    if (!text || text->empty()) {
+    // Only TXT (and ANY) is answered; other types are refused as by Knot DNS and NSD.
+    if (!text || text->empty() || (c.q.qtype != t::TXT && c.q.qtype != t::ANY)) {
         c.rcode = wire::rcode::REFUSED;
         return;
     }
     // Not authoritative data (Knot DNS and NSD leave AA clear too).
-    if (c.q.qtype != t::TXT && c.q.qtype != t::ANY) return;
     uint8_t rd[256];
     size_t n = text->size() > 255 ? 255 : text->size();
     rd[0] = static_cast<uint8_t>(n);
@@ -462,10 +502,18 @@ void answer_chaos(Ctx& c, const Identity& id) {
 void answer_in(Ctx& c, const zone::ZoneTable& zones) {
     const wire::Query& q = c.q;
     if (q.qtype == t::AXFR || q.qtype == t::IXFR) {
-        // Transfers are served by the distribution tier, not by POPs. AXFR is
-        // TCP-only (RFC 5936 §4.2): over UDP it is not implemented at all.
-        c.rcode = (q.qtype == t::AXFR && !c.tcp) ? wire::rcode::NOTIMP : wire::rcode::REFUSED;
-        c.ede = wire::ede::PROHIBITED;
+        // AXFR is TCP-only (RFC 5936 §4.2): over UDP it is not implemented at
+        // all. A transfer of a zone we serve is refused (not allowed); of any
+        // other name, NOTAUTH (RFC 5936 §2.2.1), as Knot DNS and NSD answer.
+        if (q.qtype == t::AXFR && !c.tcp) {
+            c.rcode = wire::rcode::NOTIMP;
+            c.ede = wire::ede::PROHIBITED;
+            return;
+        }
+        const Zone* z = zones.find(q.lname, q.qname_len);
+        bool apex = z && q.qname_len == z->apex().size();
+        c.rcode = apex ? wire::rcode::REFUSED : wire::rcode::NOTAUTH;
+        c.ede = apex ? wire::ede::PROHIBITED : wire::ede::NOT_AUTHORITATIVE;
         return;
     }
     bool expired = false;
@@ -494,6 +542,9 @@ void answer_in(Ctx& c, const zone::ZoneTable& zones) {
     }
     c.z = z;
     c.aa = true;
+    // DNSSEC records go into answers for DO queries to signed zones only: an
+    // unsigned zone's DS or NSEC records are data, not proofs (as Knot DNS and NSD).
+    c.dnssec = c.dnssec && z->is_signed();
     resolve(c, q.qname, q.qname_len, 0);
     if (!c.tc) put_additional(c);
 }
@@ -593,7 +644,9 @@ size_t Responder::respond(const zone::ZoneTable& zones, std::span<const uint8_t>
         c.rcode = wire::rcode::FORMERR;
     } else if (q_.opcode() == wire::opcode::NOTIFY) {
         ++counters_.notify;
-        c.rcode = notify_ ? notify_->on_notify(q_, query, peer) : wire::rcode::REFUSED;
+        // A NOTIFY that is not taken is NOTAUTH, question echoed and AA clear, as Knot DNS
+        // answers (NSD says REFUSED or NXDOMAIN and drops the question).
+        c.rcode = notify_ ? notify_->on_notify(q_, query, peer) : wire::rcode::NOTAUTH;
         c.aa = c.rcode == wire::rcode::NOERROR;
     } else if (st == wire::QueryStatus::notimp || q_.opcode() != wire::opcode::QUERY) {
         c.rcode = wire::rcode::NOTIMP;

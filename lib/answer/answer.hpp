@@ -54,8 +54,8 @@ class NotifyHandler {
 public:
     virtual ~NotifyHandler() = default;
     /// Decides on a NOTIFY for the zone q.lname from `peer` (a sockaddr, may be null)
-    /// and returns the rcode to answer with: NOERROR when accepted, NOTAUTH or
-    /// REFUSED otherwise. `message` is the whole query (for TSIG). Must not block.
+    /// and returns the rcode to answer with: NOERROR when accepted, NOTAUTH
+    /// otherwise. `message` is the whole query (for TSIG). Must not block.
     virtual uint16_t on_notify(const wire::Query& q, std::span<const uint8_t> message,
                                const void* peer) noexcept = 0;
     /// Called right after on_notify() on the same thread with the response in

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "lib/base/base64.hpp"
 #include "lib/base/result.hpp"
 #include "lib/wire/name.hpp"
 
@@ -63,10 +64,8 @@ struct TsigKey {
 /// may omit the final dot. The error message names the part that is wrong.
 Result<TsigKey> parse_tsig_key(std::string_view spec);
 
-/// Standard base64 (RFC 4648 §4, padding required, no whitespace) to octets.
-Result<std::string> base64_decode(std::string_view text);
-/// Octets to standard base64 with padding.
-std::string base64_encode(std::span<const uint8_t> bytes);
+using dns::base64_decode;
+using dns::base64_encode;
 
 /// A TSIG RR as found at the end of a message; spans point into the message.
 struct TsigRecord {

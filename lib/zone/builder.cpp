@@ -236,13 +236,26 @@ uint32_t NodeWriter::push_rdata(const RecView& r) {
 Result<size_t> NodeWriter::write(uint32_t id, std::span<const RecView> recs) {
     const uint64_t tok = z_.token_;
     const bool is_apex = id == Zone::apex_id();
+    // RRSIGs over a type the name has are attached to that RRset; the others
+    // ("orphans", e.g. left by a half-applied change) are kept as data in an
+    // RRset of type RRSIG, as Knot DNS and NSD keep and serve them.
+    auto covers_present = [&](const RecView& sig) {
+        uint16_t covered = wire::get16(sig.rdata);
+        return std::any_of(recs.begin(), recs.end(), [&](const RecView& r) { return r.type == covered; });
+    };
     size_t types = 0;
+    bool orphans = false;
     for (size_t k = 0; k < recs.size(); ++k) {
         if (recs[k].type == SOA && !is_apex)
             return make_error(Errc::semantic, "SOA record at " + wire::to_text(z_.owner(z_.nodes_[id])) +
                                                   ", not at the apex");
-        if (recs[k].type != RRSIG && (k == 0 || recs[k].type != recs[k - 1].type)) ++types;
+        if (recs[k].type == RRSIG) {
+            orphans = orphans || !covers_present(recs[k]);
+        } else if (k == 0 || recs[k].type != recs[k - 1].type) {
+            ++types;
+        }
     }
+    if (orphans) ++types;
     if (types > decltype(z_.rrsets_)::kChunk)
         return make_error(Errc::limit, "more than " + std::to_string(decltype(z_.rrsets_)::kChunk) +
                                            " types at " + wire::to_text(z_.owner(z_.nodes_[id])));
@@ -250,27 +263,22 @@ Result<size_t> NodeWriter::write(uint32_t id, std::span<const RecView> recs) {
                                  : static_cast<uint32_t>(z_.rrsets_.size());
     size_t kept = 0;
     uint32_t q = first;
-    sigs_.clear();
-    for (size_t k = 0; k < recs.size();) {
-        const RecView& r = recs[k];
-        if (r.type == RRSIG) {
-            sigs_.push_back(static_cast<uint32_t>(k++));
-            continue;
-        }
+    // One RRset from records of one type (duplicate RDATA dropped).
+    auto put_rrset = [&](std::span<const RecView> group) -> Result<void> {
         RRset rs{};
-        rs.type = r.type;
-        rs.ttl = r.ttl;
+        rs.type = group[0].type;
+        // RRs of one RRset with different TTLs: all take the lowest (RFC 2181 §5.2).
+        rs.ttl = std::min_element(group.begin(), group.end(), [](const RecView& a, const RecView& b) {
+                     return a.ttl < b.ttl;
+                 })->ttl;
         rs.first = static_cast<uint32_t>(z_.rdatas_.size());
-        size_t e = k;
-        while (e < recs.size() && recs[e].type == r.type) ++e;
         auto same = [&](const RecView& x, uint32_t d) {
             const Rdata& rd = z_.rdatas_[d];
             return x.len == rd.length && std::memcmp(x.rdata, z_.data_.ptr(rd.offset), x.len) == 0;
         };
         std::unordered_set<std::string_view> seen;
-        const bool big = e - k > 64;
-        for (size_t m = k; m < e; ++m) {
-            const RecView& x = recs[m];
+        const bool big = group.size() > 64;
+        for (const RecView& x : group) {
             bool dup = false;
             if (big) {
                 dup = !seen.emplace(reinterpret_cast<const char*>(x.rdata), x.len).second;
@@ -285,12 +293,31 @@ Result<size_t> NodeWriter::write(uint32_t id, std::span<const RecView> recs) {
         rs.count = static_cast<uint16_t>(z_.rdatas_.size() - rs.first);
         kept += rs.count;
         z_.rrsets_.mut(q++, tok) = rs;
+        return {};
+    };
+    sigs_.clear();
+    orphans_.clear();
+    for (size_t k = 0; k < recs.size();) {
+        size_t e = k;
+        while (e < recs.size() && recs[e].type == recs[k].type) ++e;
+        if (recs[k].type == RRSIG) {
+            for (size_t m = k; m < e; ++m) {
+                if (covers_present(recs[m]))
+                    sigs_.push_back(static_cast<uint32_t>(m));
+                else
+                    orphans_.push_back(recs[m]);
+            }
+            if (!orphans_.empty())
+                if (auto r = put_rrset(orphans_); !r) return r.error();
+        } else if (auto r = put_rrset(recs.subspan(k, e - k)); !r) {
+            return r.error();
+        }
         k = e;
     }
     Node& node = z_.nodes_.mut(id, tok);
     node.rrset_first = first;
     node.rrset_count = static_cast<uint16_t>(types);
-    // Attach each RRSIG to the RRset it covers; orphans are dropped.
+    // Attach each RRSIG to the RRset it covers.
     std::stable_sort(sigs_.begin(), sigs_.end(),
                      [&](uint32_t a, uint32_t b) { return wire::get16(recs[a].rdata) < wire::get16(recs[b].rdata); });
     for (size_t s = 0; s < sigs_.size();) {
@@ -432,23 +459,19 @@ Result<ZonePtr> Builder::build() {
                 break;
             ++j;
         }
-        bool only_nsec3 = true;
+        bool only_nsec3 = true, any_nsec3 = false;
         views.clear();
         for (size_t k = i; k < j; ++k) {
             const Rec& r = recs_[order[k]];
             if (r.type != NSEC3 && r.type != RRSIG) only_nsec3 = false;
+            any_nsec3 = any_nsec3 || r.type == NSEC3;
             views.push_back({r.type, r.ttl, rdata_.data() + r.rdata, r.rdata_len});
-        }
-        detail::drop_orphan_signatures(views, [](const detail::RecView& r) { return wire::get16(r.rdata); });
-        if (views.empty()) {  // only RRSIGs that cover nothing: not a name of the zone
-            i = j;
-            continue;
         }
         const uint8_t* owner = owners_.data() + first.owner;
         bool is_apex = first.owner_len == apex_.size();
         // NSEC3 owners live outside the name tree, as in Knot: they are not names
         // of the zone that queries can match.
-        bool nsec3_owner = only_nsec3 && !is_apex;
+        bool nsec3_owner = only_nsec3 && any_nsec3 && !is_apex;
         uint32_t id = as.node_for(owner, first.owner_len, !nsec3_owner);
         auto kept = writer.write(id, views);
         if (!kept) return kept.error();

@@ -20,25 +20,16 @@ struct RecView {
     uint16_t len;
 };
 
-/// Drops RRSIGs that cover no type among `recs` (the records of one name);
-/// `covered(r)` gives the type an RRSIG covers.
-template <class R, class Covered>
-void drop_orphan_signatures(std::vector<R>& recs, Covered covered) {
-    std::vector<uint16_t> types;
-    for (const R& r : recs) types.push_back(r.type);
-    std::erase_if(recs, [&](const R& r) {
-        return r.type == 46 /* RRSIG */ && std::find(types.begin(), types.end(), covered(r)) == types.end();
-    });
-}
-
 class NodeWriter {
 public:
     explicit NodeWriter(Zone& z) : z_(z) {}
 
     /// Writes the RRsets of node `id` from its records, sorted by type (stably:
-    /// an RRset keeps the order and the first TTL of its records). Duplicate
-    /// RDATA and RRSIGs that cover no RRset of the node are dropped. Sets the
-    /// node's RRsets and flags; returns the number of records kept.
+    /// an RRset keeps the order of its records, and the lowest of their TTLs,
+    /// RFC 2181 §5.2). Duplicate
+    /// RDATA is dropped; RRSIGs that cover no RRset of the node are kept in an
+    /// RRset of type RRSIG. Sets the node's RRsets and flags; returns the
+    /// number of records kept.
     Result<size_t> write(uint32_t id, std::span<const RecView> recs);
 
     /// The node an NS, MX or SRV RDATA points at; a target inside the zone
@@ -74,6 +65,7 @@ private:
     Zone& z_;
     std::vector<std::pair<uint32_t, uint16_t>> new_targets_;
     std::vector<uint32_t> sigs_;
+    std::vector<RecView> orphans_;
 };
 
 /// The NSEC3 parameters of the zone (from NSEC3PARAM at the apex; flags 0 preferred).

@@ -183,14 +183,14 @@ Result<ZonePtr> Updater::finish() {
 
     // Decide the cases done by a rebuild before touching anything.
     for (auto& [key, e] : edits_) {
-        // RRSIGs that cover nothing at their name are not kept (as in the Builder).
-        detail::drop_orphan_signatures(
-            e.recs, [](const Rec& r) { return wire::get16(reinterpret_cast<const uint8_t*>(r.rdata.data())); });
         if (e.recs.empty()) continue;
         const bool is_apex = key.size() == base.lapex().size();
-        e.nsec3_owner = !is_apex && std::all_of(e.recs.begin(), e.recs.end(), [](const Rec& r) {
-            return r.type == t::NSEC3 || r.type == t::RRSIG;
-        });
+        // An NSEC3-only owner holds an NSEC3 and nothing but its signatures (as in the Builder).
+        e.nsec3_owner = !is_apex &&
+                        std::any_of(e.recs.begin(), e.recs.end(), [](const Rec& r) { return r.type == t::NSEC3; }) &&
+                        std::all_of(e.recs.begin(), e.recs.end(), [](const Rec& r) {
+                            return r.type == t::NSEC3 || r.type == t::RRSIG;
+                        });
         const auto* l = reinterpret_cast<const uint8_t*>(key.data());
         if (e.base != kNone && e.nsec3_owner != e.base_nsec3)
             return rebuild(base, true, "a name became or stopped being an NSEC3-only owner");

@@ -161,6 +161,9 @@ public:
 
     // ---- DNSSEC ----
     bool has_nsec() const { return nsec_nodes_ && !nsec_nodes_->empty(); }
+    /// Whether the zone is presigned: its SOA carries a signature (as Knot DNS
+    /// and NSD decide whether DNSSEC records go into answers).
+    bool is_signed() const { return soa().sig_count > 0; }
     bool has_nsec3() const { return nsec3_ && !nsec3_->empty() && nsec3_params_.algorithm == 1; }
     const Nsec3Params& nsec3_params() const { return nsec3_params_; }
     /// The node whose NSEC matches or covers `lname` (predecessor in canonical order).

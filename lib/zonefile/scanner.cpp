@@ -62,16 +62,21 @@ bool Scanner::read_entry(std::string& error) {
         entry_line_ = line_;
         leading_blank_ = data_[pos_] == ' ' || data_[pos_] == '\t';
         int depth = 0;
+        // Whether a separator came since the last token: `alpn="h2,h3"` is one
+        // field made of two tokens, and must reach ldns without a space inside.
+        bool separated = true;
         while (pos_ < data_.size()) {
             char ch = data_[pos_];
             if (ch == '\n') {
                 ++line_;
                 ++pos_;
+                separated = true;
                 if (depth == 0) break;
                 continue;
             }
             if (ch == ' ' || ch == '\t' || ch == '\r') {
                 ++pos_;
+                separated = true;
                 continue;
             }
             if (ch == ';') {
@@ -81,6 +86,7 @@ bool Scanner::read_entry(std::string& error) {
             if (ch == '(') {
                 ++depth;
                 ++pos_;
+                separated = true;
                 continue;
             }
             if (ch == ')') {
@@ -89,6 +95,7 @@ bool Scanner::read_entry(std::string& error) {
                     return false;
                 }
                 ++pos_;
+                separated = true;
                 continue;
             }
             if (ch == '"') {
@@ -102,7 +109,8 @@ bool Scanner::read_entry(std::string& error) {
                     error = "unterminated quoted string";
                     return false;
                 }
-                tokens_.push_back({data_.substr(start, pos_ - start), true});
+                tokens_.push_back({data_.substr(start, pos_ - start), true, !separated});
+                separated = false;
                 ++pos_;
                 continue;
             }
@@ -118,7 +126,8 @@ bool Scanner::read_entry(std::string& error) {
                     break;
                 ++pos_;
             }
-            tokens_.push_back({data_.substr(start, pos_ - start), false});
+            tokens_.push_back({data_.substr(start, pos_ - start), false, !separated});
+            separated = false;
         }
         if (depth > 0) {
             error = "unbalanced '('";
@@ -131,60 +140,21 @@ bool Scanner::read_entry(std::string& error) {
 namespace {
 
 bool parse_u16(std::string_view s, uint16_t& v) {
-    uint32_t n = 0;
-    if (s.empty() || s.size() > 5) return false;
-    for (char ch : s) {
-        if (ch < '0' || ch > '9') return false;
-        n = n * 10 + static_cast<uint32_t>(ch - '0');
-    }
-    if (n > 65535) return false;
-    v = static_cast<uint16_t>(n);
-    return true;
+    auto n = parse_number(s, 0xFFFF);
+    if (n) v = static_cast<uint16_t>(*n);
+    return n.has_value();
 }
 
 bool parse_u32(std::string_view s, uint32_t& v) {
-    uint64_t n = 0;
-    if (s.empty() || s.size() > 10) return false;
-    for (char ch : s) {
-        if (ch < '0' || ch > '9') return false;
-        n = n * 10 + static_cast<uint64_t>(ch - '0');
-    }
-    if (n > 0xFFFFFFFFull) return false;
-    v = static_cast<uint32_t>(n);
-    return true;
-}
-
-void put16(std::string& out, uint16_t v) {
-    out.push_back(static_cast<char>(v >> 8));
-    out.push_back(static_cast<char>(v));
-}
-
-void put32(std::string& out, uint32_t v) {
-    put16(out, static_cast<uint16_t>(v >> 16));
-    put16(out, static_cast<uint16_t>(v));
+    auto n = parse_number(s, 0xFFFFFFFF);
+    if (n) v = *n;
+    return n.has_value();
 }
 
 // A <character-string> with \X and \DDD escapes decoded.
 bool put_charstr(std::string& out, std::string_view s) {
     std::string v;
-    for (size_t i = 0; i < s.size(); ++i) {
-        char ch = s[i];
-        if (ch == '\\' && i + 1 < s.size()) {
-            if (i + 3 < s.size() && std::isdigit(static_cast<unsigned char>(s[i + 1])) &&
-                std::isdigit(static_cast<unsigned char>(s[i + 2])) &&
-                std::isdigit(static_cast<unsigned char>(s[i + 3]))) {
-                int d = (s[i + 1] - '0') * 100 + (s[i + 2] - '0') * 10 + (s[i + 3] - '0');
-                if (d > 255) return false;
-                v.push_back(static_cast<char>(d));
-                i += 3;
-            } else {
-                v.push_back(s[++i]);
-            }
-            continue;
-        }
-        v.push_back(ch);
-    }
-    if (v.size() > 255) return false;
+    if (!decode_escapes(s, v) || v.size() > 255) return false;
     out.push_back(static_cast<char>(v.size()));
     out += v;
     return true;
@@ -222,10 +192,11 @@ bool Scanner::parse_rdata(Entry& e, std::string& error) {
     };
     std::string& out = e.rdata;
     out.clear();
+    if (encode_rdata(e.type, std::span<const Token>(tk, n), origin_, out, error)) return true;
     // Quoted text where a name or number is expected goes to ldns (its rules).
     if (e.type != t::TXT && e.type != t::SPF)
         for (size_t i = 0; i < n; ++i)
-            if (tk[i].quoted) return false;
+            if (tk[i].quoted || tk[i].glued) return false;
     switch (e.type) {
         case t::A: {
             if (!need(1)) return true;
@@ -380,7 +351,7 @@ Scanner::Step Scanner::next(Entry& e, std::string& error) {
             e.text = e.owner.to_text() + ' ' + std::to_string(e.ttl) + ' ' +
                      wire::class_to_text(e.rrclass) + ' ' + wire::type_to_text(e.type);
             for (size_t k = i; k < tokens_.size(); ++k) {
-                e.text += ' ';
+                if (!tokens_[k].glued) e.text += ' ';
                 if (tokens_[k].quoted) e.text += '"';
                 e.text.append(tokens_[k].text);
                 if (tokens_[k].quoted) e.text += '"';

@@ -2,7 +2,8 @@
 // A fast scanner for master files (RFC 1035 §5.1): it splits the text into
 // entries (joining parenthesised lines, dropping comments), tracks $ORIGIN,
 // $TTL and the previous owner, and encodes the RDATA of the common types
-// itself. Entries of any other type are handed back as text, for ldns to parse.
+// itself (and, through rdata.hpp, the types ldns reads differently from Knot
+// DNS and NSD). Entries of any other type are handed back as text, for ldns.
 
 #include <cstdint>
 #include <string>
@@ -11,6 +12,7 @@
 
 #include "lib/base/result.hpp"
 #include "lib/wire/name.hpp"
+#include "lib/zonefile/rdata.hpp"
 
 namespace dns::zonefile {
 
@@ -39,10 +41,6 @@ public:
     int line() const { return line_; }
 
 private:
-    struct Token {
-        std::string_view text;  ///< raw bytes (quotes removed for quoted tokens)
-        bool quoted;
-    };
     bool read_entry(std::string& error);  // fills tokens_, leading_blank_
     bool parse_rdata(Entry& e, std::string& error);
 

@@ -40,7 +40,8 @@ import tempfile
 import threading
 import time
 
-import netutil
+from netutil import free_port
+from servers import KNOTD, NSD, Server, start_dnsd, start_knot, start_nsd  # noqa: F401
 
 try:
     import dns.edns
@@ -60,15 +61,18 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ZONES_DIR = os.path.join(HERE, "zones")
 EXCEPTIONS_FILE = os.path.join(HERE, "compare_exceptions.md")
 
-KNOTD = shutil.which("knotd", path="/usr/sbin:/usr/bin:/sbin:/bin") or "knotd"
-NSD = shutil.which("nsd", path="/usr/sbin:/usr/bin:/sbin:/bin") or "nsd"
 LDNS_KEYGEN = shutil.which("ldns-keygen") or "ldns-keygen"
 LDNS_SIGNZONE = shutil.which("ldns-signzone") or "ldns-signzone"
+LDNS_READ_ZONE = shutil.which("ldns-read-zone") or "ldns-read-zone"
 # ldns-signzone -p only sets the opt-out flag but still generates NSEC3 RRs
 # for insecure delegations; BIND's dnssec-signzone -A really opts them out.
 BIND_SIGNZONE = shutil.which("dnssec-signzone", path="/usr/sbin:/usr/bin:/sbin:/bin")
 
 TEMPLATE_ORIGIN = "example.com."
+# classes.example.zone: unsigned, NSEC and NSEC3 (origins of one length, for the long names)
+CLASS_TEMPLATE_ORIGIN = "cu.example."
+CLASS_ORIGINS = ("cu.example.", "cn.example.", "c3.example.")
+CLASS_TYPES = ["A", "TXT", "CNAME", "DNAME", "DS", "NS", "SOA", "RRSIG", "NSEC", "NSEC3", "ANY"]
 NSEC3_SALT = "cafe"
 NSEC3_ITERATIONS = 0
 SIG_INCEPTION = "20200101000000"
@@ -109,11 +113,6 @@ def run(cmd, cwd=None):
     return res.stdout
 
 
-def free_port(taken):
-    """A port free for both UDP and TCP on 127.0.0.1."""
-    return netutil.free_port(taken)
-
-
 def mixcase(text):
     out, upper = [], True
     for ch in text:
@@ -136,10 +135,12 @@ class Zone:
         self.signed = signed
         self.unsigned_names = []        # owner names of the unsigned content
         self.model = None               # dns.zone.Zone of the served file
+        self.classes = False            # built from classes.example.zone
+        self.types = False              # types.example.zone: every record type
 
 
-def substitute(text, origin):
-    return re.sub(re.escape(TEMPLATE_ORIGIN), origin, text, flags=re.IGNORECASE)
+def substitute(text, origin, template=TEMPLATE_ORIGIN):
+    return re.sub(re.escape(template), origin, text, flags=re.IGNORECASE)
 
 
 def keygen(keydir, origin, ksk):
@@ -214,7 +215,30 @@ def prepare_zones(tmp):
         zones.append(Zone(origin, ppath, ptext, True))
         zones.append(Zone(child, cpath, ctext, True))
 
+    # The answer classes (CNAME/DNAME owners, chains, loops, long names, the same
+    # delegations with and without signatures), unsigned, NSEC and NSEC3.
+    ctmpl = open(os.path.join(ZONES_DIR, "classes.example.zone")).read()
+    add_plain(CLASS_ORIGINS[0], ctmpl)
+    zones[-1].classes = True
+    for origin, mode in ((CLASS_ORIGINS[1], "nsec"), (CLASS_ORIGINS[2], "nsec3")):
+        text = substitute(ctmpl, origin, CLASS_TEMPLATE_ORIGIN)
+        path, _ = sign(zdir, origin, text, mode)
+        zones.append(Zone(origin, path, text, True))
+        zones[-1].classes = True
+
+    # Every record type and presentation form (zonefile_compare.py checks the
+    # bytes loaded; here the answers): each owner asked for each of its types.
+    add_plain("types.example.", open(os.path.join(ZONES_DIR, "types.example.zone")).read())
+    zones[-1].types = True
+
     for z in zones:
+        if z.types:
+            # dnspython refuses some forms that Knot, NSD and dnsd read (such as
+            # no-default-alpn without alpn): the owners and types come from ldns.
+            out = run([LDNS_READ_ZONE, z.path])
+            z.owner_types = sorted({(l.split()[0], l.split()[3]) for l in out.splitlines()
+                                    if l.strip() and not l.startswith(";")})
+            continue
         z.model = dns.zone.from_file(z.path, origin=z.origin, relativize=False,
                                      check_origin=True)
         plain = dns.zone.from_text(z.text, origin=z.origin, relativize=False,
@@ -225,144 +249,6 @@ def prepare_zones(tmp):
 
 # --------------------------------------------------------------------------
 # servers
-
-class Server:
-    def __init__(self, name, port):
-        self.name = name
-        self.port = port
-        self.proc = None
-        self.logfile = None
-
-    def start(self, cmd, logpath):
-        self.logfile = open(logpath, "w")
-        self.proc = subprocess.Popen(cmd, stdout=self.logfile, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL)
-        self.logpath = logpath
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        if self.logfile:
-            self.logfile.close()
-            self.logfile = None
-
-    def wait_ready(self, zones, limit=10.0):
-        deadline = time.time() + limit
-        pending = [z.origin for z in zones]
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                break
-            still = []
-            for origin in pending:
-                q = dns.message.make_query(origin, "SOA")
-                try:
-                    r = dns.query.udp(q, "127.0.0.1", timeout=0.3, port=self.port)
-                    if r.rcode() != dns.rcode.NOERROR or not (r.flags & dns.flags.AA) \
-                            or not r.answer:
-                        still.append(origin)
-                except (dns.exception.Timeout, OSError):
-                    still.append(origin)
-            pending = still
-            if not pending:
-                return
-            time.sleep(0.2)
-        tail = ""
-        try:
-            with open(self.logpath) as f:
-                tail = f.read()[-3000:]
-        except OSError:
-            pass
-        raise RuntimeError("%s did not become ready (pending zones: %s, exit code %s)\n%s"
-                           % (self.name, pending, self.proc.poll(), tail))
-
-
-def start_knot(tmp, port, zones):
-    d = os.path.join(tmp, "knot")
-    os.makedirs(d)
-    conf = os.path.join(d, "knot.conf")
-    with open(conf, "w") as f:
-        f.write("""server:
-    rundir: "{d}"
-    listen: 127.0.0.1@{port}
-    udp-workers: 1
-    tcp-workers: 1
-    background-workers: 1
-
-log:
-  - target: stderr
-    any: info
-
-database:
-    storage: "{d}"
-
-template:
-  - id: default
-    storage: "{d}"
-    zonefile-sync: -1
-    zonefile-load: whole
-    journal-content: none
-    semantic-checks: off
-    dnssec-signing: off
-
-zone:
-""".format(d=d, port=port))
-        for z in zones:
-            f.write("  - domain: %s\n    file: \"%s\"\n" % (z.origin, z.path))
-    s = Server("knot", port)
-    s.start([KNOTD, "-c", conf], os.path.join(d, "knot.log"))
-    return s
-
-
-def start_nsd(tmp, port, zones):
-    d = os.path.join(tmp, "nsd")
-    os.makedirs(d)
-    conf = os.path.join(d, "nsd.conf")
-    with open(conf, "w") as f:
-        f.write("""server:
-    ip-address: 127.0.0.1@{port}
-    port: {port}
-    server-count: 1
-    zonesdir: "{d}"
-    pidfile: "{d}/nsd.pid"
-    database: ""
-    xfrdfile: "{d}/xfrd.state"
-    zonelistfile: "{d}/zone.list"
-    username: ""
-    chroot: ""
-    logfile: "{d}/nsd.log"
-    verbosity: 1
-    rrl-ratelimit: 0
-    minimal-responses: yes
-    refuse-any: no
-    zonefiles-write: 0
-
-remote-control:
-    control-enable: no
-
-""".format(d=d, port=port))
-        for z in zones:
-            f.write("zone:\n    name: \"%s\"\n    zonefile: \"%s\"\n\n" % (z.origin, z.path))
-    s = Server("nsd", port)
-    s.start([NSD, "-d", "-c", conf], os.path.join(d, "nsd.stdout"))
-    s.logpath = os.path.join(d, "nsd.log")
-    return s
-
-
-def start_dnsd(tmp, port, zones, binary):
-    d = os.path.join(tmp, "dnsd")
-    os.makedirs(d)
-    cmd = [binary, "--listen", "127.0.0.1:%d" % port, "--threads", "1"]
-    for z in zones:
-        cmd += ["--zone-file", "%s=%s" % (z.origin, z.path)]
-    s = Server("dnsd", port)
-    s.start(cmd, os.path.join(d, "dnsd.log"))
-    return s
-
 
 # --------------------------------------------------------------------------
 # queries
@@ -405,6 +291,8 @@ class Query:
 
 def classify(zone, name):
     """Rough category of name in zone (used to group the report)."""
+    if zone.types:
+        return "record-types"
     origin = dns.name.from_text(zone.origin)
     nodes = zone.model.nodes
     if not name.is_subdomain(origin):
@@ -475,6 +363,16 @@ def build_queries(zones):
                 queries.append(Query(name, t, variant, cat))
 
     for z in zones:
+        if z.classes:
+            add_class_queries(z, add)
+            continue
+        if z.types:
+            owners = collections.defaultdict(set)
+            for owner, rtype in z.owner_types:
+                owners[owner].add(rtype)
+            for owner, types in sorted(owners.items()):
+                add(z, owner, sorted(types) + ["A", "ANY", "RRSIG"], ["edns", "do"])
+            continue
         origin = dns.name.from_text(z.origin)
         main = "do" if z.signed else "edns"
         types = ALL_TYPES + (SIGNED_EXTRA_TYPES if z.signed else [])
@@ -557,6 +455,73 @@ def build_queries(zones):
     return queries
 
 
+def below(base, *prefixes):
+    """The names prefix.base that fit 255 octets."""
+    out = []
+    for prefix in prefixes:
+        try:
+            out.append(dns.name.from_text(prefix, base))
+        except dns.name.NameTooLong:
+            pass
+    return out
+
+
+def class_names(z):
+    """Every owner and empty non-terminal of a classes zone, the names a
+    wildcard expands to (up to the 255-octet limit), names below its
+    delegations and DNAMEs, and nonexistent neighbours."""
+    origin = dns.name.from_text(z.origin)
+    names = set()
+    for n in z.unsigned_names:
+        names.add(n)
+        p = n.parent()
+        while p != origin and p.is_subdomain(origin):
+            names.add(p)        # empty non-terminals
+            p = p.parent()
+    extra = set()
+    for n in names:
+        if n == origin:
+            continue
+        rel = n.relativize(origin)
+        node = z.model.nodes.get(n)
+        types = {r.rdtype for r in node.rdatasets} if node else set()
+        if rel.labels[0] == b"*":
+            base = n.parent()
+            extra.update(below(base, "x", "a.b", "Mixed"))
+            # the longest expansion that still fits 255 octets
+            room = 255 - len(base.to_wire()) - 1
+            if 0 < room <= 63:
+                extra.add(dns.name.Name((b"q" * room,) + base.labels))
+            continue
+        if types & {dns.rdatatype.NS, dns.rdatatype.DNAME}:
+            extra.update(below(n, "x", "a.b", "y"))
+            if dns.rdatatype.DNAME in types:
+                # a prefix long enough for the substituted name to overflow
+                extra.add(dns.name.Name((b"o" * 20,) + n.labels))
+        else:
+            extra.update(below(n, "nx"))
+            # a name at the 255-octet limit below the owner
+            room = 255 - len(n.to_wire()) - 1
+            if 0 < room <= 63:
+                extra.add(dns.name.Name((b"z" * room,) + n.labels))
+    names |= extra
+    names.add(dns.name.from_text("x.a.d", origin))   # the second DNAME step
+    return sorted(names)
+
+
+def add_class_queries(z, add):
+    """Every class qtype at every name of a classes zone, with and without
+    DO; the DNAME and CNAME loops also without EDNS (512 octets) and over TCP."""
+    main = ["do", "edns"] if z.signed else ["edns", "do"]
+    for n in class_names(z):
+        name = n.to_text()
+        add(z, name, CLASS_TYPES, main)
+        rel = n.relativize(dns.name.from_text(z.origin)).to_text()
+        if any(rel == d or rel.endswith("." + d) for d in
+               ("d", "dl1", "dl2", "dmix", "dlong", "ch1", "c-self", "cw", "cwc")):
+            add(z, name, ["A", "TXT", "CNAME", "RRSIG"], ["udp", "tcp"])
+
+
 def raw_header(qid, flags, qd, an=0, ns=0, ar=0):
     return struct.pack("!HHHHHH", qid, flags, qd, an, ns, ar)
 
@@ -598,7 +563,12 @@ def special_queries():
     add("opcode 2 STATUS", raw_header(qid, 2 << 11, 1) + soa_q)
     add("opcode 3 (unassigned)", raw_header(qid, 3 << 11, 1) + soa_q)
     add("opcode 3 (unassigned) with EDNS", raw_header(qid, 3 << 11, 1, 0, 0, 1) + soa_q + opt)
-    add("opcode 4 NOTIFY (no ACL)", raw_header(qid, (4 << 11) | 0x0400, 1) + soa_q)
+    add("opcode 4 NOTIFY (no ACL)", raw_header(qid, (4 << 11) | 0x0400, 1) + soa_q,
+        compare="header")
+    add("NOTIFY for a name below a zone apex",
+        raw_header(qid, (4 << 11) | 0x0400, 1) + raw_question("www.example.com.", 6), compare="header")
+    add("NOTIFY for a zone not served",
+        raw_header(qid, (4 << 11) | 0x0400, 1) + raw_question("example.org.", 6), compare="header")
     add("opcode 5 UPDATE (no ACL)", raw_header(qid, 5 << 11, 1) + soa_q)
     add("opcode 6 DSO", raw_header(qid, 6 << 11, 0))
     add("opcode 15", raw_header(qid, 15 << 11, 1) + soa_q)
@@ -606,6 +576,14 @@ def special_queries():
     add("IXFR over UDP (no SOA in authority)", raw_header(qid, 0, 1) + raw_question("example.com.", 251))
     add("AXFR over TCP (not allowed)", raw_header(qid, 0, 1) + raw_question("example.com.", 252),
         transport="tcp")
+    # A transfer of a name that is not a served zone's apex: NOTAUTH (RFC 5936 2.2.1)
+    for what, name in (("below the apex", "www.example.com."), ("empty non-terminal", "c.example.com."),
+                       ("below a delegation", "ns.sub.example.com."), ("zone not served", "example.org."),
+                       ("parent of a zone", "example.")):
+        for qt, qtn in ((252, "AXFR"), (251, "IXFR")):
+            for tr in ("tcp", "udp"):
+                add("%s over %s, %s" % (qtn, tr.upper(), what),
+                    raw_header(qid, 0, 1) + raw_question(name, qt), compare="header", transport=tr)
     add("MAILB query (qtype 253)", raw_header(qid, 0, 1) + raw_question("example.com.", 253))
     add("MAILA query (qtype 254)", raw_header(qid, 0, 1) + raw_question("example.com.", 254))
     add("qtype 0", raw_header(qid, 0, 1) + raw_question("www.example.com.", 0))
@@ -625,12 +603,13 @@ def special_queries():
     add("TC=1 in query", raw_header(qid, 0x0200, 1) + soa_q)
     add("Z bit set in query", raw_header(qid, 0x0040, 1) + soa_q)
     add("AD=1 in query", raw_header(qid, 0x0020, 1) + soa_q)
+    # The three servers run with their version and identity hidden (dnsd's default).
     for n in ("version.bind.", "version.server.", "id.server.", "hostname.bind.",
               "authors.bind.", "nx.bind."):
         add("CH TXT %s" % n, raw_header(qid, 0, 1) + raw_question(n, 16, 3),
-            compare="report", cat="chaos")
+            compare="header", cat="chaos")
     add("CH A version.bind.", raw_header(qid, 0, 1) + raw_question("version.bind.", 1, 3),
-        compare="report", cat="chaos")
+        compare="header", cat="chaos")
     return out
 
 
@@ -726,6 +705,8 @@ class Answer:
             return ("error", self.error)
         if compare == "rcode":
             return ("rcode", self.rcode)
+        if compare == "header":
+            return ("header", self.rcode, self.flags, self.opcode, self.question)
         v = {"rcode": self.rcode, "flags": self.flags, "edns": self.edns,
              "question": self.question}
         if not (self.tc() and transport == "udp"):
@@ -959,12 +940,16 @@ def main():
                         [ans[s].rcode] + [ans[s].texts[k].split(None, 4)[-1]
                                           for k in sorted(ans[s].answer)]))
                     for s in names)))
-        specials = [(q, ans) for q, ans in zip(queries, results) if q.compare == "rcode"]
+        specials = [(q, ans) for q, ans in zip(queries, results)
+                    if q.compare in ("rcode", "header")]
         if specials:
-            log("\n== special queries (compared by rcode only)")
+            log("\n== special queries (compared by rcode; 'header' ones by rcode, flags and question)")
             for q, ans in specials:
                 log("  %-48s %s" % (q.label(), "  ".join(
-                    "%s=%s" % (s, ans[s].error or ans[s].rcode) for s in names)))
+                    "%s=%s" % (s, ans[s].error or (ans[s].rcode if q.compare == "rcode" else
+                                                   "%s[%s%s]" % (ans[s].rcode, ans[s].flags,
+                                                                 "" if ans[s].question else ",no-q")))
+                    for s in names)))
         def dnsd_matches(q, ans):
             if dnsd is None:
                 return ""

@@ -265,6 +265,23 @@ def send_notify(port, zone, key=None, timeout=2.0):
         return rcode, "bad: %s: %s" % (e.__class__.__name__, e)
 
 
+def notify_from(port, zone, source, timeout=2.0):
+    """Sends an unsigned NOTIFY from the loopback address `source`; returns
+    the response message (or None)."""
+    m = notify_message(zone)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(timeout)
+    try:
+        s.bind((source, 0))
+        s.sendto(m.to_wire(), ("127.0.0.1", port))
+        data, _ = s.recvfrom(65535)
+        return dns.message.from_wire(data)
+    except (OSError, dns.exception.DNSException):
+        return None
+    finally:
+        s.close()
+
+
 def bulk_records(n):
     """n TXT records of ~120 bytes: enough to make a transfer span several messages."""
     return "".join('bulk%d TXT "%s"\n' % (i, ("%05d-" % i) * 20) for i in range(n))
@@ -824,6 +841,18 @@ def case_notify(ctx, kind):
     check(not diffs, "answers differ after the second change (removals):\n  %s" % "\n  ".join(diffs))
     check(rcode_of(d.port, "alias." + ORIGIN, "A") == "NXDOMAIN", "removed alias still answered")
     ctx.timing2 = elapsed3
+    # A NOTIFY from an address that is not one of the zone's primaries: NOTAUTH
+    # with the question echoed and AA clear (Knot DNS's answer; README), not acted on.
+    b = d.metrics()
+    r = notify_from(d.port, ORIGIN, "127.0.0.2")
+    a = d.metrics()
+    check(r is not None, "no answer to a NOTIFY from a stranger")
+    check(r.rcode() == dns.rcode.NOTAUTH and not (r.flags & dns.flags.AA)
+          and r.opcode() == dns.opcode.NOTIFY and len(r.question) == 1,
+          "NOTIFY from a stranger: %s flags %s, %d questions (want NOTAUTH, no AA, the question)"
+          % (dns.rcode.to_text(r.rcode()), dns.flags.to_text(r.flags), len(r.question)))
+    check(delta(a, b, M_NOTIFY_REFUSED) == 1 and delta(a, b, M_NOTIFY_OK) == 0,
+          "NOTIFY from a stranger counted as accepted")
     return ("reload->answer %.3fs (reload command %.3fs), IXFR with %s difference(s); %s log %s IXFR; "
             "second change (removals) %.3fs"
             % (elapsed, t_cmd, incremental[0], kind, "shows" if primary_says else "does not show",

@@ -61,6 +61,15 @@ www.new  A     192.0.2.90
 *.cw     CNAME www
 loop1    CNAME loop2
 loop2    CNAME loop1
+ch1      CNAME ch2
+ch2      CNAME ch3
+ch3      CNAME ch4
+ch4      CNAME ch5
+ch5      CNAME ch6
+ch6      CNAME ch7
+ch7      CNAME www
+self     DNAME a.self
+out      CNAME host.example.org.
 child    NS    ns1.child
 child    DS    54321 8 2 0A1B2C3D4E5F60718293A4B5C6D7E8F90A1B2C3D4E5F60718293A4B5C6D7E8F9
 ns1.child A    192.0.2.77
@@ -95,6 +104,28 @@ ns  300 NSEC signed.test. A RRSIG NSEC
 ns  300 RRSIG NSEC 8 3 300 20300101000000 20200101000000 12345 signed.test. c2lnLW5zZWMtbnM=
 )";
 
+// A signed zone with a secure delegation (DS and its RRSIG at the cut).
+const char* kSignedDelegation = R"(
+$ORIGIN deleg.test.
+$TTL 3600
+@      SOA   ns hostmaster 1 7200 3600 1209600 300
+@      RRSIG SOA 8 2 3600 20300101000000 20200101000000 12345 deleg.test. c2lnLXNvYQ==
+@      NS    ns
+@      RRSIG NS 8 2 3600 20300101000000 20200101000000 12345 deleg.test. c2lnLW5z
+@      300 NSEC ns.deleg.test. NS SOA RRSIG NSEC
+@      300 RRSIG NSEC 8 2 300 20300101000000 20200101000000 12345 deleg.test. c2lnLW4x
+ns     A     192.0.2.53
+ns     RRSIG A 8 3 3600 20300101000000 20200101000000 12345 deleg.test. c2lnLWE=
+ns     300 NSEC sub.deleg.test. A RRSIG NSEC
+ns     300 RRSIG NSEC 8 3 300 20300101000000 20200101000000 12345 deleg.test. c2lnLW4y
+sub    NS    ns.sub
+sub    DS    12345 13 2 0c8e1a2f5a8e7c4d3b2a1908f7e6d5c4b3a29180f7e6d5c4b3a2918076543210
+sub    RRSIG DS 8 3 3600 20300101000000 20200101000000 12345 deleg.test. c2lnLWRz
+sub    300 NSEC deleg.test. NS DS RRSIG NSEC
+sub    300 RRSIG NSEC 8 3 300 20300101000000 20200101000000 12345 deleg.test. c2lnLW4z
+ns.sub A     192.0.2.9
+)";
+
 dns::zone::ZonePtr load(const std::string& text, const char* origin) {
     auto z = dns::zonefile::parse(text, N(origin));
     REQUIRE_MESSAGE(z.has_value(), z.error().message);
@@ -112,7 +143,7 @@ struct Env {
     dns::zone::ZoneTable table;
     Env()
         : table({load(big_zone(), "example.com."), load(kSigned, "signed.test."),
-                 load(kChild, "child.example.com.")}) {
+                 load(kChild, "child.example.com."), load(kSignedDelegation, "deleg.test.")}) {
         id.hostname = "pop1.test";
         id.version = "dnsd 9.9";
     }
@@ -335,10 +366,25 @@ TEST_CASE("referral: no AA, NS in authority, glue in additional") {
     CHECK(ns.m.answer.empty());
     CHECK(ns.count(ns.m.authority, t::NS) == 2);
 
-    // With DO, the DS RRset goes along.
+    // An unsigned zone's DS records stay out of referrals, even with DO (RFC 4035 §3.1.4).
     auto d = ask("www.sub.example.com.", t::A, true, true);
     CHECK_FALSE(d.aa());
+    CHECK(d.count(d.m.authority, t::DS) == 0);
+    CHECK(d.count(d.m.authority, t::NS) == 2);
+}
+
+TEST_CASE("referral from a signed zone: DS and its RRSIG with DO only (RFC 4035 3.1.4)") {
+    auto plain = ask("www.sub.deleg.test.", t::A, true, false);
+    CHECK_FALSE(plain.aa());
+    CHECK(plain.count(plain.m.authority, t::NS) == 1);
+    CHECK(plain.count(plain.m.authority, t::DS) == 0);
+    CHECK(plain.count(plain.m.authority, t::RRSIG) == 0);
+    auto d = ask("www.sub.deleg.test.", t::A, true, true);
+    CHECK_FALSE(d.aa());
+    CHECK(d.count(d.m.authority, t::NS) == 1);
     CHECK(d.count(d.m.authority, t::DS) == 1);
+    CHECK(d.count(d.m.authority, t::RRSIG) == 1);  // over the DS; NS at a cut is not signed
+    CHECK(d.count(d.m.additional, t::A) == 1);      // glue
 }
 
 TEST_CASE("DS at a delegation is answered authoritatively by the parent") {
@@ -432,11 +478,99 @@ TEST_CASE("wildcard CNAME and CNAME loops") {
     CHECK(r.m.answer[1].type == t::A);
     CHECK(r.m.answer[1].owner.to_text() == "www.example.com.");
 
+    // A loop ends where it comes back to a name already answered.
     auto loop = ask("loop1.example.com.", t::A);
     CHECK(loop.rcode() == rc::NOERROR);
-    CHECK(loop.m.answer.size() >= 2);
-    CHECK(loop.m.answer.size() <= 10);
+    CHECK(loop.m.answer.size() == 2);
+    CHECK(loop.m.authority.empty());
     for (const auto& rr : loop.m.answer) CHECK(rr.type == t::CNAME);
+}
+
+TEST_CASE("chains: five CNAME/DNAME links are followed, then the answer is what was followed") {
+    // ch1 -> ... -> ch7 -> www: the first five CNAMEs and nothing else (as Knot DNS).
+    auto r = ask("ch1.example.com.", t::A);
+    CHECK(r.rcode() == rc::NOERROR);
+    CHECK(r.aa());
+    REQUIRE(r.m.answer.size() == 5);
+    for (const auto& rr : r.m.answer) CHECK(rr.type == t::CNAME);
+    CHECK(r.m.answer[4].owner.to_text() == "ch5.example.com.");
+    CHECK(r.m.authority.empty());
+    // A shorter chain reaches its data.
+    auto s = ask("ch4.example.com.", t::A);
+    REQUIRE(s.m.answer.size() == 5);
+    CHECK(s.m.answer[4].type == t::A);
+
+    // A DNAME below its own owner: one DNAME, five synthesised CNAMEs, no
+    // truncation even at 512 octets without EDNS.
+    for (bool edns : {false, true}) {
+        auto d = ask("x.self.example.com.", t::A, edns);
+        CHECK(d.rcode() == rc::NOERROR);
+        CHECK_FALSE(d.tc());
+        CHECK(d.count(d.m.answer, t::DNAME) == 1);
+        REQUIRE(d.count(d.m.answer, t::CNAME) == 5);
+        CHECK(d.m.answer.back().rdata == W("x.a.a.a.a.a.self.example.com."));
+        CHECK(d.m.authority.empty());
+    }
+}
+
+TEST_CASE("an alias leaving the zone ends the answer without an SOA") {
+    auto c = ask("out.example.com.", t::A);
+    CHECK(c.rcode() == rc::NOERROR);
+    REQUIRE(c.m.answer.size() == 1);
+    CHECK(c.m.authority.empty());
+    auto d = ask("x.dn.example.com.", t::TXT, true, true);
+    CHECK(d.rcode() == rc::NOERROR);
+    CHECK(d.m.answer.size() == 2);
+    CHECK(d.m.authority.empty());
+}
+
+TEST_CASE("RRSIG queries are not chased through a CNAME: signatures or NODATA") {
+    // Unsigned: NODATA with the SOA, at a CNAME owner and through a wildcard CNAME.
+    for (const char* name : {"alias.example.com.", "chain1.example.com.", "foo.cw.example.com."}) {
+        CAPTURE(name);
+        auto r = ask(name, t::RRSIG);
+        CHECK(r.rcode() == rc::NOERROR);
+        CHECK(r.aa());
+        CHECK(r.m.answer.empty());
+        CHECK(r.count(r.m.authority, t::SOA) == 1);
+    }
+    // Signed: every RRSIG at the name, with or without DO.
+    for (bool do_bit : {false, true}) {
+        auto r = ask("a.signed.test.", t::RRSIG, true, do_bit);
+        CHECK(r.rcode() == rc::NOERROR);
+        CHECK(r.m.answer.size() == 2);  // over A and NSEC
+        for (const auto& rr : r.m.answer) CHECK(rr.type == t::RRSIG);
+    }
+    // NSEC at a CNAME owner is that name's own NODATA too.
+    auto n = ask("alias.example.com.", t::NSEC);
+    CHECK(n.m.answer.empty());
+    CHECK(n.count(n.m.authority, t::SOA) == 1);
+}
+
+TEST_CASE("AXFR and IXFR: REFUSED for a served apex, NOTAUTH for any other name") {
+    auto apex = ask("example.com.", t::AXFR, true, false, Transport::tcp);
+    CHECK(apex.rcode() == rc::REFUSED);
+    for (uint16_t qt : {t::AXFR, t::IXFR}) {
+        for (const char* name : {"www.example.com.", "b.c.example.com.", "example.org.", "com."}) {
+            CAPTURE(name);
+            auto r = ask(name, qt, true, false, Transport::tcp);
+            CHECK(r.rcode() == rc::NOTAUTH);
+            CHECK_FALSE(r.aa());
+            CHECK(r.m.answer.empty());
+        }
+    }
+    auto udp = ask("example.com.", t::AXFR);
+    CHECK(udp.rcode() == rc::NOTIMP);
+}
+
+TEST_CASE("NOTIFY without a secondary engine is NOTAUTH, question echoed, AA clear") {
+    auto q = w::make_query(N("example.com."), t::SOA, 7, false, false);
+    q[2] = static_cast<uint8_t>((w::opcode::NOTIFY << 3) | 0x04);  // opcode NOTIFY, AA
+    auto r = ask_raw(q);
+    CHECK(r.rcode() == rc::NOTAUTH);
+    CHECK_FALSE(r.aa());
+    REQUIRE(r.m.question.size() == 1);
+    CHECK(r.m.question[0].name.to_text() == "example.com.");
 }
 
 TEST_CASE("a name outside all zones is REFUSED") {
@@ -567,6 +701,10 @@ TEST_CASE("CH TXT version.bind and id.server") {
     auto other = ask("authors.bind.", t::TXT, true, false, Transport::udp, w::rrclass::CH);
     CHECK(other.rcode() == rc::REFUSED);
     CHECK(other.m.answer.empty());
+
+    // Only TXT (and ANY) is answered.
+    auto a = ask("version.bind.", t::A, true, false, Transport::udp, w::rrclass::CH);
+    CHECK(a.rcode() == rc::REFUSED);
 
     // An empty identity or version refuses.
     Identity quiet;

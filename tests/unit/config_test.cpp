@@ -87,7 +87,9 @@ TEST_CASE("defaults") {
     CHECK(p.config.max_udp == 1232);
     CHECK_FALSE(p.config.include);
     CHECK(p.config.log_level == "info");
-    CHECK(p.config.version == "dnsd " DNSD_VERSION);
+    // A public server does not reveal its version or host name unless told to.
+    CHECK(p.config.version.empty());
+    CHECK(p.config.identity.empty());
 }
 
 TEST_CASE("--listen accepts ADDR:PORT and [V6]:PORT, repeatedly") {
