@@ -56,7 +56,9 @@ struct Ctx {
     size_t nproofs = 0;
     uint32_t chain[kMaxChain + 2];  // CNAME and DNAME nodes already answered from
     size_t nchain = 0;
-    int hops = 0;                   // CNAME/DNAME links followed so far
+    uint16_t cname_at[kMaxChain + 2];  // message offsets of the CNAME owners written
+    size_t ncname = 0;
+    int hops = 0;                      // CNAME/DNAME links followed so far
 };
 
 // ---- writing records ----
@@ -294,6 +296,13 @@ void follow(Ctx& c, const uint8_t* target, int depth) {
 // Counts one more CNAME/DNAME link; false once the chain is as long as we follow.
 bool take_hop(Ctx& c) { return ++c.hops <= kMaxChain; }
 
+// Whether a CNAME with this owner is already in the answer.
+bool cname_written(Ctx& c, const uint8_t* owner) {
+    for (size_t i = 0; i < c.ncname; ++i)
+        if (c.w.name_at(c.cname_at[i], owner)) return true;
+    return false;
+}
+
 // Remembers a CNAME or DNAME node of the chain; false when it was seen already (a loop).
 bool chain_visit(Ctx& c, uint32_t node) {
     for (size_t i = 0; i < c.nchain; ++i)
@@ -397,11 +406,18 @@ void answer_node(Ctx& c, const Found& f, const uint8_t* owner, int depth) {
     } else if ((n.flags & zone::nf::cname) && qtype != t::CNAME && qtype != t::NSEC) {
         // NSEC may sit beside a CNAME (RFC 4035 §2.3): asking for it does not
         // follow the alias, and neither does RRSIG (above) or ANY.
-        if (!chain_visit(c, f.node) || !take_hop(c)) return;
+        // A loop ends where the chain comes back to a CNAME already written; a
+        // wildcard CNAME met again is written for its new owner, and the chain
+        // ends there (as Knot DNS).
+        const bool seen = !chain_visit(c, f.node);
+        if ((seen && cname_written(c, owner)) || !take_hop(c)) return;
         const RRset* cn = z.rrset(n, t::CNAME);
+        const size_t at = c.w.size();
         if (put_rrset(c, kAnswer, owner, *cn)) {
+            if (c.ncname < sizeof c.cname_at / sizeof c.cname_at[0] && at < 0x3FFF)
+                c.cname_at[c.ncname++] = static_cast<uint16_t>(at);
             // The chain's answers go before any authority record.
-            follow(c, z.rdata_bytes(cn->first), depth);
+            if (!seen) follow(c, z.rdata_bytes(cn->first), depth);
             if (f.kind == Kind::wildcard && c.dnssec) prove_wildcard_answer(c, f);
         }
         return;

@@ -79,6 +79,9 @@ public:
     bool pointer(uint16_t offset) noexcept { return u16(static_cast<uint16_t>(0xC000 | offset)); }
     /// Registers a name already written at `offset` (e.g. the question) for compression.
     void remember_name(size_t offset) noexcept;
+    /// Whether the name written at `offset` (pointers followed) equals `name`,
+    /// ignoring ASCII case.
+    bool name_at(size_t offset, const uint8_t* name) const noexcept { return matches(offset, name); }
 
 private:
     struct Entry {

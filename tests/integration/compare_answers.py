@@ -509,16 +509,30 @@ def class_names(z):
     return sorted(names)
 
 
+# Every qtype, meta types included, for the qtype sweep.
+SWEEP_TYPES = ["TYPE%d" % t for t in list(range(0, 66)) + [99, 104, 105, 106, 107, 108, 109,
+                                                           128, 249, 250, 251, 252, 253, 254,
+                                                           255, 256, 257, 258, 32768, 32769,
+                                                           65280, 65535]]
+SWEEP_NAMES = ("@", "target", "c1", "c-out", "x.w", "x.cw", "x.din", "x.sub", "sub", "nx",
+               "ns1", "d")
+
+
 def add_class_queries(z, add):
     """Every class qtype at every name of a classes zone, with and without
     DO; the DNAME and CNAME loops also without EDNS (512 octets) and over TCP."""
     main = ["do", "edns"] if z.signed else ["edns", "do"]
+    if z.origin != CLASS_ORIGINS[2]:
+        for rel in SWEEP_NAMES:
+            name = dns.name.from_text(rel, dns.name.from_text(z.origin)).to_text()
+            add(z, name, SWEEP_TYPES, main[:1])
     for n in class_names(z):
         name = n.to_text()
         add(z, name, CLASS_TYPES, main)
         rel = n.relativize(dns.name.from_text(z.origin)).to_text()
         if any(rel == d or rel.endswith("." + d) for d in
-               ("d", "dl1", "dl2", "dmix", "dlong", "ch1", "c-self", "cw", "cwc")):
+               ("d", "dl1", "dl2", "dmix", "dlong", "ch1", "c-self", "cw", "cwc", "lw", "sw", "q1", "q2", "dw",
+                "big")):
             add(z, name, ["A", "TXT", "CNAME", "RRSIG"], ["udp", "tcp"])
 
 

@@ -69,6 +69,8 @@ ch5      CNAME ch6
 ch6      CNAME ch7
 ch7      CNAME www
 self     DNAME a.self
+*.lw     CNAME a.lw
+*.sw     CNAME x.sw
 out      CNAME host.example.org.
 child    NS    ns1.child
 child    DS    54321 8 2 0A1B2C3D4E5F60718293A4B5C6D7E8F90A1B2C3D4E5F60718293A4B5C6D7E8F9
@@ -484,6 +486,21 @@ TEST_CASE("wildcard CNAME and CNAME loops") {
     CHECK(loop.m.answer.size() == 2);
     CHECK(loop.m.authority.empty());
     for (const auto& rr : loop.m.answer) CHECK(rr.type == t::CNAME);
+}
+
+TEST_CASE("a wildcard CNAME met again is written for its new owner, then the chain ends (as Knot)") {
+    auto r = ask("x.lw.example.com.", t::A);
+    CHECK(r.rcode() == rc::NOERROR);
+    REQUIRE(r.m.answer.size() == 2);
+    CHECK(r.m.answer[0].owner.to_text() == "x.lw.example.com.");
+    CHECK(r.m.answer[1].owner.to_text() == "a.lw.example.com.");
+    CHECK(r.m.authority.empty());
+    // The same record is never written twice: x.sw -> x.sw.
+    auto self = ask("x.sw.example.com.", t::A);
+    REQUIRE(self.m.answer.size() == 1);
+    CHECK(self.m.answer[0].rdata == W("x.sw.example.com."));
+    auto other = ask("y.sw.example.com.", t::A);
+    CHECK(other.m.answer.size() == 2);
 }
 
 TEST_CASE("chains: five CNAME/DNAME links are followed, then the answer is what was followed") {
