@@ -370,6 +370,71 @@ Result<void> load_config_file(const std::string& path, Config& c) {
     return {};
 }
 
+Result<void> secondary_zones(const Config& config, std::vector<dns::xfr::TsigKey>& keys,
+                             std::vector<dns::io::SecondaryZone>& zones) {
+    keys.clear();
+    zones.clear();
+    for (const auto& spec : config.tsig) {
+        auto k = dns::xfr::parse_tsig_key(spec);
+        if (!k) return make_error(Errc::syntax, "--tsig: " + k.error().message);
+        keys.push_back(*k);
+    }
+    for (const auto& sc : config.secondaries) {
+        dns::io::SecondaryZone z{sc.name, {}, sc.key, sc.catalog};
+        for (const auto& p : sc.primaries) {
+            auto ep = dns::io::parse_endpoint(p);
+            if (!ep) return make_error(Errc::syntax, "zone " + sc.name.to_text() + ": " + ep.error().message);
+            z.primaries.push_back(*ep);
+        }
+        if (z.key.empty() && keys.size() == 1) z.key = keys[0].name.to_text();
+        if (!z.key.empty()) {
+            bool found = false;
+            for (const auto& k : keys) found = found || k.name.to_text() == z.key || k.name.to_text() == z.key + ".";
+            if (!found) return make_error(Errc::syntax, "zone " + sc.name.to_text() + ": no --tsig key named " + z.key);
+        }
+        zones.push_back(std::move(z));
+    }
+    return {};
+}
+
+dns::io::RunnerOptions runner_options(const Config& config) {
+    dns::io::RunnerOptions o;
+    o.limits.max_records = config.xfr_max_records;
+    o.limits.max_bytes = config.xfr_max_bytes;
+    o.max_duration = std::chrono::seconds(config.xfr_timeout_s);
+    o.idle_timeout = std::chrono::seconds(config.xfr_idle_timeout_s);
+    o.engine.max_transfers = config.max_transfers;
+    o.engine.bounds.min_refresh = o.engine.bounds.min_retry = config.min_refresh_s;
+    o.engine.bounds.min_expire = config.min_expire_s;
+    return o;
+}
+
+std::vector<std::string> restart_needed(const Config& a, const Config& b) {
+    std::vector<std::string> out;
+    auto note = [&](bool differs, const char* name) {
+        if (differs) out.emplace_back(name);
+    };
+    note(a.listen != b.listen, "listen");
+    note(a.threads != b.threads, "threads");
+    note(a.nsid != b.nsid, "nsid");
+    note(a.identity != b.identity, "identity");
+    note(a.version != b.version, "server-version");
+    note(a.max_udp != b.max_udp, "max-udp-size");
+    note(a.tcp_idle_timeout_ms != b.tcp_idle_timeout_ms, "tcp-idle-timeout");
+    note(a.tcp_max_clients != b.tcp_max_clients, "tcp-max-clients");
+    note(a.state_dir != b.state_dir, "state-dir");
+    note(a.http != b.http, "http");
+    note(a.xfr_max_records != b.xfr_max_records, "xfr-max-records");
+    note(a.xfr_max_bytes != b.xfr_max_bytes, "xfr-max-bytes");
+    note(a.xfr_timeout_s != b.xfr_timeout_s, "xfr-timeout");
+    note(a.xfr_idle_timeout_s != b.xfr_idle_timeout_s, "xfr-idle-timeout");
+    note(a.max_transfers != b.max_transfers, "max-transfers");
+    note(a.min_refresh_s != b.min_refresh_s, "min-refresh");
+    note(a.min_expire_s != b.min_expire_s, "min-expire");
+    note(a.log_level != b.log_level, "log-level");
+    return out;
+}
+
 ParseOutcome parse_command_line(int argc, char** argv, Config& c, std::string& error) {
     std::vector<std::string_view> args(argv + 1, argv + argc);
     // The config file is read first so flags can add to it.

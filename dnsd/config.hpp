@@ -7,7 +7,9 @@
 #include <vector>
 
 #include "lib/base/result.hpp"
+#include "lib/io/secondary_runner.hpp"
 #include "lib/wire/name.hpp"
+#include "lib/xfr/tsig.hpp"
 
 namespace dnsd {
 
@@ -60,5 +62,15 @@ dns::Result<void> load_config_file(const std::string& path, Config& config);
 
 /// The --help text.
 std::string help_text();
+
+/// The TSIG keys and secondary zones of a configuration, checked (a zone's
+/// key must exist; with one key, every zone uses it).
+dns::Result<void> secondary_zones(const Config& config, std::vector<dns::xfr::TsigKey>& keys,
+                                  std::vector<dns::io::SecondaryZone>& zones);
+/// The secondary runner's options from a configuration.
+dns::io::RunnerOptions runner_options(const Config& config);
+/// The settings that differ between two configurations and only take effect
+/// after a restart (their option names).
+std::vector<std::string> restart_needed(const Config& before, const Config& after);
 
 }  // namespace dnsd

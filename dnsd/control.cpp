@@ -8,11 +8,11 @@
 #include <ctime>
 #include <sstream>
 
-#include "dnsd/secondary.hpp"
 #include "dnsd/server.hpp"
-#include "dnsd/zone_store.hpp"
 #include "lib/base/log.hpp"
 #include "lib/io/client.hpp"
+#include "lib/io/secondary_runner.hpp"
+#include "lib/zone/zone_store.hpp"
 
 namespace dnsd {
 
@@ -53,7 +53,8 @@ const char* rcode_name(size_t r) {
 
 }  // namespace
 
-Control::Control(const Server& server, const ZoneStore& store, const Secondaries* secondaries)
+Control::Control(const Server& server, const dns::zone::ZoneStore& store,
+                 const dns::io::SecondaryRunner* secondaries)
     : impl_(std::make_unique<Impl>()), server_(server), store_(store), secondaries_(secondaries) {}
 
 Control::~Control() { stop(); }
@@ -63,10 +64,10 @@ std::string Control::healthz(bool& healthy) const {
     size_t served = table->size(), expired = 0;
     for (size_t i = 0; i < table->size(); ++i) expired += table->expired(i) ? 1 : 0;
     size_t fresh = 0, stale = 0, empty = 0, sec_expired = 0;
-    std::vector<ZoneStatus> st;
-    SecondaryCounters counters;
+    std::vector<dns::io::ZoneReport> st;
+    dns::io::RunnerCounters counters;
     if (secondaries_) {
-        st = secondaries_->status();
+        st = secondaries_->zones();
         counters = secondaries_->counters();
         for (const auto& z : st) {
             if (z.state == "fresh") ++fresh;
@@ -91,12 +92,9 @@ std::string Control::healthz(bool& healthy) const {
         for (const auto& z : st)
             if (!z.catalog.empty()) ++members[z.catalog];
         for (const auto& z : st) {
-            auto it = members.find(z.name);
-            bool is_catalog = it != members.end();
-            // A catalog with no members yet still shows up once it has data.
-            if (!is_catalog) continue;
+            if (!z.is_catalog) continue;  // a catalog with no members yet shows up too
             o << (first ? "" : ",") << "{\"name\":" << json_string(z.name) << ",\"serial\":" << z.serial
-              << ",\"state\":\"" << z.state << "\",\"members\":" << it->second
+              << ",\"state\":\"" << z.state << "\",\"members\":" << members[z.name]
               << ",\"last_refresh\":" << z.last_refresh << "}";
             first = false;
         }
@@ -132,7 +130,7 @@ std::string Control::metrics() const {
     if (secondaries_) {
         auto s = secondaries_->counters();
         std::map<std::string, size_t> states;
-        for (const auto& z : secondaries_->status()) ++states[z.state];
+        for (const auto& z : secondaries_->zones()) ++states[z.state];
         o << "# HELP dnsd_secondary_zones Secondary zones by state.\n# TYPE dnsd_secondary_zones gauge\n";
         for (const char* st : {"fresh", "stale", "expired", "empty"})
             o << "dnsd_secondary_zones{state=\"" << st << "\"} " << states[st] << "\n";
@@ -168,7 +166,7 @@ std::string Control::zones() const {
     bool first = true;
     std::set<std::string> secondary;
     if (secondaries_) {
-        for (const auto& z : secondaries_->status()) {
+        for (const auto& z : secondaries_->zones()) {
             secondary.insert(z.name);
             o << (first ? "" : ",") << "\n{\"name\":" << json_string(z.name) << ",\"type\":\"secondary\""
               << ",\"serial\":" << z.serial << ",\"state\":\"" << z.state << "\",\"primary\":" << json_string(z.primary)

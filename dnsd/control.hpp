@@ -9,15 +9,21 @@
 
 #include "lib/base/result.hpp"
 
+namespace dns::io {
+class SecondaryRunner;
+}
+namespace dns::zone {
+class ZoneStore;
+}
+
 namespace dnsd {
 
 class Server;
-class Secondaries;
-class ZoneStore;
 
 class Control {
 public:
-    Control(const Server& server, const ZoneStore& store, const Secondaries* secondaries);
+    /// `secondaries` may be null (no secondary zones).
+    Control(const Server& server, const dns::zone::ZoneStore& store, const dns::io::SecondaryRunner* secondaries);
     ~Control();
 
     /// Binds ADDR:PORT and starts serving; fails if the address cannot be bound.
@@ -34,8 +40,8 @@ private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
     const Server& server_;
-    const ZoneStore& store_;
-    const Secondaries* secondaries_;
+    const dns::zone::ZoneStore& store_;
+    const dns::io::SecondaryRunner* secondaries_;
     std::thread thread_;
 };
 

@@ -6,11 +6,12 @@
 
 #include "dnsd/config.hpp"
 #include "dnsd/control.hpp"
-#include "dnsd/secondary.hpp"
+#include "dnsd/publisher.hpp"
 #include "dnsd/server.hpp"
-#include "dnsd/state_dir.hpp"
 #include "dnsd/zones.hpp"
 #include "lib/base/log.hpp"
+#include "lib/io/secondary_runner.hpp"
+#include "lib/io/state_dir.hpp"
 
 namespace {
 
@@ -44,71 +45,37 @@ int main(int argc, char** argv) {
     pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
     signal(SIGPIPE, SIG_IGN);
 
-    dnsd::ZoneStore store;
+    dns::zone::ZoneStore store;
     dnsd::ZoneFiles files(store);
     files.sync(config.zones, config.include);
 
-    // Secondaries: keys, specs, and what the state directory already holds.
+    // Secondaries: keys, zones, and what the state directory already holds.
     std::vector<dns::xfr::TsigKey> keys;
-    for (const auto& spec : config.tsig) {
-        auto k = dns::xfr::parse_tsig_key(spec);
-        if (!k) {
-            std::fprintf(stderr, "dnsd: --tsig: %s\n", k.error().message.c_str());
-            return 2;
-        }
-        keys.push_back(*k);
+    std::vector<dns::io::SecondaryZone> zones;
+    if (auto r = dnsd::secondary_zones(config, keys, zones); !r) {
+        std::fprintf(stderr, "dnsd: %s\n", r.error().message.c_str());
+        return 2;
     }
-    std::vector<dnsd::SecondarySpec> specs;
-    for (const auto& sc : config.secondaries) {
-        dnsd::SecondarySpec s{sc.name, {}, sc.key, sc.catalog};
-        for (const auto& p : sc.primaries) {
-            auto ep = dns::io::parse_endpoint(p);
-            if (!ep) {
-                std::fprintf(stderr, "dnsd: zone %s: %s\n", sc.name.to_text().c_str(), ep.error().message.c_str());
-                return 2;
-            }
-            s.primaries.push_back(*ep);
-        }
-        if (s.key.empty() && keys.size() == 1) s.key = keys[0].name.to_text();
-        if (!s.key.empty()) {
-            bool found = false;
-            for (const auto& k : keys) found = found || k.name.to_text() == s.key || k.name.to_text() == s.key + ".";
-            if (!found) {
-                std::fprintf(stderr, "dnsd: zone %s: no --tsig key named %s\n", sc.name.to_text().c_str(), s.key.c_str());
-                return 2;
-            }
-        }
-        specs.push_back(std::move(s));
-    }
-    dnsd::StateDir state(config.state_dir);
+    dns::io::StateDir state(config.state_dir);
     if (state.enabled()) {
         if (auto r = state.prepare(); !r) {
             LOG_ERROR("--state-dir: %s", r.error().message.c_str());
             return 1;
         }
     }
-    std::unique_ptr<dnsd::Secondaries> secondaries;
-    if (!specs.empty()) {
-        dnsd::SecondaryOptions so;
-        so.limits.max_records = config.xfr_max_records;
-        so.limits.max_bytes = config.xfr_max_bytes;
-        so.max_duration = std::chrono::seconds(config.xfr_timeout_s);
-        so.idle_timeout = std::chrono::seconds(config.xfr_idle_timeout_s);
-        so.max_concurrent_transfers = config.max_transfers;
-        so.bounds.min_refresh = so.bounds.min_retry = config.min_refresh_s;
-        so.bounds.min_expire = config.min_expire_s;
-        secondaries = std::make_unique<dnsd::Secondaries>(std::move(specs), keys, so, store, state);
-        secondaries->load_persisted();
-    }
+    dnsd::Publisher publisher(store, state);
+    // Always there (idle without secondary zones), so a reload can add some.
+    auto secondaries = std::make_unique<dns::io::SecondaryRunner>(dnsd::runner_options(config), keys, publisher);
+    for (const auto& z : zones) secondaries->add(z);
     store.commit();
 
-    dnsd::Server server(config, store, secondaries.get());
+    dnsd::Server server(config, store, &secondaries->notify_gate());
     if (auto r = server.start(); !r) {
         LOG_ERROR("%s", r.error().message.c_str());
         return 1;
     }
     LOG_INFO("dnsd %s serving %zu zones", DNSD_VERSION, store.get()->size());
-    if (secondaries) secondaries->start();
+    secondaries->start();
     dnsd::Control control(server, store, secondaries.get());
     if (!config.http.empty()) {
         if (auto r = control.start(config.http); !r) {
@@ -123,17 +90,24 @@ int main(int argc, char** argv) {
         if (sigwait(&sigs, &sig) != 0) continue;
         if (sig == SIGHUP) {
             LOG_INFO("SIGHUP: reloading");
-            std::vector<dnsd::ZoneConfig> zones = config.zones;
-            if (!config.config_file.empty()) {
-                // Re-read the zone list from the command line and config file.
-                dnsd::Config fresh;
-                std::string err;
-                if (dnsd::parse_command_line(argc, argv, fresh, err) == dnsd::ParseOutcome::run)
-                    zones = fresh.zones;
-                else
-                    LOG_ERROR("config not reloaded: %s", err.c_str());
+            dnsd::Config fresh;
+            std::string err;
+            if (dnsd::parse_command_line(argc, argv, fresh, err) != dnsd::ParseOutcome::run) {
+                LOG_ERROR("config not reloaded: %s", err.c_str());
+                continue;
             }
-            size_t failed = files.sync(zones, config.include);
+            std::vector<dns::xfr::TsigKey> new_keys;
+            std::vector<dns::io::SecondaryZone> new_zones;
+            if (auto r = dnsd::secondary_zones(fresh, new_keys, new_zones); !r) {
+                LOG_ERROR("config not reloaded: %s", r.error().message.c_str());
+                continue;
+            }
+            for (const auto& what : dnsd::restart_needed(config, fresh))
+                LOG_WARN("reload: %s changed; it takes effect after a restart", what.c_str());
+            size_t failed = files.sync(fresh.zones, fresh.include);
+            config.zones = fresh.zones;
+            config.include = fresh.include;
+            secondaries->reconfigure(std::move(new_zones), std::move(new_keys));
             LOG_INFO("reload done: %zu zones served, %zu failed", store.get()->size(), failed);
             continue;
         }
@@ -141,7 +115,8 @@ int main(int argc, char** argv) {
         break;
     }
     control.stop();
-    if (secondaries) secondaries->stop();
+    secondaries->stop();
+    publisher.sync();
     server.stop();
     auto c = server.counters();
     LOG_INFO("stopped after %llu UDP and %llu TCP queries",

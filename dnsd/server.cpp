@@ -13,6 +13,7 @@
 #include <boost/asio/write.hpp>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 
 #include "lib/base/log.hpp"
 #include "lib/io/client.hpp"
@@ -82,9 +83,18 @@ uint16_t bound_port(int fd) {
 
 class Worker {
 public:
-    Worker(const Config& config, const ZoneStore& store, const dns::answer::Identity& identity,
-           dns::answer::NotifyHandler* notify)
-        : config_(config), view_(store), responder_(identity, notify), scratch_(new uint8_t[65535]) {}
+    Worker(const Config& config, const dns::zone::ZoneStore& store, const dns::answer::Identity& identity,
+           dns::io::NotifyGate* notify)
+        : config_(config), view_(store), responder_(identity), notify_(notify), scratch_(new uint8_t[65535]) {}
+
+    // A NOTIFY goes to the secondary's gate when there is one; everything else is answered here.
+    size_t answer(const dns::zone::ZoneTable& zones, std::span<const uint8_t> msg, uint8_t* out, size_t cap,
+                  Transport transport, const void* peer) noexcept {
+        if (notify_ && dns::io::NotifyGate::is_notify(msg))
+            return notify_->respond(msg, static_cast<const sockaddr*>(peer), out, cap,
+                                    static_cast<uint64_t>(std::time(nullptr)));
+        return responder_.respond(zones, msg, out, cap, transport);
+    }
 
     dns::Result<void> open(const asio::ip::address& addr, uint16_t port) {
         auto fd = open_udp(addr, port);
@@ -199,8 +209,8 @@ private:
             while (in_len_ - pos >= 2 && out_.size() < kTcpMaxOut) {
                 size_t len = dns::wire::get16(in_.data() + pos);
                 if (in_len_ - pos - 2 < len) break;
-                size_t r = w_.responder_.respond(zones, {in_.data() + pos + 2, len}, w_.scratch_.get(),
-                                                 65535, Transport::tcp, peer_.data());
+                size_t r = w_.answer(zones, {in_.data() + pos + 2, len}, w_.scratch_.get(), 65535,
+                                     Transport::tcp, peer_.data());
                 if (r) {
                     uint8_t hdr[2];
                     dns::wire::put16(hdr, static_cast<uint16_t>(r));
@@ -269,8 +279,8 @@ private:
             int m = 0;
             for (int i = 0; i < n; ++i) {
                 if (u.in_msg[i].msg_hdr.msg_flags & MSG_TRUNC) continue;
-                size_t len = responder_.respond(zones, {u.in[i], u.in_msg[i].msg_len}, u.out[m], kUdpOut,
-                                                Transport::udp, &u.peer[i]);
+                size_t len = answer(zones, {u.in[i], u.in_msg[i].msg_len}, u.out[m], kUdpOut, Transport::udp,
+                                    &u.peer[i]);
                 if (!len) continue;
                 u.out_iov[m].iov_base = u.out[m];
                 u.out_iov[m].iov_len = len;
@@ -311,15 +321,16 @@ private:
     const Config& config_;
     asio::io_context io_{1};
     asio::steady_timer tick_{io_};
-    ZoneView view_;
+    dns::zone::ZoneView view_;
     dns::answer::Responder responder_;
+    dns::io::NotifyGate* notify_;
     std::unique_ptr<uint8_t[]> scratch_;
     std::vector<std::unique_ptr<Udp>> udp_;
     std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
     unsigned tcp_clients_ = 0;
 };
 
-Server::Server(const Config& config, ZoneStore& store, dns::answer::NotifyHandler* notify)
+Server::Server(const Config& config, dns::zone::ZoneStore& store, dns::io::NotifyGate* notify)
     : config_(config), store_(store), notify_(notify) {
     identity_.nsid = config.nsid;
     identity_.hostname = config.identity;

@@ -10,9 +10,10 @@
 #include <vector>
 
 #include "dnsd/config.hpp"
-#include "dnsd/zone_store.hpp"
 #include "lib/answer/answer.hpp"
 #include "lib/base/result.hpp"
+#include "lib/io/notify_gate.hpp"
+#include "lib/zone/zone_store.hpp"
 
 namespace dnsd {
 
@@ -20,8 +21,8 @@ class Worker;
 
 class Server {
 public:
-    /// `notify` (may be null) receives NOTIFY messages on the worker threads.
-    Server(const Config& config, ZoneStore& store, dns::answer::NotifyHandler* notify = nullptr);
+    /// `notify` (may be null: NOTIFY is answered NOTAUTH) takes NOTIFY messages on the worker threads.
+    Server(const Config& config, dns::zone::ZoneStore& store, dns::io::NotifyGate* notify = nullptr);
     ~Server();
 
     /// Opens every socket (so port errors show at start-up) and starts the workers.
@@ -34,8 +35,8 @@ public:
 
 private:
     const Config& config_;
-    ZoneStore& store_;
-    dns::answer::NotifyHandler* notify_;
+    dns::zone::ZoneStore& store_;
+    dns::io::NotifyGate* notify_;
     dns::answer::Identity identity_;
     std::vector<std::unique_ptr<Worker>> workers_;
     std::vector<std::thread> threads_;

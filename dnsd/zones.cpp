@@ -48,11 +48,11 @@ size_t ZoneFiles::sync(const std::vector<ZoneConfig>& zones, bool allow_include)
     for (const auto& [key, l] : loaded_)
         if (!next.count(key)) {
             LOG_INFO("zone %s: removed", key.c_str());
-            store_.remove(ZoneStore::Source::file, key);
+            store_.remove(dns::zone::ZoneStore::Source::file, key);
             ++changed;
         }
     loaded_ = std::move(next);
-    for (const auto& [key, l] : loaded_) store_.set(ZoneStore::Source::file, l.zone);
+    for (const auto& [key, l] : loaded_) store_.set(dns::zone::ZoneStore::Source::file, l.zone);
     // Loading leaves large freed buffers in the heap; give them back to the system.
     if (changed) malloc_trim(0);
     if (changed) store_.commit();

@@ -9,14 +9,14 @@
 #include <vector>
 
 #include "dnsd/config.hpp"
-#include "dnsd/zone_store.hpp"
+#include "lib/zone/zone_store.hpp"
 #include "lib/zone/zone.hpp"
 
 namespace dnsd {
 
 class ZoneFiles {
 public:
-    explicit ZoneFiles(ZoneStore& store) : store_(store) {}
+    explicit ZoneFiles(dns::zone::ZoneStore& store) : store_(store) {}
 
     /// Loads every configured zone that is new or whose file changed, drops zones
     /// no longer configured, and publishes the result. Returns the number of
@@ -30,7 +30,7 @@ private:
         off_t size = 0;
         dns::zone::ZonePtr zone;
     };
-    ZoneStore& store_;
+    dns::zone::ZoneStore& store_;
     std::map<std::string, Loaded> loaded_;  // by lower-cased apex text
 };
 

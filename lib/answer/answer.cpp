@@ -41,6 +41,7 @@ struct Ctx {
     const wire::Query& q;
     wire::Writer& w;
     const Zone* z = nullptr;
+    uint32_t zone_index = 0;  // of z in the table (its expiry time)
     bool dnssec = false;
     bool tcp = false;
     bool aa = false;
@@ -533,15 +534,18 @@ void answer_in(Ctx& c, const zone::ZoneTable& zones) {
         return;
     }
     bool expired = false;
-    const Zone* z = zones.find(q.lname, q.qname_len, &expired);
+    uint32_t index = 0;
+    const Zone* z = zones.find(q.lname, q.qname_len, &expired, &index);
     // DS lives on the parent side of a cut (RFC 4035 §3.1.4.1): answer it from the parent
     // zone when we serve that too.
     if (z && q.qtype == t::DS && q.qname_len == z->apex().size() && q.qname_len > 1) {
         size_t first = q.lname[0] + 1u;
         bool parent_expired = false;
-        if (const Zone* parent = zones.find(q.lname + first, q.qname_len - first, &parent_expired)) {
+        uint32_t parent_index = 0;
+        if (const Zone* parent = zones.find(q.lname + first, q.qname_len - first, &parent_expired, &parent_index)) {
             z = parent;
             expired = parent_expired;
+            index = parent_index;
         }
     }
     if (!z) {
@@ -557,6 +561,7 @@ void answer_in(Ctx& c, const zone::ZoneTable& zones) {
         return;
     }
     c.z = z;
+    c.zone_index = index;
     c.aa = true;
     // DNSSEC records go into answers for DO queries to signed zones only: an
     // unsigned zone's DS or NSEC records are data, not proofs (as Knot DNS and NSD).
@@ -629,7 +634,7 @@ Responder::Hint Responder::hint(const zone::ZoneTable& zones, std::span<const ui
 }
 
 size_t Responder::respond(const zone::ZoneTable& zones, std::span<const uint8_t> query,
-                          uint8_t* out, size_t cap, Transport transport, const void* peer) noexcept {
+                          uint8_t* out, size_t cap, Transport transport) noexcept {
     wire::QueryStatus st = wire::parse_query(query, q_);
     if (st == wire::QueryStatus::drop || cap < 512) {
         ++counters_.dropped;
@@ -660,10 +665,10 @@ size_t Responder::respond(const zone::ZoneTable& zones, std::span<const uint8_t>
         c.rcode = wire::rcode::FORMERR;
     } else if (q_.opcode() == wire::opcode::NOTIFY) {
         ++counters_.notify;
-        // A NOTIFY that is not taken is NOTAUTH, question echoed and AA clear, as Knot DNS
-        // answers (NSD says REFUSED or NXDOMAIN and drops the question).
-        c.rcode = notify_ ? notify_->on_notify(q_, query, peer) : wire::rcode::NOTAUTH;
-        c.aa = c.rcode == wire::rcode::NOERROR;
+        // Not a secondary here (lib/io's NotifyGate takes them otherwise): NOTAUTH,
+        // question echoed and AA clear, as Knot DNS answers (NSD says REFUSED or
+        // NXDOMAIN and drops the question).
+        c.rcode = wire::rcode::NOTAUTH;
     } else if (st == wire::QueryStatus::notimp || q_.opcode() != wire::opcode::QUERY) {
         c.rcode = wire::rcode::NOTIMP;
     } else if (edns && q_.edns_version > 0) {
@@ -704,7 +709,7 @@ size_t Responder::respond(const zone::ZoneTable& zones, std::span<const uint8_t>
         if (ok && q_.expire && c.z && c.rcode == wire::rcode::NOERROR && q_.qtype == t::SOA) {
             // RFC 7314: the seconds until this copy expires (a secondary's
             // timer), or the SOA expire field where the zone cannot expire.
-            ok = w.u16(wire::edns_opt::EXPIRE) && w.u16(4) && w.u32(c.z->expire_remaining(std::time(nullptr)));
+            ok = w.u16(wire::edns_opt::EXPIRE) && w.u16(4) && w.u32(zones.expire_remaining(c.zone_index, std::time(nullptr)));
             optlen += 8;
         }
         if (ok && c.ede >= 0) {
@@ -728,8 +733,6 @@ size_t Responder::respond(const zone::ZoneTable& zones, std::span<const uint8_t>
     wire::put16(out + 6, c.count[kAnswer]);
     wire::put16(out + 8, c.count[kAuthority]);
     wire::put16(out + 10, c.count[kAdditional]);
-    if (notify_ && st != wire::QueryStatus::formerr && q_.opcode() == wire::opcode::NOTIFY)
-        return notify_->sign_notify_response(query, out, w.size(), max);
     return w.size();
 }
 

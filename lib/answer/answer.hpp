@@ -49,37 +49,17 @@ struct LiveCounters {
 size_t qtype_bucket(uint16_t qtype) noexcept;
 const char* qtype_bucket_name(size_t bucket) noexcept;
 
-/// Receives NOTIFY messages (RFC 1996) on the worker thread that read them.
-class NotifyHandler {
-public:
-    virtual ~NotifyHandler() = default;
-    /// Decides on a NOTIFY for the zone q.lname from `peer` (a sockaddr, may be null)
-    /// and returns the rcode to answer with: NOERROR when accepted, NOTAUTH
-    /// otherwise. `message` is the whole query (for TSIG). Must not block.
-    virtual uint16_t on_notify(const wire::Query& q, std::span<const uint8_t> message,
-                               const void* peer) noexcept = 0;
-    /// Called right after on_notify() on the same thread with the response in
-    /// out[0, len): may sign it (TSIG) and returns the new length.
-    virtual size_t sign_notify_response(std::span<const uint8_t> request, uint8_t* out, size_t len,
-                                        size_t cap) noexcept {
-        (void)request;
-        (void)out;
-        (void)cap;
-        return len;
-    }
-};
-
 /// Answers queries. One per worker thread: not thread-safe, cheap to create.
+/// A NOTIFY (RFC 1996) is answered NOTAUTH here; a secondary hands NOTIFYs
+/// to lib/io's NotifyGate instead.
 class Responder {
 public:
-    explicit Responder(const Identity& identity, NotifyHandler* notify = nullptr)
-        : id_(identity), notify_(notify) {}
+    explicit Responder(const Identity& identity) : id_(identity) {}
 
     /// Writes the response to `query` into out[0..cap) and returns its length;
-    /// 0 means send nothing. `zones` must stay alive for the call. `peer` (a
-    /// sockaddr) is only used for NOTIFY.
+    /// 0 means send nothing. `zones` must stay alive for the call.
     size_t respond(const zone::ZoneTable& zones, std::span<const uint8_t> query, uint8_t* out,
-                   size_t cap, Transport transport, const void* peer = nullptr) noexcept;
+                   size_t cap, Transport transport) noexcept;
 
     /// Optional batch warm-up before respond(): hint() for every query of a
     /// batch, then warm() for every hint, then respond() for each. It starts
@@ -98,7 +78,6 @@ public:
 
 private:
     const Identity& id_;
-    NotifyHandler* notify_;
     LiveCounters counters_;
     wire::Query q_;
 };

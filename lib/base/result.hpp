@@ -20,6 +20,7 @@ enum class Errc {
     unsupported,
     timeout,
     refused,
+    unreachable,  ///< no connection: refused, reset before it was made, no route
 };
 
 /// An error code with a human-readable reason (empty on hot paths: no allocation).

@@ -130,7 +130,7 @@ private:
         });
         tcp_.async_connect(tcp::endpoint(server_.address, server_.port), [self](boost::system::error_code ec) {
             if (self->finished_) return;
-            if (ec) return self->finish(make_error(Errc::io, "connect: " + ec.message()));
+            if (ec) return self->finish(make_error(Errc::unreachable, "connect: " + ec.message()));
             self->framed_.resize(2 + self->query_.size());
             wire::put16(self->framed_.data(), static_cast<uint16_t>(self->query_.size()));
             std::copy(self->query_.begin(), self->query_.end(), self->framed_.begin() + 2);
@@ -252,7 +252,7 @@ public:
         idle(opt_.connect_timeout, "connect timed out");
         sock_.async_connect(tcp::endpoint(server_.address, server_.port), [self](boost::system::error_code ec) {
             if (self->finished_) return;
-            if (ec) return self->finish(make_error(Errc::io, "connect: " + ec.message()));
+            if (ec) return self->finish(make_error(Errc::unreachable, "connect: " + ec.message()));
             asio::async_write(self->sock_, asio::buffer(self->out_), [self](boost::system::error_code ec2, size_t) {
                 if (self->finished_) return;
                 if (ec2) return self->finish(make_error(Errc::io, "send: " + ec2.message()));

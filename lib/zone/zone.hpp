@@ -13,7 +13,6 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -173,20 +172,9 @@ public:
     /// Computes the NSEC3 hash of a lower-cased name with this zone's parameters.
     size_t nsec3_hash(const uint8_t* lname, size_t len, uint8_t* out) const noexcept;
 
-    /// The SOA expire field.
+    /// The SOA expire field. (When a secondary's copy expires is kept beside
+    /// the zone, in the ZoneTable: a snapshot never changes.)
     uint32_t soa_expire() const { return soa_expire_; }
-    /// When a secondary's copy expires (Unix time; 0: never, e.g. a zone read
-    /// from a file). The one thing that changes on a published snapshot, so it
-    /// is an atomic: the refresh logic moves it on every successful check.
-    void set_expires_at(int64_t unix_time) const { expires_at_.store(unix_time, std::memory_order_relaxed); }
-    int64_t expires_at() const { return expires_at_.load(std::memory_order_relaxed); }
-    /// For the EDNS EXPIRE option (RFC 7314): seconds until this copy expires
-    /// (0 once it has), or the SOA expire field where it cannot.
-    uint32_t expire_remaining(int64_t now_unix) const {
-        int64_t at = expires_at();
-        if (at == 0) return soa_expire_;
-        return at <= now_unix ? 0 : static_cast<uint32_t>(std::min<int64_t>(at - now_unix, 0xFFFFFFFF));
-    }
 
     /// Approximate heap bytes held by this snapshot (chunks shared with other
     /// snapshots counted in full).
@@ -213,16 +201,6 @@ private:
     uint32_t soa_rrset_ = 0;
     uint32_t negative_ttl_ = 0;
     uint32_t soa_expire_ = 0;
-    // An atomic that a copy (the Updater's) does not inherit: a new snapshot
-    // starts without an expiry time until the refresh logic sets one.
-    struct ExpiresAt {
-        std::atomic<int64_t> v{0};
-        ExpiresAt() = default;
-        ExpiresAt(const ExpiresAt&) {}
-        int64_t load(std::memory_order o) const { return v.load(o); }
-        void store(int64_t x, std::memory_order o) { v.store(x, o); }
-    };
-    mutable ExpiresAt expires_at_;
     uint64_t token_ = 0;  // the writer token while being built or updated
     size_t records_ = 0;
     size_t garbage_ = 0;

@@ -4,9 +4,10 @@
 
 namespace dns::zone {
 
-ZoneTable::ZoneTable(std::vector<ZonePtr> zones, std::vector<bool> expired)
-    : zones_(std::move(zones)), expired_(std::move(expired)) {
+ZoneTable::ZoneTable(std::vector<ZonePtr> zones, std::vector<bool> expired, std::vector<ExpiryCell> expiry)
+    : zones_(std::move(zones)), expired_(std::move(expired)), expiry_(std::move(expiry)) {
     if (expired_.size() != zones_.size()) expired_.clear();
+    if (expiry_.size() != zones_.size()) expiry_.clear();
     size_t cap = 8;
     while (cap < zones_.size() * 2) cap <<= 1;
     index_.assign(cap, kNone);
@@ -39,7 +40,14 @@ const Zone* ZoneTable::find_exact(const uint8_t* lname, size_t len) const noexce
     return i == kNone ? nullptr : zones_[i].get();
 }
 
-const Zone* ZoneTable::find(const uint8_t* lname, size_t len, bool* expired) const noexcept {
+uint32_t ZoneTable::expire_remaining(uint32_t i, int64_t now) const noexcept {
+    if (i >= zones_.size()) return 0;
+    int64_t at = expiry_.empty() || !expiry_[i] ? 0 : expiry_[i]->load(std::memory_order_relaxed);
+    if (at == 0) return zones_[i]->soa_expire();
+    return at <= now ? 0 : static_cast<uint32_t>(std::min<int64_t>(at - now, 0xFFFFFFFF));
+}
+
+const Zone* ZoneTable::find(const uint8_t* lname, size_t len, bool* expired, uint32_t* index) const noexcept {
     if (zones_.empty()) return nullptr;
     uint8_t offs[wire::kMaxLabels + 1];
     size_t n = 0;
@@ -51,6 +59,7 @@ const Zone* ZoneTable::find(const uint8_t* lname, size_t len, bool* expired) con
         uint32_t i = probe(lname + offs[k], len - offs[k]);
         if (i != kNone) {
             if (expired) *expired = this->expired(i);
+            if (index) *index = i;
             return zones_[i].get();
         }
     }
@@ -60,27 +69,32 @@ const Zone* ZoneTable::find(const uint8_t* lname, size_t len, bool* expired) con
 std::shared_ptr<const ZoneTable> ZoneTable::with(ZonePtr zone, bool expired) const {
     std::vector<ZonePtr> zs;
     std::vector<bool> ex;
+    std::vector<ExpiryCell> cells;
     zs.reserve(zones_.size() + 1);
     ex.reserve(zones_.size() + 1);
     for (size_t i = 0; i < zones_.size(); ++i) {
         if (zones_[i]->lapex() == zone->lapex()) continue;
         zs.push_back(zones_[i]);
         ex.push_back(this->expired(i));
+        cells.push_back(expiry_.empty() ? nullptr : expiry_[i]);
     }
     zs.push_back(std::move(zone));
     ex.push_back(expired);
-    return std::make_shared<const ZoneTable>(std::move(zs), std::move(ex));
+    cells.push_back(nullptr);
+    return std::make_shared<const ZoneTable>(std::move(zs), std::move(ex), std::move(cells));
 }
 
 std::shared_ptr<const ZoneTable> ZoneTable::without(const wire::Name& apex) const {
     std::vector<ZonePtr> zs;
     std::vector<bool> ex;
+    std::vector<ExpiryCell> cells;
     for (size_t i = 0; i < zones_.size(); ++i) {
         if (zones_[i]->apex() == apex) continue;
         zs.push_back(zones_[i]);
         ex.push_back(this->expired(i));
+        cells.push_back(expiry_.empty() ? nullptr : expiry_[i]);
     }
-    return std::make_shared<const ZoneTable>(std::move(zs), std::move(ex));
+    return std::make_shared<const ZoneTable>(std::move(zs), std::move(ex), std::move(cells));
 }
 
 }  // namespace dns::zone

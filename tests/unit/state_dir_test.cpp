@@ -1,4 +1,4 @@
-// dnsd/state_dir: saved secondary zones (save, load, touch, remove, path_of),
+// lib/io/state_dir: saved secondary zones (save, load, touch, remove, path_of),
 // in a temporary directory removed at the end.
 
 #include <doctest/doctest.h>
@@ -14,7 +14,7 @@
 #include <tuple>
 #include <vector>
 
-#include "dnsd/state_dir.hpp"
+#include "lib/io/state_dir.hpp"
 #include "lib/wire/rrtype.hpp"
 #include "lib/xfr/transfer.hpp"
 #include "lib/zone/builder.hpp"
@@ -23,7 +23,7 @@
 
 namespace fs = std::filesystem;
 namespace t = dns::wire::type;
-using dnsd::StateDir;
+using dns::io::StateDir;
 using test::N;
 using test::S;
 using test::W;
@@ -203,7 +203,7 @@ TEST_CASE("StateWriter writes on its own thread; the last of several writes wins
     REQUIRE(sd.prepare().has_value());
     auto z = parse(kZone);
     {
-        dnsd::StateWriter w(sd);
+        dns::io::StateWriter w(sd);
         w.save(z, 1700000001, "192.0.2.1:53");
         w.touch(N("example.com."), 1700000002);
         w.flush();
@@ -584,7 +584,7 @@ TEST_CASE("StateWriter::append journals IXFRs, merges pending ones, and rewrites
     StateDir sd(dir.path);
     auto v1 = parse(zone_text(1, "").c_str());
     {
-        dnsd::StateWriter w(sd);
+        dns::io::StateWriter w(sd);
         w.save(v1, 100, "192.0.2.1:53");
         w.flush();
         dns::zone::ZonePtr prev = v1;

@@ -5,23 +5,27 @@
 // at once and only re-transfers what changed. An IXFR appends its differences
 // to the zone's journal instead (lib/xfr/journal), so a small change to a
 // large zone costs a small write; the snapshot is rewritten when the journal
-// outgrows half of it.
+// outgrows half of it. The formats are lib/xfr's (snapshot, journal); the
+// files go through a Storage (lib/io/storage).
 
 #include <condition_variable>
 #include <cstdint>
 #include <ctime>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <span>
 #include <string>
 #include <thread>
 
 #include "lib/base/result.hpp"
+#include "lib/io/storage.hpp"
 #include "lib/wire/name.hpp"
 #include "lib/xfr/journal.hpp"
+#include "lib/xfr/snapshot.hpp"
 #include "lib/zone/zone.hpp"
 
-namespace dnsd {
+namespace dns::io {
 
 struct SavedZone {
     dns::zone::ZonePtr zone;
@@ -33,7 +37,8 @@ struct SavedZone {
 
 class StateDir {
 public:
-    explicit StateDir(std::string dir) : dir_(std::move(dir)) {}
+    /// `dir` empty: disabled. `storage` must outlive the StateDir (default: the file system).
+    explicit StateDir(std::string dir, Storage* storage = nullptr);
     bool enabled() const { return !dir_.empty(); }
 
     /// Creates the directory if needed; fails if it is not writable.
@@ -60,6 +65,8 @@ private:
     void apply_journal(const dns::wire::Name& zone, SavedZone& out) const;
 
     std::string dir_;
+    Storage* storage_;
+    std::unique_ptr<FileStorage> own_;
 };
 
 /// Writes to a StateDir on a thread of its own, so fsync never delays the
@@ -98,4 +105,4 @@ private:
     std::thread thread_;
 };
 
-}  // namespace dnsd
+}  // namespace dns::io

@@ -1,9 +1,10 @@
 #pragma once
-// Publication of the zone table to the workers. The zone sources (master files,
-// secondaries) stage changes and commit them; each commit publishes one new
-// immutable table. Each worker keeps its own reference and refreshes it when
-// the generation moves, so the query path costs one atomic load, no lock and
-// no shared reference count.
+// Publication of the zone table to query threads. The zone sources (master
+// files, secondaries) stage changes and commit them; each commit publishes one
+// new immutable table. Each reader keeps its own reference (ZoneView) and
+// refreshes it when the generation moves, so the query path costs one atomic
+// load, no lock and no shared reference count. A zone's expiry time sits in a
+// cell beside it that outlives tables: a refresh moves it without a commit.
 
 #include <array>
 #include <atomic>
@@ -14,19 +15,30 @@
 
 #include "lib/zone/zone_table.hpp"
 
-namespace dnsd {
+namespace dns::zone {
 
 class ZoneStore {
 public:
     enum class Source { file, secondary };
 
-    ZoneStore() : table_(std::make_shared<const dns::zone::ZoneTable>()) {}
+    ZoneStore() : table_(std::make_shared<const ZoneTable>()) {}
 
     /// Stages a zone (replacing one of the same apex from the same source).
-    void set(Source source, dns::zone::ZonePtr zone, bool expired = false) {
+    void set(Source source, ZonePtr zone, bool expired = false) {
         std::lock_guard lock(mu_);
         std::string key = zone->lapex().to_text();
-        entries_[key][static_cast<int>(source)] = Entry{std::move(zone), expired};
+        auto& e = entries_[key][static_cast<int>(source)];
+        if (!e.expiry) e.expiry = std::make_shared<std::atomic<int64_t>>(0);
+        e.zone = std::move(zone);
+        e.expired = expired;
+    }
+    /// When the zone of that source expires (Unix time, 0: never); seen by
+    /// queries at once (EDNS EXPIRE), without a commit.
+    void set_expires_at(Source source, const std::string& key, int64_t unix_time) {
+        std::lock_guard lock(mu_);
+        auto it = entries_.find(key);
+        if (it != entries_.end() && it->second[static_cast<int>(source)].expiry)
+            it->second[static_cast<int>(source)].expiry->store(unix_time, std::memory_order_relaxed);
     }
     /// Stages a change of the expired mark of a staged zone.
     void set_expired(Source source, const std::string& key, bool expired) {
@@ -47,20 +59,23 @@ public:
     /// sources is served from its master file.
     void commit() {
         std::lock_guard lock(mu_);
-        std::vector<dns::zone::ZonePtr> zones;
+        std::vector<ZonePtr> zones;
         std::vector<bool> expired;
+        std::vector<ExpiryCell> expiry;
         zones.reserve(entries_.size());
         expired.reserve(entries_.size());
+        expiry.reserve(entries_.size());
         for (const auto& [key, pair] : entries_) {
             const Entry& e = pair[0].zone ? pair[0] : pair[1];
             zones.push_back(e.zone);
             expired.push_back(e.expired);
+            expiry.push_back(e.expiry);
         }
-        table_ = std::make_shared<const dns::zone::ZoneTable>(std::move(zones), std::move(expired));
+        table_ = std::make_shared<const ZoneTable>(std::move(zones), std::move(expired), std::move(expiry));
         generation_.fetch_add(1, std::memory_order_release);
     }
 
-    dns::zone::ZoneTablePtr get() const {
+    ZoneTablePtr get() const {
         std::lock_guard lock(mu_);
         return table_;
     }
@@ -68,12 +83,13 @@ public:
 
 private:
     struct Entry {
-        dns::zone::ZonePtr zone;
+        ZonePtr zone;
         bool expired = false;
+        ExpiryCell expiry;  // made with the entry, kept across commits
     };
     mutable std::mutex mu_;
     std::map<std::string, std::array<Entry, 2>> entries_;
-    dns::zone::ZoneTablePtr table_;
+    ZoneTablePtr table_;
     std::atomic<uint64_t> generation_{1};
 };
 
@@ -82,7 +98,7 @@ class ZoneView {
 public:
     explicit ZoneView(const ZoneStore& store) : store_(store) { refresh(); }
     /// Picks up a newer table if one was published; cheap when none was.
-    const dns::zone::ZoneTable& current() {
+    const ZoneTable& current() {
         if (store_.generation() != generation_) refresh();
         return *table_;
     }
@@ -94,7 +110,7 @@ private:
     }
     const ZoneStore& store_;
     uint64_t generation_ = 0;
-    dns::zone::ZoneTablePtr table_;
+    ZoneTablePtr table_;
 };
 
-}  // namespace dnsd
+}  // namespace dns::zone

@@ -1,0 +1,37 @@
+#pragma once
+// dnsd's sink for the secondary engine: each new version of a zone goes to the
+// query threads (the ZoneStore, one table per burst) and to the state
+// directory (on a thread of its own), and comes back from there at start.
+
+#include <memory>
+#include <optional>
+
+#include "lib/io/secondary_runner.hpp"
+#include "lib/io/state_dir.hpp"
+#include "lib/zone/zone_store.hpp"
+
+namespace dnsd {
+
+class Publisher final : public dns::io::ZoneSink {
+public:
+    /// `state` may be disabled (no --state-dir); both must outlive the Publisher.
+    Publisher(dns::zone::ZoneStore& store, const dns::io::StateDir& state);
+    ~Publisher() override;
+
+    std::optional<dns::io::Stored> stored(const dns::wire::Name& zone) override;
+    void installed(const dns::io::Installed& v) override;
+    void verified(const dns::wire::Name& zone, int64_t verified_unix, int64_t expires_unix) override;
+    void expired(const dns::wire::Name& zone, bool expired) override;
+    void removed(const dns::wire::Name& zone) override;
+    void flush() override { store_.commit(); }
+
+    /// Waits until every state-directory write queued so far is done.
+    void sync();
+
+private:
+    dns::zone::ZoneStore& store_;
+    const dns::io::StateDir& state_;
+    std::unique_ptr<dns::io::StateWriter> writer_;
+};
+
+}  // namespace dnsd

@@ -1,0 +1,518 @@
+#include "lib/io/secondary_runner.hpp"
+
+#include <malloc.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <ctime>
+#include <set>
+
+#include "lib/base/log.hpp"
+#include "lib/xfr/catalog.hpp"
+
+namespace dns::io {
+
+namespace asio = boost::asio;
+using secondary::Action;
+using secondary::Failure;
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+namespace {
+
+int64_t unix_now() { return static_cast<int64_t>(std::time(nullptr)); }
+
+secondary::SoaTimers timers_of(const zone::Zone& z) {
+    const auto& soa = z.soa();
+    return secondary::timers_from_soa(z.rdata_bytes(soa.first), z.rdata(soa.first).length);
+}
+
+// How a failed SOA query or transfer counts (see secondary::Failure).
+Failure failure_of(Errc code, bool transfer) {
+    switch (code) {
+        case Errc::timeout: return Failure::timeout;
+        case Errc::unreachable: return Failure::unreachable;
+        case Errc::io: return transfer ? Failure::lost : Failure::unreachable;
+        case Errc::refused: return transfer ? Failure::bad_data : Failure::refused;
+        default: return Failure::bad_data;
+    }
+}
+
+}  // namespace
+
+// What the runner holds of one zone (control thread).
+struct SecondaryRunner::Data {
+    zone::ZonePtr zone;
+    std::string primary;
+    // A transfer's result waiting for the engine's install.
+    zone::ZonePtr pending;
+    std::vector<xfr::Diff> pending_diffs;
+    bool pending_incremental = false;
+};
+
+SecondaryRunner::SecondaryRunner(RunnerOptions options, std::vector<xfr::TsigKey> keys, ZoneSink& sink)
+    : options_(options), keys_(std::move(keys)), sink_(sink), engine_(clock_, options.engine) {
+    gate_.on_accept([this](const std::string& zone) {
+        asio::post(io_, [this, zone] {
+            engine_.notify(zone);
+            process(zone);
+        });
+    });
+}
+
+SecondaryRunner::~SecondaryRunner() { stop(); }
+
+int64_t SecondaryRunner::to_unix(SteadyTime t) const {
+    return unix_now() + std::chrono::duration_cast<std::chrono::seconds>(t - clock_.now()).count();
+}
+
+const xfr::TsigKey* SecondaryRunner::key_for(const std::string& name) const {
+    if (name.empty()) return nullptr;
+    auto n = wire::Name::from_text(name.back() == '.' ? name : name + ".");
+    if (!n) return nullptr;
+    for (const auto& k : keys_)
+        if (k.name == *n) return &k;
+    return nullptr;
+}
+
+secondary::ZoneSpec SecondaryRunner::spec_of(const SecondaryZone& z) const {
+    secondary::ZoneSpec s{z.name, {}, z.key, z.catalog};
+    for (const auto& p : z.primaries) s.primaries.push_back(p.to_string());
+    return s;
+}
+
+// ---- zones ----
+
+void SecondaryRunner::restore(const wire::Name& name, const std::string& catalog, const secondary::ZoneSpec& spec) {
+    const std::string key = name.lowercased().to_text();
+    auto stored = sink_.stored(name);
+    if (!stored || !stored->zone) {
+        engine_.add(spec, std::nullopt, catalog);
+        return;
+    }
+    const auto& z = *stored->zone;
+    secondary::Saved saved{z.serial(), timers_of(z),
+                           clock_.now() - std::chrono::seconds(unix_now() - stored->verified_unix), stored->primary};
+    engine_.add(spec, saved, catalog);
+    auto& d = data_[key];
+    if (!d) d = std::make_unique<Data>();
+    d->zone = stored->zone;
+    d->primary = stored->primary;
+    auto st = engine_.status(key);
+    Installed v;
+    v.zone = stored->zone;
+    v.primary = stored->primary;
+    v.verified_unix = stored->verified_unix;
+    v.expires_unix = st ? to_unix(st->expires) : 0;
+    v.restored = true;
+    v.expired = st && st->state == secondary::ZoneState::expired;
+    sink_.installed(v);
+    if (spec.catalog) sync_catalog(key);
+}
+
+void SecondaryRunner::add_now(const SecondaryZone& zone, const std::string& catalog) {
+    for (const auto& p : zone.primaries) endpoints_[p.to_string()] = p;
+    restore(zone.name, catalog, spec_of(zone));
+}
+
+void SecondaryRunner::add(const SecondaryZone& zone) {
+    add_now(zone, "");
+    engine_.take_actions();  // before start(): nothing to carry out yet
+    for (const auto& key : engine_.keys()) update_report(key);
+    publish_acl();
+}
+
+void SecondaryRunner::start() {
+    if (thread_.joinable()) return;
+    engine_.start();
+    asio::post(io_, [this] { process(); });
+    thread_ = std::thread([this] {
+        auto guard = asio::make_work_guard(io_);
+        io_.run();
+    });
+    xfr_thread_ = std::thread([this] {
+        auto guard = asio::make_work_guard(xfr_io_);
+        xfr_io_.run();
+    });
+}
+
+void SecondaryRunner::stop() {
+    if (!thread_.joinable()) return;
+    io_.stop();
+    xfr_io_.stop();
+    thread_.join();
+    xfr_thread_.join();
+}
+
+void SecondaryRunner::reconfigure(std::vector<SecondaryZone> zones, std::vector<xfr::TsigKey> keys) {
+    asio::post(io_, [this, zones = std::move(zones), keys = std::move(keys)]() mutable {
+        keys_ = std::move(keys);
+        std::vector<secondary::ZoneSpec> specs;
+        for (const auto& z : zones) {
+            for (const auto& p : z.primaries) endpoints_[p.to_string()] = p;
+            specs.push_back(spec_of(z));
+            // A zone new to the configuration starts from what the sink holds of it.
+            const std::string key = z.name.lowercased().to_text();
+            if (!engine_.spec(key)) restore(z.name, "", specs.back());
+        }
+        size_t changed = engine_.reconfigure(specs);
+        LOG_INFO("secondary zones reconfigured: %zu changed, %zu zones", changed, engine_.size());
+        process();
+        publish_acl();
+    });
+}
+
+// ---- carrying out the engine's actions ----
+
+void SecondaryRunner::process(const std::string& touched) {
+    std::set<std::string> keys;
+    if (!touched.empty()) keys.insert(touched);
+    bool zones_changed = false;
+    // Actions may lead to more (an install of a catalog adds members): run until none.
+    for (int round = 0; round < 1000; ++round) {
+        auto actions = engine_.take_actions();
+        if (actions.empty()) break;
+        for (const auto& a : actions) {
+            keys.insert(a.zone);
+            zones_changed = zones_changed || a.kind == Action::Kind::added || a.kind == Action::Kind::removed;
+            run(a);
+        }
+    }
+    for (const auto& k : keys) update_report(k);
+    if (zones_changed) publish_acl();
+    rearm();
+}
+
+void SecondaryRunner::run(const Action& a) {
+    const secondary::ZoneSpec* spec = engine_.spec(a.zone);
+    switch (a.kind) {
+        case Action::Kind::query_soa: return query_soa(a);
+        case Action::Kind::transfer: return transfer(a);
+        case Action::Kind::install: return install(a);
+        case Action::Kind::verified: {
+            if (!spec) return;
+            auto st = engine_.status(a.zone);
+            const int64_t now = unix_now();
+            sink_.verified(spec->name, now, st ? to_unix(st->expires) : 0);
+            std::lock_guard lock(report_mu_);
+            counters_.last_success = now;
+            return;
+        }
+        case Action::Kind::expired:
+            if (!spec) return;
+            LOG_ERROR("zone %s: expired (not refreshed within its SOA expire): answering SERVFAIL", a.zone.c_str());
+            sink_.expired(spec->name, true);
+            return flush_later();
+        case Action::Kind::revived:
+            if (!spec) return;
+            LOG_INFO("zone %s: serial %u confirmed, no longer expired", a.zone.c_str(), a.serial);
+            sink_.expired(spec->name, false);
+            return flush_later();
+        case Action::Kind::added:
+            return;
+        case Action::Kind::removed: {
+            auto n = wire::Name::from_text(a.zone);
+            data_.erase(a.zone);
+            {
+                std::lock_guard lock(report_mu_);
+                reports_.erase(a.zone);
+            }
+            LOG_INFO("zone %s: removed", a.zone.c_str());
+            if (n) sink_.removed(*n);
+            return flush_later();
+        }
+    }
+}
+
+void SecondaryRunner::query_soa(const Action& a) {
+    const secondary::ZoneSpec* spec = engine_.spec(a.zone);
+    if (!spec || a.primary >= spec->primaries.size()) return;
+    const std::string id = spec->primaries[a.primary];
+    QueryOptions qo;
+    qo.timeout = options_.soa_timeout;
+    // The key is copied: a reconfiguration may replace keys_ while the query runs.
+    std::shared_ptr<xfr::TsigKey> key;
+    if (const xfr::TsigKey* k = key_for(spec->key)) key = std::make_shared<xfr::TsigKey>(*k);
+    qo.key = key.get();
+    const std::string zone = a.zone;
+    const size_t p = a.primary;
+    const auto paused_before = engine_.backoff().paused_until(id);
+    io::query_soa(io_, endpoints_[id], spec->name, qo,
+                  [this, zone, p, id, key, paused_before](Result<SoaAnswer> r) {
+                      if (r) {
+                          LOG_DEBUG("zone %s: %s has serial %u", zone.c_str(), id.c_str(), r->serial);
+                          engine_.soa_answer(zone, p, r->serial, r->expire);
+                      } else {
+                          engine_.soa_failed(zone, p, failure_of(r.error().code, false), r.error().message);
+                          const auto until = engine_.backoff().paused_until(id);
+                          if (until > paused_before && until > clock_.now())
+                              LOG_WARN("primary %s: %u failures in a row (for any zone): not asked again for %lld s",
+                                       id.c_str(), engine_.backoff().failures(id),
+                                       static_cast<long long>(
+                                           std::chrono::duration_cast<std::chrono::seconds>(until - clock_.now()).count()));
+                      }
+                      process(zone);
+                  });
+}
+
+void SecondaryRunner::transfer(const Action& a) {
+    const secondary::ZoneSpec* spec = engine_.spec(a.zone);
+    if (!spec || a.primary >= spec->primaries.size()) return;
+    const std::string id = spec->primaries[a.primary];
+    auto kind = a.ixfr ? xfr::Kind::ixfr : xfr::Kind::axfr;
+    auto t = std::make_shared<xfr::TransferIn>(spec->name, kind, a.serial, options_.limits);
+    TransferOptions to;
+    to.idle_timeout = options_.idle_timeout;
+    to.max_duration = options_.max_duration;
+    std::shared_ptr<xfr::TsigKey> key;
+    if (const xfr::TsigKey* k = key_for(spec->key)) key = std::make_shared<xfr::TsigKey>(*k);
+    to.key = key.get();
+    zone::ZonePtr base;
+    if (auto it = data_.find(a.zone); it != data_.end()) base = it->second->zone;
+    const Endpoint ep = endpoints_[id];
+    const std::string zone = a.zone;
+    const size_t p = a.primary;
+    const bool ixfr = a.ixfr;
+    const auto started = clock_.now();
+    // The transfer, and the build or patch of the new snapshot, run on the
+    // transfer thread; the result comes back here.
+    asio::post(xfr_io_, [this, ep, t, to, key, base, zone, p, ixfr, started] {
+        run_transfer(xfr_io_, ep, t, to, [this, t, key, base, zone, p, ixfr, started](Result<void> r) {
+            zone::ZonePtr applied;
+            std::string rebuilt, apply_error;
+            if (r && t->outcome() == xfr::TransferIn::Outcome::incremental) {
+                if (!base) {
+                    apply_error = "no data to apply differences to";
+                } else if (auto ap = xfr::apply(base, t->diffs(), &rebuilt)) {
+                    applied = *ap;
+                } else {
+                    apply_error = ap.error().message;
+                }
+            }
+            asio::post(io_, [this, zone, p, ixfr, t, r, applied, rebuilt, apply_error, started] {
+                transfer_result(zone, p, ixfr, t, r, applied, rebuilt, apply_error, started);
+            });
+        });
+    });
+}
+
+void SecondaryRunner::transfer_result(const std::string& key, size_t p, bool ixfr, std::shared_ptr<xfr::TransferIn> t,
+                                      Result<void> r, zone::ZonePtr applied, std::string rebuilt,
+                                      std::string apply_error, SteadyTime started) {
+    const secondary::ZoneSpec* spec = engine_.spec(key);
+    const std::string from = spec && p < spec->primaries.size() ? spec->primaries[p] : "?";
+    const char* kind = ixfr ? "IXFR" : "AXFR";
+    const double ms = std::chrono::duration<double, std::milli>(clock_.now() - started).count();
+    if (!r) {
+        LOG_WARN("zone %s: %s from %s failed: %s", key.c_str(), kind, from.c_str(), r.error().message.c_str());
+        engine_.transfer_failed(key, p, ixfr, failure_of(r.error().code, true), r.error().message);
+        return process(key);
+    }
+    auto& slot = data_[key];
+    if (!slot) slot = std::make_unique<Data>();
+    Data& d = *slot;
+    secondary::Transferred out;
+    out.expire = t->expire();
+    switch (t->outcome()) {
+        case xfr::TransferIn::Outcome::full_zone:
+            LOG_INFO("zone %s: serial %u from %s by %s, %zu records, %zu messages, %.1f ms", key.c_str(),
+                     t->zone()->serial(), from.c_str(), kind, t->zone()->record_count(), t->messages(), ms);
+            d.pending = t->zone();
+            d.pending_diffs.clear();
+            d.pending_incremental = false;
+            out.outcome = secondary::Transferred::Outcome::full;
+            out.serial = t->zone()->serial();
+            out.timers = timers_of(*t->zone());
+            break;
+        case xfr::TransferIn::Outcome::incremental:
+            if (!applied) {
+                LOG_WARN("zone %s: IXFR from %s does not apply (%s); trying AXFR", key.c_str(), from.c_str(),
+                         apply_error.c_str());
+                engine_.transfer_failed(key, p, ixfr, Failure::no_apply, apply_error);
+                return process(key);
+            }
+            LOG_INFO("zone %s: serial %u from %s by IXFR, %zu differences, %zu records, %.1f ms%s%s", key.c_str(),
+                     applied->serial(), from.c_str(), t->diffs().size(), t->records(), ms,
+                     rebuilt.empty() ? "" : ", zone rebuilt: ", rebuilt.c_str());
+            d.pending = applied;
+            d.pending_diffs = t->diffs();
+            d.pending_incremental = true;
+            out.outcome = secondary::Transferred::Outcome::incremental;
+            out.serial = applied->serial();
+            out.timers = timers_of(*applied);
+            break;
+        case xfr::TransferIn::Outcome::up_to_date:
+            out.outcome = secondary::Transferred::Outcome::up_to_date;
+            break;
+        case xfr::TransferIn::Outcome::none:
+            out.outcome = secondary::Transferred::Outcome::none;
+            break;
+    }
+    engine_.transfer_done(key, p, ixfr, out);
+    process(key);
+    d.pending.reset();  // not installed (older than ours, or the zone left): dropped
+    d.pending_diffs.clear();
+}
+
+void SecondaryRunner::install(const Action& a) {
+    const secondary::ZoneSpec* spec = engine_.spec(a.zone);
+    auto it = data_.find(a.zone);
+    if (!spec || it == data_.end() || !it->second->pending) return;
+    Data& d = *it->second;
+    d.zone = std::move(d.pending);
+    d.primary = a.primary < spec->primaries.size() ? spec->primaries[a.primary] : "";
+    auto st = engine_.status(a.zone);
+    Installed v;
+    v.zone = d.zone;
+    v.diffs = d.pending_incremental ? &d.pending_diffs : nullptr;
+    v.primary = d.primary;
+    v.verified_unix = unix_now();
+    v.expires_unix = st ? to_unix(st->expires) : 0;
+    sink_.installed(v);
+    d.pending_diffs.clear();
+    d.pending_incremental = false;
+    {
+        std::lock_guard lock(report_mu_);
+        counters_.last_success = v.verified_unix;
+        if (spec->catalog) counters_.last_catalog_refresh = v.verified_unix;
+    }
+    if (!trim_posted_) {
+        // Transfers free large buffers: hand them back to the system now and then.
+        trim_posted_ = true;
+        trim_timer_.expires_after(std::chrono::seconds(2));
+        trim_timer_.async_wait([this](boost::system::error_code ec) {
+            trim_posted_ = false;
+            if (!ec) asio::post(xfr_io_, [] { malloc_trim(0); });
+        });
+    }
+    if (spec->catalog) sync_catalog(a.zone);
+    flush_later();
+}
+
+void SecondaryRunner::sync_catalog(const std::string& key) {
+    auto it = data_.find(key);
+    const secondary::ZoneSpec* cat = engine_.spec(key);
+    if (it == data_.end() || !it->second->zone || !cat) return;
+    auto members = xfr::catalog_members(*it->second->zone);
+    if (!members) {
+        LOG_ERROR("catalog %s: %s; members unchanged", key.c_str(), members.error().message.c_str());
+        return;
+    }
+    std::vector<secondary::CatalogEntry> entries;
+    size_t added = 0;
+    for (const auto& m : *members) {
+        std::string mkey = m.zone.lowercased().to_text();
+        entries.push_back({m.zone, m.coo ? m.coo->lowercased().to_text() : std::string()});
+        if (engine_.spec(mkey)) continue;
+        // A new member starts from what the sink holds of it.
+        restore(m.zone, key, secondary::ZoneSpec{m.zone, cat->primaries, cat->key, false});
+        ++added;
+    }
+    const size_t before = engine_.size();
+    engine_.catalog_changed(key, entries);
+    const size_t removed = before > engine_.size() ? before - engine_.size() : 0;
+    if (added || removed)
+        LOG_INFO("catalog %s: %zu members (%zu added, %zu removed)", key.c_str(), members->size(), added, removed);
+    publish_acl();
+}
+
+// ---- timers, publication, reports ----
+
+void SecondaryRunner::rearm() {
+    auto next = engine_.next_wakeup();
+    if (!next) return;
+    wakeup_.expires_at(*next);
+    wakeup_.async_wait([this](boost::system::error_code ec) {
+        if (ec) return;
+        engine_.tick();
+        process();
+    });
+}
+
+void SecondaryRunner::flush_later() {
+    if (flush_posted_) return;
+    flush_posted_ = true;
+    // One flush per burst of changes, at most one every 2 ms and no more often
+    // than 4 times what the last one cost: a catalog of thousands of new zones
+    // must not publish thousands of tables.
+    auto gap = std::max<std::chrono::steady_clock::duration>(std::chrono::milliseconds(2), 4 * last_flush_cost_);
+    flush_timer_.expires_at(std::max(clock_.now(), last_flush_ + gap));
+    flush_timer_.async_wait([this](boost::system::error_code ec) {
+        if (ec) return;
+        flush_posted_ = false;
+        last_flush_ = clock_.now();
+        sink_.flush();
+        last_flush_cost_ = clock_.now() - last_flush_;
+    });
+}
+
+void SecondaryRunner::publish_acl() {
+    auto acl = std::make_shared<NotifyAcl>();
+    for (const auto& key : engine_.keys()) {
+        const secondary::ZoneSpec* spec = engine_.spec(key);
+        NotifySource src;
+        for (const auto& p : spec->primaries) {
+            auto it = endpoints_.find(p);
+            if (it != endpoints_.end()) src.primaries.push_back(it->second.address);
+        }
+        if (const xfr::TsigKey* k = key_for(spec->key)) src.key = *k;
+        acl->emplace(key, std::move(src));
+    }
+    gate_.set(std::move(acl));
+}
+
+void SecondaryRunner::update_report(const std::string& key) {
+    auto st = engine_.status(key);
+    if (!st) return;
+    ZoneReport r;
+    r.name = key;
+    r.serial = st->serial;
+    r.primary = st->primary;
+    r.last_refresh = st->last_refresh ? to_unix(*st->last_refresh) : 0;
+    r.next_refresh = to_unix(st->next_check);
+    r.expires = st->state == secondary::ZoneState::empty ? 0 : to_unix(st->expires);
+    r.last_error = st->last_error;
+    r.catalog = st->catalog;
+    r.is_catalog = st->is_catalog;
+    auto it = data_.find(key);
+    r.records = it != data_.end() && it->second->zone ? it->second->zone->record_count() : 0;
+    r.failures = st->failures;
+    // Stale and expired are worked out when asked: time passes without events.
+    r.state = st->state == secondary::ZoneState::empty ? "empty" : "";
+    r.stale_at = to_unix(st->stale_at);
+    std::lock_guard lock(report_mu_);
+    auto old = reports_.find(key);
+    const unsigned before = old == reports_.end() ? 0 : old->second.failures;
+    if (r.failures > before)
+        LOG_WARN("zone %s: refresh failed (%u in a row), next try in %lld s: %s", key.c_str(), r.failures,
+                 static_cast<long long>(r.next_refresh - unix_now()), r.last_error.c_str());
+    reports_[key] = std::move(r);
+    const auto c = engine_.counters();
+    static_cast<secondary::EngineCounters&>(counters_) = c;
+}
+
+std::vector<ZoneReport> SecondaryRunner::zones() const {
+    std::vector<ZoneReport> out;
+    const int64_t now = unix_now();
+    std::lock_guard lock(report_mu_);
+    out.reserve(reports_.size());
+    for (const auto& [key, r] : reports_) {
+        ZoneReport z = r;
+        if (r.state != "empty") z.state = now >= r.expires ? "expired" : now >= r.stale_at ? "stale" : "fresh";
+        out.push_back(std::move(z));
+    }
+    return out;
+}
+
+RunnerCounters SecondaryRunner::counters() const {
+    std::lock_guard lock(report_mu_);
+    RunnerCounters c = counters_;
+    c.notify_refused = gate_.refused();
+    return c;
+}
+
+size_t SecondaryRunner::zone_count() const {
+    std::lock_guard lock(report_mu_);
+    return reports_.size();
+}
+
+}  // namespace dns::io
