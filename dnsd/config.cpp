@@ -1,5 +1,7 @@
 #include "dnsd/config.hpp"
 
+#include "lib/io/transfer_server.hpp"
+
 #include <arpa/inet.h>
 #include <toml++/toml.h>
 
@@ -187,6 +189,13 @@ const std::vector<Option>& options() {
              if (std::count(v.begin(), v.end(), ':') < 2)
                  return make_error(Errc::syntax, "expects NAME:ALGORITHM:BASE64SECRET");
              c.tsig.emplace_back(v);
+             return {};
+         }},
+        {"allow-transfer", "PREFIX[:KEY]", "who may AXFR and IXFR this server (repeatable; default: nobody)", true,
+         [](Config& c, std::string_view v) -> Result<void> {
+             auto r = dns::io::parse_transfer_rule(std::string(v));
+             if (!r) return r.error();
+             c.allow_transfer.emplace_back(v);
              return {};
          }},
         {"state-dir", "DIR", "keep transferred zones here and serve them at once after a restart", false,
@@ -432,6 +441,7 @@ std::vector<std::string> restart_needed(const Config& a, const Config& b) {
     note(a.min_refresh_s != b.min_refresh_s, "min-refresh");
     note(a.min_expire_s != b.min_expire_s, "min-expire");
     note(a.log_level != b.log_level, "log-level");
+    note(a.allow_transfer != b.allow_transfer, "allow-transfer");
     return out;
 }
 

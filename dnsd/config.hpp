@@ -39,6 +39,7 @@ struct Config {
     bool include = false;               ///< allow $INCLUDE in zone files
     std::vector<SecondaryConfig> secondaries;
     std::vector<std::string> tsig;      ///< "NAME:ALGORITHM:BASE64SECRET"
+    std::vector<std::string> allow_transfer;  ///< "PREFIX[:KEY]": who may AXFR/IXFR (default nobody)
     std::string state_dir;
     std::string http;                   ///< control and metrics listener, "" = none
     size_t xfr_max_records = 5000000;

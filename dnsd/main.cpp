@@ -69,7 +69,23 @@ int main(int argc, char** argv) {
     for (const auto& z : zones) secondaries->add(z);
     store.commit();
 
-    dnsd::Server server(config, store, &secondaries->notify_gate());
+    // Transfers out, for the clients --allow-transfer names (a key each must exist).
+    std::unique_ptr<dns::io::TransferServer> transfers;
+    if (!config.allow_transfer.empty()) {
+        std::vector<dns::io::TransferRule> rules;
+        for (const auto& text : config.allow_transfer) {
+            auto rule = dns::io::parse_transfer_rule(text);
+            bool known = rule && rule->key.empty();
+            for (const auto& k : keys) known = known || (rule && k.name.lowercased().to_text() == rule->key);
+            if (!known) {
+                std::fprintf(stderr, "dnsd: --allow-transfer %s: no --tsig key of that name\n", text.c_str());
+                return 2;
+            }
+            rules.push_back(*rule);
+        }
+        transfers = std::make_unique<dns::io::TransferServer>(std::move(rules), keys, publisher);
+    }
+    dnsd::Server server(config, store, &secondaries->notify_gate(), transfers.get(), keys);
     if (auto r = server.start(); !r) {
         LOG_ERROR("%s", r.error().message.c_str());
         return 1;

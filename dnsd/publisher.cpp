@@ -37,6 +37,21 @@ std::optional<dns::io::Stored> Publisher::stored(const dns::wire::Name& zone) {
 
 void Publisher::installed(const dns::io::Installed& v) {
     const std::string key = v.zone->lapex().to_text();
+    {
+        // The IXFR history: extended by an IXFR, started over by a full zone.
+        std::lock_guard lock(history_mu_);
+        auto& h = history_[key];
+        auto next = std::make_shared<dns::xfr::History>();
+        if (v.diffs && h && !h->empty()) *next = *h;
+        if (v.diffs) next->insert(next->end(), v.diffs->begin(), v.diffs->end());
+        size_t records = 0;
+        for (const auto& d : *next) records += d.removed.size() + d.added.size();
+        while (!next->empty() && (next->size() > kHistory || records > kHistoryRecords)) {
+            records -= next->front().removed.size() + next->front().added.size();
+            next->erase(next->begin());
+        }
+        h = next->empty() ? nullptr : std::move(next);
+    }
     store_.set(Source::secondary, v.zone, v.expired);
     store_.set_expires_at(Source::secondary, key, v.expires_unix);
     if (v.restored) {
@@ -60,8 +75,23 @@ void Publisher::expired(const dns::wire::Name& zone, bool expired) {
 }
 
 void Publisher::removed(const dns::wire::Name& zone) {
+    {
+        std::lock_guard lock(history_mu_);
+        history_.erase(key_of(zone));
+    }
     store_.remove(Source::secondary, key_of(zone));
     if (writer_) writer_->remove(zone);
+}
+
+dns::zone::ZonePtr Publisher::zone(const uint8_t* lname, size_t len) const {
+    return store_.get()->get_exact(lname, len);
+}
+
+std::shared_ptr<const dns::xfr::History> Publisher::history(const dns::zone::Zone& zone) const {
+    std::lock_guard lock(history_mu_);
+    auto it = history_.find(zone.lapex().to_text());
+    if (it == history_.end() || !it->second || it->second->back().to != zone.serial()) return nullptr;
+    return it->second;
 }
 
 }  // namespace dnsd

@@ -28,12 +28,9 @@ using dns::answer::Transport;
 
 namespace {
 
-using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
-
 constexpr int kBatch = 64;
 constexpr size_t kUdpIn = 4096;
 constexpr size_t kUdpOut = 4096;
-constexpr size_t kTcpMaxOut = 256 * 1024;  // flush the pipelined answers at this size
 
 dns::Result<int> open_udp(const asio::ip::address& addr, uint16_t port) {
     int family = addr.is_v6() ? AF_INET6 : AF_INET;
@@ -81,11 +78,16 @@ uint16_t bound_port(int fd) {
 
 }  // namespace
 
-class Worker {
+class Worker final : public dns::io::TcpHandler {
 public:
     Worker(const Config& config, const dns::zone::ZoneStore& store, const dns::answer::Identity& identity,
-           dns::io::NotifyGate* notify)
-        : config_(config), view_(store), responder_(identity), notify_(notify), scratch_(new uint8_t[65535]) {}
+           dns::io::NotifyGate* notify, const dns::io::TransferServer* transfers, std::vector<dns::xfr::TsigKey> keys)
+        : config_(config),
+          view_(store),
+          responder_(identity),
+          notify_(notify),
+          transfers_(transfers),
+          keys_(std::move(keys)) {}
 
     // A NOTIFY goes to the secondary's gate when there is one; everything else is answered here.
     size_t answer(const dns::zone::ZoneTable& zones, std::span<const uint8_t> msg, uint8_t* out, size_t cap,
@@ -93,7 +95,20 @@ public:
         if (notify_ && dns::io::NotifyGate::is_notify(msg))
             return notify_->respond(msg, static_cast<const sockaddr*>(peer), out, cap,
                                     static_cast<uint64_t>(std::time(nullptr)));
-        return responder_.respond(zones, msg, out, cap, transport);
+        size_t len = responder_.respond(zones, msg, out, cap, transport);
+        // A signed query (a secondary's SOA check, say) gets a signed answer (RFC 8945 §5.3).
+        if (len && responder_.last_had_tsig() && !keys_.empty())
+            len = dns::xfr::sign_answer(msg, keys_, out, len, cap, static_cast<uint64_t>(std::time(nullptr)));
+        return len;
+    }
+    // TCP: transfers too, for the clients --allow-transfer names.
+    size_t answer(std::span<const uint8_t> msg, const sockaddr* peer, uint8_t* out, size_t cap,
+                  std::unique_ptr<dns::io::MessageStream>& stream) noexcept override {
+        size_t len = 0;
+        if (transfers_ && dns::io::TransferServer::is_transfer(msg) &&
+            transfers_->handle(msg, peer, out, cap, len, stream, static_cast<uint64_t>(std::time(nullptr))))
+            return len;
+        return answer(view_.current(), msg, out, cap, Transport::tcp, peer);
     }
 
     dns::Result<void> open(const asio::ip::address& addr, uint16_t port) {
@@ -102,19 +117,13 @@ public:
         auto s = std::make_unique<Udp>(io_);
         s->sock.assign(addr.is_v6() ? udp::v6() : udp::v4(), *fd);
         udp_.push_back(std::move(s));
-        auto acc = std::make_unique<tcp::acceptor>(io_);
-        boost::system::error_code ec;
-        tcp::endpoint ep(addr, port);
-        acc->open(ep.protocol(), ec);
-        if (!ec) acc->set_option(tcp::acceptor::reuse_address(true), ec);
-        if (!ec) acc->set_option(reuse_port(true), ec);
-        if (!ec && addr.is_v6()) acc->set_option(asio::ip::v6_only(true), ec);
-        if (!ec) acc->bind(ep, ec);
-        if (!ec) acc->listen(1024, ec);
-        if (ec)
-            return dns::make_error(dns::Errc::io, "bind TCP " + addr.to_string() + ":" +
-                                                      std::to_string(port) + ": " + ec.message());
-        acceptors_.push_back(std::move(acc));
+        dns::io::TcpOptions to;
+        to.idle_timeout = std::chrono::milliseconds(config_.tcp_idle_timeout_ms);
+        to.max_clients = config_.tcp_max_clients;
+        auto listener = std::make_unique<dns::io::TcpListener>(io_, *this, to);
+        // Port 0: TCP takes the port UDP got.
+        if (auto r = listener->open(addr, port ? port : bound_port(*fd)); !r) return r;
+        tcp_.push_back(std::move(listener));
         return {};
     }
 
@@ -122,7 +131,7 @@ public:
 
     void run() {
         for (auto& u : udp_) udp_wait(*u);
-        for (auto& a : acceptors_) accept(*a);
+        for (auto& t : tcp_) t->start();
         tick();
         io_.run();
     }
@@ -139,7 +148,7 @@ public:
     void stop() {
         asio::post(io_, [this] {
             tick_.cancel();
-            for (auto& a : acceptors_) a->close();
+            for (auto& t : tcp_) t->close();
             for (auto& u : udp_) u->sock.close();
             io_.stop();
         });
@@ -162,92 +171,6 @@ private:
         sockaddr_storage peer[kBatch];
         uint8_t in[kBatch][kUdpIn];
         uint8_t out[kBatch][kUdpOut];
-    };
-
-    class TcpConn : public std::enable_shared_from_this<TcpConn> {
-    public:
-        TcpConn(Worker& w, tcp::socket s) : w_(w), sock_(std::move(s)), timer_(w.io_) {
-            in_.resize(4096);
-        }
-        ~TcpConn() { --w_.tcp_clients_; }
-        void start() {
-            boost::system::error_code ec;
-            peer_ = sock_.remote_endpoint(ec);
-            last_ = std::chrono::steady_clock::now();
-            arm_timer(std::chrono::milliseconds(w_.config_.tcp_idle_timeout_ms));
-            read();
-        }
-
-    private:
-        void arm_timer(std::chrono::steady_clock::duration d) {
-            timer_.expires_after(d);
-            timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-                if (ec || !self->sock_.is_open()) return;
-                auto idle = std::chrono::milliseconds(self->w_.config_.tcp_idle_timeout_ms);
-                auto since = std::chrono::steady_clock::now() - self->last_;
-                if (since >= idle && !self->writing_) {
-                    self->close();
-                    return;
-                }
-                self->arm_timer(since >= idle ? idle : idle - since);
-            });
-        }
-        void read() {
-            if (in_len_ == in_.size()) in_.resize(std::min<size_t>(in_.size() * 2, 65537 + 4096));
-            sock_.async_read_some(asio::buffer(in_.data() + in_len_, in_.size() - in_len_),
-                                  [self = shared_from_this()](boost::system::error_code ec, size_t n) {
-                                      if (ec) return self->close();
-                                      self->in_len_ += n;
-                                      self->last_ = std::chrono::steady_clock::now();
-                                      self->process();
-                                  });
-        }
-        void process() {
-            size_t pos = 0;
-            out_.clear();
-            const auto& zones = w_.view_.current();
-            while (in_len_ - pos >= 2 && out_.size() < kTcpMaxOut) {
-                size_t len = dns::wire::get16(in_.data() + pos);
-                if (in_len_ - pos - 2 < len) break;
-                size_t r = w_.answer(zones, {in_.data() + pos + 2, len}, w_.scratch_.get(), 65535,
-                                     Transport::tcp, peer_.data());
-                if (r) {
-                    uint8_t hdr[2];
-                    dns::wire::put16(hdr, static_cast<uint16_t>(r));
-                    out_.insert(out_.end(), hdr, hdr + 2);
-                    out_.insert(out_.end(), w_.scratch_.get(), w_.scratch_.get() + r);
-                }
-                pos += 2 + len;
-            }
-            if (pos) {
-                std::memmove(in_.data(), in_.data() + pos, in_len_ - pos);
-                in_len_ -= pos;
-            }
-            if (out_.empty()) return read();
-            writing_ = true;
-            asio::async_write(sock_, asio::buffer(out_),
-                              [self = shared_from_this()](boost::system::error_code ec, size_t) {
-                                  self->writing_ = false;
-                                  if (ec) return self->close();
-                                  self->last_ = std::chrono::steady_clock::now();
-                                  self->process();
-                              });
-        }
-        void close() {
-            boost::system::error_code ec;
-            sock_.close(ec);
-            timer_.cancel();
-        }
-
-        Worker& w_;
-        tcp::socket sock_;
-        asio::steady_timer timer_;
-        std::vector<uint8_t> in_;
-        size_t in_len_ = 0;
-        std::vector<uint8_t> out_;
-        bool writing_ = false;
-        tcp::endpoint peer_;
-        std::chrono::steady_clock::time_point last_;
     };
 
     void udp_wait(Udp& u) {
@@ -301,37 +224,21 @@ private:
         }
     }
 
-    void accept(tcp::acceptor& a) {
-        a.async_accept([this, &a](boost::system::error_code ec, tcp::socket s) {
-            if (ec == asio::error::operation_aborted || !a.is_open()) return;
-            if (!ec) {
-                if (tcp_clients_ >= config_.tcp_max_clients) {
-                    boost::system::error_code ignored;
-                    s.close(ignored);
-                } else {
-                    ++tcp_clients_;
-                    s.set_option(tcp::no_delay(true), ec);
-                    std::make_shared<TcpConn>(*this, std::move(s))->start();
-                }
-            }
-            accept(a);
-        });
-    }
-
     const Config& config_;
     asio::io_context io_{1};
     asio::steady_timer tick_{io_};
     dns::zone::ZoneView view_;
     dns::answer::Responder responder_;
     dns::io::NotifyGate* notify_;
-    std::unique_ptr<uint8_t[]> scratch_;
+    const dns::io::TransferServer* transfers_;
+    std::vector<dns::xfr::TsigKey> keys_;  // to sign answers to signed queries
     std::vector<std::unique_ptr<Udp>> udp_;
-    std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
-    unsigned tcp_clients_ = 0;
+    std::vector<std::unique_ptr<dns::io::TcpListener>> tcp_;
 };
 
-Server::Server(const Config& config, dns::zone::ZoneStore& store, dns::io::NotifyGate* notify)
-    : config_(config), store_(store), notify_(notify) {
+Server::Server(const Config& config, dns::zone::ZoneStore& store, dns::io::NotifyGate* notify,
+               const dns::io::TransferServer* transfers, std::vector<dns::xfr::TsigKey> keys)
+    : config_(config), store_(store), notify_(notify), transfers_(transfers), keys_(std::move(keys)) {
     identity_.nsid = config.nsid;
     identity_.hostname = config.identity;
     identity_.version = config.version;
@@ -342,7 +249,7 @@ Server::~Server() { stop(); }
 
 dns::Result<void> Server::start() {
     for (unsigned i = 0; i < config_.threads; ++i)
-        workers_.push_back(std::make_unique<Worker>(config_, store_, identity_, notify_));
+        workers_.push_back(std::make_unique<Worker>(config_, store_, identity_, notify_, transfers_, keys_));
     for (const auto& text : config_.listen) {
         auto ep = dns::io::parse_endpoint(text);
         if (!ep) return ep.error();

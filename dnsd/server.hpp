@@ -13,6 +13,7 @@
 #include "lib/answer/answer.hpp"
 #include "lib/base/result.hpp"
 #include "lib/io/notify_gate.hpp"
+#include "lib/io/transfer_server.hpp"
 #include "lib/zone/zone_store.hpp"
 
 namespace dnsd {
@@ -21,8 +22,10 @@ class Worker;
 
 class Server {
 public:
-    /// `notify` (may be null: NOTIFY is answered NOTAUTH) takes NOTIFY messages on the worker threads.
-    Server(const Config& config, dns::zone::ZoneStore& store, dns::io::NotifyGate* notify = nullptr);
+    /// `notify` (may be null: NOTIFY is answered NOTAUTH) takes NOTIFY messages on the worker
+    /// threads; `transfers` (may be null: none allowed) AXFR and IXFR requests over TCP.
+    Server(const Config& config, dns::zone::ZoneStore& store, dns::io::NotifyGate* notify = nullptr,
+           const dns::io::TransferServer* transfers = nullptr, std::vector<dns::xfr::TsigKey> keys = {});
     ~Server();
 
     /// Opens every socket (so port errors show at start-up) and starts the workers.
@@ -37,6 +40,8 @@ private:
     const Config& config_;
     dns::zone::ZoneStore& store_;
     dns::io::NotifyGate* notify_;
+    const dns::io::TransferServer* transfers_;
+    std::vector<dns::xfr::TsigKey> keys_;
     dns::answer::Identity identity_;
     std::vector<std::unique_ptr<Worker>> workers_;
     std::vector<std::thread> threads_;

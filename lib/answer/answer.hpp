@@ -75,6 +75,9 @@ public:
 
     /// The counters so far; callable from any thread.
     Counters counters() const { return counters_.snapshot(); }
+    /// Whether the query just answered carried a TSIG record (the caller signs
+    /// the answer, or turns it into the TSIG error; lib/xfr's sign_answer()).
+    bool last_had_tsig() const { return q_.has_tsig; }
 
 private:
     const Identity& id_;

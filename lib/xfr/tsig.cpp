@@ -593,4 +593,38 @@ Result<size_t> TsigSession::sign_error_response(std::span<const uint8_t> request
                        {mac, *n}, id, error, other);
 }
 
+size_t sign_answer(std::span<const uint8_t> query, const std::vector<TsigKey>& keys, uint8_t* out, size_t len,
+                   size_t cap, uint64_t now) noexcept {
+    try {
+        uint16_t err = 0;
+        auto session = TsigSession::verify_request(query, keys, now, err);
+        if (session) {
+            auto signed_len = session->sign_response(out, len, cap, now);
+            return signed_len ? *signed_len : len;
+        }
+        if (err == tsig_error::NOERROR) return len;  // not signed
+        // NOTAUTH with the TSIG error: keep the header and the question only.
+        if (len < wire::kHeaderLen) return len;
+        size_t end = wire::kHeaderLen;
+        if (wire::get16(out + 4) > 0) {
+            while (end < len && out[end] != 0) end += out[end] + 1u;
+            end += 5;
+            if (end > len) return len;
+        }
+        uint16_t flags = static_cast<uint16_t>((wire::get16(out + 2) & ~(wire::flag::AA | 0xF)) | wire::rcode::NOTAUTH);
+        wire::put16(out + 2, flags);
+        wire::put16(out + 6, 0);
+        wire::put16(out + 8, 0);
+        wire::put16(out + 10, 0);
+        if (err == tsig_error::FORMERR) {
+            wire::put16(out + 2, static_cast<uint16_t>((flags & ~0xF) | wire::rcode::FORMERR));
+            return end;
+        }
+        auto e = TsigSession::sign_error_response(query, keys, err, out, end, cap, now);
+        return e ? *e : end;
+    } catch (...) {
+        return len;
+    }
+}
+
 }  // namespace dns::xfr

@@ -171,4 +171,12 @@ private:
     uint16_t error_ = tsig_error::NOERROR;
 };
 
+/// The answer to a query that carried a TSIG (RFC 8945 §5.3): out[0, len),
+/// a response already written, is signed with the query's key when the query
+/// verifies; when it does not, the response is cut to its header and
+/// question, becomes NOTAUTH and carries the TSIG error (§5.2). Returns the
+/// new length (the old one when the query has no TSIG). Never throws.
+size_t sign_answer(std::span<const uint8_t> query, const std::vector<TsigKey>& keys, uint8_t* out, size_t len,
+                   size_t cap, uint64_t now) noexcept;
+
 }  // namespace dns::xfr

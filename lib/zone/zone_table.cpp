@@ -40,6 +40,12 @@ const Zone* ZoneTable::find_exact(const uint8_t* lname, size_t len) const noexce
     return i == kNone ? nullptr : zones_[i].get();
 }
 
+ZonePtr ZoneTable::get_exact(const uint8_t* lname, size_t len) const noexcept {
+    if (zones_.empty()) return nullptr;
+    uint32_t i = probe(lname, len);
+    return i == kNone ? nullptr : zones_[i];
+}
+
 uint32_t ZoneTable::expire_remaining(uint32_t i, int64_t now) const noexcept {
     if (i >= zones_.size()) return 0;
     int64_t at = expiry_.empty() || !expiry_[i] ? 0 : expiry_[i]->load(std::memory_order_relaxed);

@@ -35,6 +35,8 @@ public:
     uint32_t expire_remaining(uint32_t index, int64_t now_unix) const noexcept;
     /// The zone with exactly this apex, or nullptr.
     const Zone* find_exact(const uint8_t* lname, size_t len) const noexcept;
+    /// The same, shared (to keep it beyond the table, e.g. for a transfer).
+    ZonePtr get_exact(const uint8_t* lname, size_t len) const noexcept;
 
     const std::vector<ZonePtr>& zones() const { return zones_; }
     size_t size() const { return zones_.size(); }

@@ -41,7 +41,7 @@ import threading
 import time
 
 from netutil import free_port
-from servers import KNOTD, NSD, Server, start_dnsd, start_knot, start_nsd  # noqa: F401
+from harness import KNOTD, NSD, Server, start_dnsd, start_knot, start_nsd  # noqa: F401
 
 try:
     import dns.edns

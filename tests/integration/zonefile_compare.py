@@ -16,8 +16,8 @@ The zone file (default zones/types.example.zone) is
     RFC 3597 form `TYPEn \\# LEN HEX` (`-U X` means "all types but X"; ldns
     1.8.3 refuses a TYPEnnn there, e.g. -U TYPE65535 prints nothing; NULL
     records are printed as `NULL \\# LEN HEX` anyway, so nothing is lost);
-  * with --dnsd, taken from dnsd by query_dnsd_records(): one TCP query per
-    (owner, type) that the other sources hold.
+  * with --dnsd, transferred from dnsd (started with --allow-transfer) the
+    same way.
 
 Each source gives a multiset of (lowercased owner, type, class, TTL, rdata
 bytes).  Records are grouped by (owner, type, class); a group whose multisets
@@ -50,7 +50,7 @@ sys.path.insert(0, HERE)
 
 import rawwire  # noqa: E402
 from netutil import free_port  # noqa: E402
-from servers import KNOTD, NSD, Server, start_knot, start_nsd  # noqa: E402
+from harness import KNOTD, NSD, Server, start_knot, start_nsd  # noqa: E402
 
 DEFAULT_ZONE = os.path.join(HERE, "zones", "types.example.zone")
 LDNS_READ_ZONE = shutil.which("ldns-read-zone") or "ldns-read-zone"
@@ -220,19 +220,16 @@ def server_records(server, zone, wait=10.0):
 # --------------------------------------------------------------------------
 # dnsd
 
-def query_dnsd_records(binary, zone_path, origin, tmp, ports, wanted):
+def query_dnsd_records(binary, zone_path, origin, tmp, ports):
     """The zone as dnsd loads it, as a list of rawwire.Record (owner
     lowercased text, type, class, TTL, rdata with names uncompressed), the
-    SOA once.  dnsd does not give out transfers, so every (owner, type) of
-    `wanted` (what the other sources hold) is asked for over TCP, and the
-    records of that owner and type are taken from whichever section holds
-    them (glue and delegation NS come in referrals).  Raises Refused with the
-    log tail when dnsd rejects the file."""
+    SOA once: dnsd started with --allow-transfer for 127.0.0.1, then an AXFR.
+    Raises Refused with the log tail when dnsd rejects the file."""
     d = os.path.join(tmp, "dnsd")
     os.makedirs(d, exist_ok=True)
     port = free_port(ports)
     s = Server("dnsd", port)
-    s.start([binary, "--listen", "127.0.0.1:%d" % port, "--threads", "1",
+    s.start([binary, "--listen", "127.0.0.1:%d" % port, "--threads", "1", "--allow-transfer", "127.0.0.1",
              "--zone-file", "%s=%s" % (origin, zone_path)], os.path.join(d, "dnsd.log"))
     try:
         deadline = time.time() + 10
@@ -250,22 +247,10 @@ def query_dnsd_records(binary, zone_path, origin, tmp, ports, wanted):
             if time.time() > deadline:
                 raise Refused("dnsd does not serve %s:\n%s" % (origin, log_tail(s)))
             time.sleep(0.05)
-        out, unreachable = [], set()
-        for owner, rtype in sorted(wanted):
-            try:
-                m = rawwire.query("127.0.0.1", port, owner, rtype, tcp=True, timeout=3.0)
-            except (OSError, rawwire.FormError) as e:
-                raise Refused("dnsd: %s %s: %s" % (owner, rawwire.type_to_text(rtype), e))
-            found = set()
-            for r in m.answer + m.authority + m.additional:
-                if r.owner == owner and r.rtype == rtype and r not in found:
-                    found.add(r)
-            if not found and rtype == rawwire.T_NSEC3 and m.rcode == 3:
-                # An NSEC3 owner is not a name of the zone (Knot and NSD say
-                # NXDOMAIN too): only a transfer could show these records.
-                unreachable.add((owner, rtype, 1))
-            out.extend(found)
-        return out, unreachable
+        try:
+            return rawwire.axfr("127.0.0.1", port, origin, timeout=20.0)
+        except (OSError, rawwire.FormError) as e:
+            raise Refused("AXFR from dnsd failed: %s\n%s" % (e, log_tail(s)))
     finally:
         s.stop()
 
@@ -372,13 +357,8 @@ def check_file(zone_file, origin, tmp, dnsd=None, verbose=False, indent=""):
                 results[s.name], refusals[s.name] = None, str(e)
             s.stop()
         if dnsd:
-            wanted = {(r.owner, r.rtype) for recs in results.values() if recs for r in recs}
             try:
-                results["dnsd"], skip["dnsd"] = query_dnsd_records(dnsd, path, origin, tmp, ports,
-                                                                   wanted)
-                if skip["dnsd"]:
-                    log("%sdnsd: %d NSEC3 groups cannot be reached by a query; compared "
-                        "without dnsd" % (indent, len(skip["dnsd"])))
+                results["dnsd"] = query_dnsd_records(dnsd, path, origin, tmp, ports)
             except Refused as e:
                 results["dnsd"], refusals["dnsd"] = None, str(e)
     finally:
