@@ -12,6 +12,7 @@
 #include "lib/base/log.hpp"
 #include "lib/io/secondary_runner.hpp"
 #include "lib/io/state_dir.hpp"
+#include "lib/xfr/history.hpp"
 
 namespace {
 
@@ -46,7 +47,8 @@ int main(int argc, char** argv) {
     signal(SIGPIPE, SIG_IGN);
 
     dns::zone::ZoneStore store;
-    dnsd::ZoneFiles files(store);
+    dns::xfr::HistoryStore history;  // recent differences, for IXFR out
+    dnsd::ZoneFiles files(store, &history);
     files.sync(config.zones, config.include);
 
     // Secondaries: keys, zones, and what the state directory already holds.
@@ -63,7 +65,7 @@ int main(int argc, char** argv) {
             return 1;
         }
     }
-    dnsd::Publisher publisher(store, state);
+    dnsd::Publisher publisher(store, state, history);
     // Always there (idle without secondary zones), so a reload can add some.
     auto secondaries = std::make_unique<dns::io::SecondaryRunner>(dnsd::runner_options(config), keys, publisher);
     for (const auto& z : zones) secondaries->add(z);

@@ -10,7 +10,8 @@ namespace {
 std::string key_of(const dns::wire::Name& n) { return n.lowercased().to_text(); }
 }  // namespace
 
-Publisher::Publisher(dns::zone::ZoneStore& store, const dns::io::StateDir& state) : store_(store), state_(state) {
+Publisher::Publisher(dns::zone::ZoneStore& store, const dns::io::StateDir& state, dns::xfr::HistoryStore& history)
+    : store_(store), state_(state), history_(history) {
     if (state_.enabled()) writer_ = std::make_unique<dns::io::StateWriter>(state_);
 }
 
@@ -37,21 +38,11 @@ std::optional<dns::io::Stored> Publisher::stored(const dns::wire::Name& zone) {
 
 void Publisher::installed(const dns::io::Installed& v) {
     const std::string key = v.zone->lapex().to_text();
-    {
-        // The IXFR history: extended by an IXFR, started over by a full zone.
-        std::lock_guard lock(history_mu_);
-        auto& h = history_[key];
-        auto next = std::make_shared<dns::xfr::History>();
-        if (v.diffs && h && !h->empty()) *next = *h;
-        if (v.diffs) next->insert(next->end(), v.diffs->begin(), v.diffs->end());
-        size_t records = 0;
-        for (const auto& d : *next) records += d.removed.size() + d.added.size();
-        while (!next->empty() && (next->size() > kHistory || records > kHistoryRecords)) {
-            records -= next->front().removed.size() + next->front().added.size();
-            next->erase(next->begin());
-        }
-        h = next->empty() ? nullptr : std::move(next);
-    }
+    // The IXFR history: extended by an IXFR, started over by a full zone.
+    if (v.diffs)
+        history_.append(key, *v.diffs);
+    else
+        history_.reset(key);
     store_.set(Source::secondary, v.zone, v.expired);
     store_.set_expires_at(Source::secondary, key, v.expires_unix);
     if (v.restored) {
@@ -75,10 +66,7 @@ void Publisher::expired(const dns::wire::Name& zone, bool expired) {
 }
 
 void Publisher::removed(const dns::wire::Name& zone) {
-    {
-        std::lock_guard lock(history_mu_);
-        history_.erase(key_of(zone));
-    }
+    history_.reset(key_of(zone));
     store_.remove(Source::secondary, key_of(zone));
     if (writer_) writer_->remove(zone);
 }
@@ -88,10 +76,7 @@ dns::zone::ZonePtr Publisher::zone(const uint8_t* lname, size_t len) const {
 }
 
 std::shared_ptr<const dns::xfr::History> Publisher::history(const dns::zone::Zone& zone) const {
-    std::lock_guard lock(history_mu_);
-    auto it = history_.find(zone.lapex().to_text());
-    if (it == history_.end() || !it->second || it->second->back().to != zone.serial()) return nullptr;
-    return it->second;
+    return history_.get(zone.lapex().to_text(), zone.serial());
 }
 
 }  // namespace dnsd

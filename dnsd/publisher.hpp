@@ -3,13 +3,12 @@
 // query threads (the ZoneStore, one table per burst) and to the state
 // directory (on a thread of its own), and comes back from there at start.
 
-#include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 
 #include "lib/io/secondary_runner.hpp"
 #include "lib/io/transfer_server.hpp"
+#include "lib/xfr/history.hpp"
 #include "lib/io/state_dir.hpp"
 #include "lib/zone/zone_store.hpp"
 
@@ -17,8 +16,8 @@ namespace dnsd {
 
 class Publisher final : public dns::io::ZoneSink, public dns::io::TransferSource {
 public:
-    /// `state` may be disabled (no --state-dir); both must outlive the Publisher.
-    Publisher(dns::zone::ZoneStore& store, const dns::io::StateDir& state);
+    /// `state` may be disabled (no --state-dir); all three must outlive the Publisher.
+    Publisher(dns::zone::ZoneStore& store, const dns::io::StateDir& state, dns::xfr::HistoryStore& history);
     ~Publisher() override;
 
     std::optional<dns::io::Stored> stored(const dns::wire::Name& zone) override;
@@ -32,19 +31,16 @@ public:
     void sync();
 
     // For transfers out (--allow-transfer): the zones served, and the recent
-    // IXFRs of each secondary zone (at most kHistory of them), so a client
-    // one step behind gets the difference instead of the zone.
+    // differences of each (the IXFRs that came, the reloads of zone files), so
+    // a client a few steps behind gets the difference instead of the zone.
     dns::zone::ZonePtr zone(const uint8_t* lname, size_t len) const override;
     std::shared_ptr<const dns::xfr::History> history(const dns::zone::Zone& zone) const override;
-    static constexpr size_t kHistory = 32;
-    static constexpr size_t kHistoryRecords = 20000;
 
 private:
     dns::zone::ZoneStore& store_;
     const dns::io::StateDir& state_;
     std::unique_ptr<dns::io::StateWriter> writer_;
-    mutable std::mutex history_mu_;
-    std::map<std::string, std::shared_ptr<const dns::xfr::History>> history_;
+    dns::xfr::HistoryStore& history_;
 };
 
 }  // namespace dnsd

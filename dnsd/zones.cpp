@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "lib/base/log.hpp"
+#include "lib/base/serial.hpp"
 #include "lib/zonefile/zonefile.hpp"
 
 namespace dnsd {
@@ -43,12 +44,20 @@ size_t ZoneFiles::sync(const std::vector<ZoneConfig>& zones, bool allow_include)
         LOG_INFO("zone %s: loaded serial %u, %zu records, %zu names, in %.1f ms", key.c_str(),
                  (*z)->serial(), (*z)->record_count(), (*z)->node_count(), ms);
         ++changed;
+        if (history_) {
+            // A reload with a newer serial: the difference, for IXFR out.
+            if (old != loaded_.end() && dns::serial_gt((*z)->serial(), old->second.zone->serial()))
+                history_->append(key, {dns::xfr::diff_zones(*old->second.zone, **z)});
+            else
+                history_->reset(key);
+        }
         next.emplace(key, Loaded{zc.file, st.st_mtim, st.st_size, std::move(*z)});
     }
     for (const auto& [key, l] : loaded_)
         if (!next.count(key)) {
             LOG_INFO("zone %s: removed", key.c_str());
             store_.remove(dns::zone::ZoneStore::Source::file, key);
+            if (history_) history_->reset(key);
             ++changed;
         }
     loaded_ = std::move(next);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "dnsd/config.hpp"
+#include "lib/xfr/history.hpp"
 #include "lib/zone/zone_store.hpp"
 #include "lib/zone/zone.hpp"
 
@@ -16,7 +17,10 @@ namespace dnsd {
 
 class ZoneFiles {
 public:
-    explicit ZoneFiles(dns::zone::ZoneStore& store) : store_(store) {}
+    /// `history` (may be null) receives the difference a reload made, so a
+    /// client allowed to transfer gets IXFR.
+    explicit ZoneFiles(dns::zone::ZoneStore& store, dns::xfr::HistoryStore* history = nullptr)
+        : store_(store), history_(history) {}
 
     /// Loads every configured zone that is new or whose file changed, drops zones
     /// no longer configured, and publishes the result. Returns the number of
@@ -31,6 +35,7 @@ private:
         dns::zone::ZonePtr zone;
     };
     dns::zone::ZoneStore& store_;
+    dns::xfr::HistoryStore* history_;
     std::map<std::string, Loaded> loaded_;  // by lower-cased apex text
 };
 

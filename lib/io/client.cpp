@@ -328,9 +328,9 @@ private:
 
 // ---- NOTIFY ----
 
-class NotifySender : public std::enable_shared_from_this<NotifySender> {
+class NotifyExchange : public std::enable_shared_from_this<NotifyExchange> {
 public:
-    NotifySender(asio::io_context& io, Endpoint server, std::vector<uint8_t> msg, uint16_t id,
+    NotifyExchange(asio::io_context& io, Endpoint server, std::vector<uint8_t> msg, uint16_t id,
                  QueryOptions opt, std::function<void(Result<void>)> done)
         : server_(std::move(server)), msg_(std::move(msg)), id_(id), opt_(opt), done_(std::move(done)),
           sock_(io), timer_(io) {}
@@ -423,7 +423,7 @@ void send_notify(asio::io_context& io, const Endpoint& server, const wire::Name&
     msg.resize(w.size());
     std::optional<xfr::TsigSession> session;
     if (!maybe_sign(msg, session, options.key)) return done(make_error(Errc::limit, "cannot sign NOTIFY"));
-    std::make_shared<NotifySender>(io, server, std::move(msg), id, options, std::move(done))->start();
+    std::make_shared<NotifyExchange>(io, server, std::move(msg), id, options, std::move(done))->start();
 }
 
 }  // namespace dns::io

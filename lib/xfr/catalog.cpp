@@ -1,10 +1,12 @@
 #include "lib/xfr/catalog.hpp"
 
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <string_view>
 
 #include "lib/wire/rrtype.hpp"
+#include "lib/zone/builder.hpp"
 
 namespace dns::xfr {
 
@@ -85,6 +87,137 @@ Result<std::vector<CatalogMember>> catalog_members(const zone::Zone& cat) {
         }
     }
     return out;
+}
+
+}  // namespace dns::xfr
+
+// ---- producer ----
+
+namespace dns::xfr {
+
+namespace {
+
+std::string wire_of(const wire::Name& n) { return std::string(reinterpret_cast<const char*>(n.data()), n.size()); }
+
+std::string soa_rdata(uint32_t serial) {
+    // invalid. invalid. SERIAL 60 10 2419200 0: refresh often, the members' data is elsewhere.
+    std::string rd("\x07invalid\x00\x07invalid\x00", 18);
+    for (uint32_t v : {serial, 60u, 10u, 2419200u, 0u})
+        for (int i = 3; i >= 0; --i) rd.push_back(static_cast<char>(v >> (8 * i)));
+    return rd;
+}
+
+std::string txt_rdata(const std::string& s) {
+    std::string rd;
+    for (size_t i = 0; i < s.size() || i == 0; i += 255) {
+        std::string part = s.substr(i, 255);
+        rd.push_back(static_cast<char>(part.size()));
+        rd += part;
+        if (s.empty()) break;
+    }
+    return rd;
+}
+
+std::string key_of(const Record& r) { return r.owner + '\0' + std::to_string(r.type) + '\0' + r.rdata; }
+
+}  // namespace
+
+std::string member_id(const wire::Name& zone) {
+    const wire::Name l = zone.lowercased();
+    uint64_t h = 1469598103934665603ull;  // FNV-1a, 64 bits
+    for (size_t i = 0; i < l.size(); ++i) h = (h ^ l.data()[i]) * 1099511628211ull;
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+    return buf;
+}
+
+Result<std::vector<Record>> member_records(const wire::Name& apex, const CatalogMember& m) {
+    const std::string id = m.id.empty() ? member_id(m.zone) : m.id;
+    auto zones = apex.prepend("zones");
+    if (!zones) return zones.error();
+    auto base = zones->prepend(id);
+    if (!base) return make_error(Errc::bad_name, "member " + m.zone.to_text() + ": " + base.error().message);
+    std::vector<Record> out;
+    out.push_back({wire_of(*base), wire::type::PTR, 0, wire_of(m.zone)});
+    for (const auto& g : m.groups) {
+        auto owner = base->prepend("group");
+        if (!owner) return owner.error();
+        out.push_back({wire_of(*owner), wire::type::TXT, 0, txt_rdata(g)});
+    }
+    if (m.coo) {
+        auto owner = base->prepend("coo");
+        if (!owner) return owner.error();
+        out.push_back({wire_of(*owner), wire::type::PTR, 0, wire_of(*m.coo)});
+    }
+    if (!m.ext.empty()) {
+        auto ext = base->prepend("ext");
+        if (!ext) return ext.error();
+        for (const auto& [label, values] : m.ext) {
+            auto owner = ext->prepend(label);
+            if (!owner) return make_error(Errc::bad_name, "ext property '" + label + "': " + owner.error().message);
+            for (const auto& v : values) out.push_back({wire_of(*owner), wire::type::TXT, 0, txt_rdata(v)});
+        }
+    }
+    return out;
+}
+
+Result<zone::ZonePtr> build_catalog(const wire::Name& apex, uint32_t serial, const std::vector<CatalogMember>& members) {
+    zone::Builder b(apex);
+    auto add = [&](const std::string& owner, uint16_t type, uint32_t ttl, const std::string& rd) {
+        return b.add(reinterpret_cast<const uint8_t*>(owner.data()), type, wire::rrclass::IN, ttl,
+                     {reinterpret_cast<const uint8_t*>(rd.data()), rd.size()});
+    };
+    auto version = apex.prepend("version");
+    if (!version) return version.error();
+    if (auto r = add(wire_of(apex), wire::type::SOA, 0, soa_rdata(serial)); !r) return r.error();
+    if (auto r = add(wire_of(apex), wire::type::NS, 0, std::string("\x07invalid\x00", 9)); !r) return r.error();
+    if (auto r = add(wire_of(*version), wire::type::TXT, 0, std::string("\x01" "2", 2)); !r) return r.error();
+    std::map<std::string, std::string> seen_ids, seen_zones;
+    for (const auto& m : members) {
+        const std::string id = m.id.empty() ? member_id(m.zone) : m.id;
+        const std::string zkey = m.zone.lowercased().to_text();
+        if (!seen_zones.emplace(zkey, id).second)
+            return make_error(Errc::semantic, "zone " + zkey + " listed twice in catalog " + apex.to_text());
+        if (!seen_ids.emplace(id, zkey).second)
+            return make_error(Errc::semantic, "member label " + id + " used twice in catalog " + apex.to_text());
+        auto recs = member_records(apex, m);
+        if (!recs) return recs.error();
+        for (const auto& r : *recs)
+            if (auto a = add(r.owner, r.type, r.ttl, r.rdata); !a) return a.error();
+    }
+    return b.build();
+}
+
+Result<CatalogChange> change_catalog(const zone::ZonePtr& before, const std::vector<CatalogMember>& old_members,
+                                     const std::vector<CatalogMember>& members, uint32_t serial) {
+    const wire::Name& apex = before->apex();
+    // The records of every member, old and new, by record identity.
+    auto records = [&](const std::vector<CatalogMember>& list) -> Result<std::map<std::string, Record>> {
+        std::map<std::string, Record> out;
+        for (const auto& m : list) {
+            auto recs = member_records(apex, m);
+            if (!recs) return recs.error();
+            for (auto& r : *recs) out.emplace(key_of(r), std::move(r));
+        }
+        return out;
+    };
+    auto a = records(old_members);
+    if (!a) return a.error();
+    auto b = records(members);
+    if (!b) return b.error();
+    CatalogChange c;
+    c.diff.from = before->serial();
+    c.diff.to = serial;
+    c.diff.removed.push_back({wire_of(apex), wire::type::SOA, 0, soa_rdata(before->serial())});
+    c.diff.added.push_back({wire_of(apex), wire::type::SOA, 0, soa_rdata(serial)});
+    for (auto& [k, r] : *a)
+        if (!b->count(k)) c.diff.removed.push_back(r);
+    for (auto& [k, r] : *b)
+        if (!a->count(k)) c.diff.added.push_back(r);
+    auto applied = apply(before, {c.diff});
+    if (!applied) return applied.error();
+    c.catalog = std::move(*applied);
+    return c;
 }
 
 }  // namespace dns::xfr

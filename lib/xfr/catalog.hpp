@@ -1,5 +1,7 @@
 #pragma once
-// Catalog zones (RFC 9432): the member zones listed by a catalog zone snapshot.
+// Catalog zones (RFC 9432, version 2): the members a catalog lists, with their
+// properties (consumer), and catalogs built from a member list, with changes
+// to the list as an IXFR of the catalog (producer).
 
 #include <map>
 #include <optional>
@@ -8,6 +10,7 @@
 
 #include "lib/base/result.hpp"
 #include "lib/wire/name.hpp"
+#include "lib/xfr/transfer.hpp"
 #include "lib/zone/zone.hpp"
 
 namespace dns::xfr {
@@ -21,9 +24,36 @@ struct CatalogMember {
     std::map<std::string, std::vector<std::string>> ext;
 };
 
-/// Reads the members of a version 2 catalog. Fails on a missing or unsupported
+/// Reads the members of a version 2 catalog (and their group, coo and ext properties). Fails on a missing or unsupported
 /// version; a member with several PTRs is ignored (RFC 9432 §4.1), as is anything
 /// that is not a member entry.
 Result<std::vector<CatalogMember>> catalog_members(const zone::Zone& catalog);
+
+// ---- producer ----
+
+/// A stable label for a member (16 hex digits of a hash of its lower-cased
+/// name): the same member keeps its label from one version to the next.
+std::string member_id(const wire::Name& zone);
+
+/// The records of catalog `apex` that list one member: the PTR at
+/// <id>.zones.<apex> (id: the member's own, or member_id()), "group" TXT and
+/// "coo" PTR properties, and each ext property as TXT at <label>.ext.<id>.
+/// Owners and RDATA in wire form; TTL 0 (RFC 9432 §3).
+Result<std::vector<Record>> member_records(const wire::Name& apex, const CatalogMember& member);
+
+/// The catalog zone `apex` at `serial` listing `members`: SOA (invalid.
+/// invalid., refresh 60, retry 10), NS invalid., version TXT "2", and the
+/// member records. Two members may not share a zone or an id.
+Result<zone::ZonePtr> build_catalog(const wire::Name& apex, uint32_t serial, const std::vector<CatalogMember>& members);
+
+/// The change from catalog `before` (built by build_catalog()) to the same
+/// catalog at `serial` listing `members`: the IXFR difference, computed from
+/// the members that changed only, and the new catalog (before + the difference).
+struct CatalogChange {
+    Diff diff;
+    zone::ZonePtr catalog;
+};
+Result<CatalogChange> change_catalog(const zone::ZonePtr& before, const std::vector<CatalogMember>& old_members,
+                                     const std::vector<CatalogMember>& members, uint32_t serial);
 
 }  // namespace dns::xfr

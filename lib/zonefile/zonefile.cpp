@@ -225,4 +225,31 @@ Result<zone::ZonePtr> parse(const std::string& text, const wire::Name& origin, c
     return load_stream(fp.get(), origin, opt, source);
 }
 
+std::string to_text(const zone::Zone& z) {
+    static const char* hex = "0123456789abcdef";
+    std::string out;
+    auto line = [&](const zone::Node& n, uint16_t type, uint32_t ttl, uint32_t d) {
+        out += wire::to_text(z.owner(n));
+        out += ' ' + std::to_string(ttl) + " IN TYPE" + std::to_string(type) + " \\# " +
+               std::to_string(z.rdata(d).length);
+        if (z.rdata(d).length) out += ' ';
+        const uint8_t* p = z.rdata_bytes(d);
+        for (size_t i = 0; i < z.rdata(d).length; ++i) {
+            out.push_back(hex[p[i] >> 4]);
+            out.push_back(hex[p[i] & 15]);
+        }
+        out += '\n';
+    };
+    const zone::Node& apex = z.node(zone::Zone::apex_id());
+    line(apex, wire::type::SOA, z.soa().ttl, z.soa().first);
+    for (uint32_t id = 0; id < z.node_count(); ++id) {
+        const zone::Node& n = z.node(id);
+        if (n.flags & zone::nf::removed) continue;
+        z.for_each_record(n, [&](uint16_t type, uint32_t ttl, uint32_t d) {
+            if (!(type == wire::type::SOA && id == zone::Zone::apex_id())) line(n, type, ttl, d);
+        });
+    }
+    return out;
+}
+
 }  // namespace dns::zonefile

@@ -1,6 +1,7 @@
 #pragma once
-// Master files (RFC 1035 §5) in: parsed with ldns, record by record, into a
-// zone Builder. Errors name the file and line.
+// Master files (RFC 1035 §5) in, record by record, into a zone Builder (the
+// project's scanner, ldns for the rarest types); errors name the file and
+// line. And a zone out, as text.
 
 #include <string>
 
@@ -27,5 +28,10 @@ Result<zone::ZonePtr> load(const std::string& path, const wire::Name& origin,
 /// Parses master-file text (for tests and tools); `source` names it in errors.
 Result<zone::ZonePtr> parse(const std::string& text, const wire::Name& origin,
                             const LoadOptions& options = {}, const std::string& source = "<text>");
+
+/// The zone as master-file text: every record in the RFC 3597 generic form
+/// ("owner TTL IN TYPEn \# LEN HEX"), the SOA first, so any type round-trips
+/// byte for byte through parse() and through Knot DNS, NSD and BIND.
+std::string to_text(const zone::Zone& zone);
 
 }  // namespace dns::zonefile

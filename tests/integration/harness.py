@@ -404,7 +404,7 @@ class Knot(Primary):
         for origin in self.zones:
             c += ["  - domain: %s" % origin, '    file: "%s"' % self.zone_path(origin)]
             if self.catalog and origin == self.catalog:
-                c.append("    catalog-role: interpret")
+                c += ["    catalog-role: interpret", "    catalog-template: default"]
         self.conf = os.path.join(d, "knot.conf")
         with open(self.conf, "w") as f:
             f.write("\n".join(c) + "\n")
@@ -726,11 +726,14 @@ class Ctx:
 # --------------------------------------------------------------------------
 # running cases
 
-def run_cases(title, cases, description, argv=None):
-    """Parses the command line (--dnsd, --keep, --verbose, --only) and runs
-    `cases`, a list of (name, group, fn(ctx) -> detail text). Returns the exit
-    status: 0 only if every case passed."""
+def run_cases(title, cases, description, argv=None, options=()):
+    """Parses the command line (--dnsd, --keep, --verbose, --only, and the
+    script's own `options`: (flag, help) pairs, values in ctx.options) and
+    runs `cases`, a list of (name, group, fn(ctx) -> detail text). Returns
+    the exit status: 0 only if every case passed."""
     ap = argparse.ArgumentParser(description=description)
+    for flag, help_text in options:
+        ap.add_argument(flag, help=help_text)
     ap.add_argument("--dnsd", required=True, help="path of the dnsd binary")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     ap.add_argument("--verbose", action="store_true", help="commands, notes, and log tails on failure")
@@ -763,6 +766,8 @@ def run_cases(title, cases, description, argv=None):
     try:
         for name, _group, fn in selected:
             ctx = Ctx(root, name, args.dnsd)
+            ctx.options = {flag.lstrip("-").replace("-", "_"): getattr(args, flag.lstrip("-").replace("-", "_"))
+                           for flag, _ in options}
             t0 = time.time()
             try:
                 detail = fn(ctx)

@@ -17,6 +17,12 @@ Cases (--only takes case names or group names, comma-separated):
       the same with --allow-transfer 127.0.0.1:KEY and TSIG on every message.
   tools                                       (group tools)
       dig and kdig AXFR (kdig also with TSIG) get every record of the zone.
+  catalog-out                                 (group catalog)
+      Knot DNS consumes a catalog zone (RFC 9432 v2) that lib/xfr's producer
+      built (catalog_zone), served by dnsd with its member zones: Knot serves
+      the members; a new catalog version (a member added with group and ext
+      properties, one removed) reaches Knot as an IXFR of the catalog (dnsd
+      keeps the difference of the reload), and Knot follows it.
   refused                                     (group refused)
       a transfer from an address --allow-transfer does not name is REFUSED,
       a transfer signed with the wrong secret is NOTAUTH with a TSIG error,
@@ -27,6 +33,8 @@ dnsd is started as: DNSD --listen 127.0.0.1:PORT --threads 1 --http
 example.com@127.0.0.1:PORT --allow-transfer 127.0.0.1[:KEY] [--tsig ...].
 """
 
+import os
+import signal
 import sys
 
 import dns.message
@@ -35,8 +43,8 @@ import dns.rcode
 import dns.tsig
 import dns.tsigkeyring
 
-from harness import (Bind, Knot, Nsd, check, compare_answers_with, new_secret, run, run_cases, send_notify, tool,
-                     wait_for)
+from harness import (Bind, Knot, Nsd, check, compare_answers_with, new_secret, rcode_of, run, run_cases, send_notify,
+                     soa_serial, tool, wait_for)
 
 ORIGIN = "example.com."
 DIG, KDIG = tool("dig"), tool("kdig")
@@ -174,13 +182,65 @@ def case_refused(ctx):
         stranger, unsigned, wrong, below, right)
 
 
+def member_zone(origin, serial=1):
+    return ("$ORIGIN %s\n$TTL 300\n@ SOA ns1 hostmaster %d 60 10 600 60\n@ NS ns1\nns1 A 192.0.2.1\n"
+            "www A 192.0.2.2\n" % (origin, serial))
+
+
+def case_catalog_out(ctx):
+    tool_path = ctx.options.get("catalog_zone")
+    check(tool_path and os.access(tool_path, os.X_OK), "--catalog-zone PATH is needed (the catalog_zone program)")
+    cat = "catalog.example."
+    zdir = ctx.subdir("zones")
+    members = ["m1.example.", "m2.example.", "m3.example."]
+    files = ["--allow-transfer", "127.0.0.1"]
+    for m in members:
+        path = os.path.join(zdir, m + "zone")
+        with open(path, "w") as f:
+            f.write(member_zone(m))
+        files += ["--zone-file", "%s=%s" % (m, path)]
+    cat_path = os.path.join(zdir, cat + "zone")
+
+    def write_catalog(serial, specs):
+        out = run([tool_path, cat, str(serial)] + specs).stdout
+        with open(cat_path, "w") as f:
+            f.write(out)
+
+    write_catalog(1, ["m1.example.;group=gold", "m2.example."])
+    d = ctx.dnsd()
+    d.start(extra=files + ["--zone-file", "%s=%s" % (cat, cat_path)])
+    ok, _ = d.wait_serial(cat, 1, 10)
+    check(ok, "dnsd does not serve the catalog:\n%s" % d.tail())
+    knot = Knot(ctx, {cat: None}, secondary_of=d.port, catalog=cat)
+    knot.start()
+    ok, took = wait_for(lambda: soa_serial(knot.port, "m1.example.") == 1 and soa_serial(knot.port, "m2.example.") == 1,
+                        20, 0.1)
+    check(ok, "Knot does not serve the catalog's members within 20s:\n%s\n--- dnsd:\n%s" % (knot.tail(), d.tail()))
+    # Version 2: m3 added (with properties), m2 removed; dnsd reloads, Knot is told.
+    write_catalog(2, ["m1.example.;group=gold", "m3.example.;group=silver;ext.primaries=192.0.2.1:53"])
+    os.utime(cat_path, (os.path.getmtime(cat_path) + 2,) * 2)
+    d.proc.send_signal(signal.SIGHUP)
+    ok, _ = d.wait_serial(cat, 2, 10)
+    check(ok, "dnsd did not reload the catalog:\n%s" % d.tail())
+    send_notify(knot.port, cat)
+    ok, took2 = wait_for(lambda: soa_serial(knot.port, "m3.example.") == 1 and
+                         rcode_of(knot.port, "m2.example.") == "REFUSED", 20, 0.1)
+    check(ok, "Knot did not follow the catalog's change within 20s:\n%s\n--- dnsd:\n%s" % (knot.tail(), d.tail()))
+    line = d.grep(r"IXFR of catalog\.example\. to 127\.0\.0\.1 from serial 1 \(serial 2\): (\w+)")
+    check(line and line[-1] == "incremental", "the catalog's change did not go by IXFR (log: %s):\n%s" % (line, d.tail()))
+    return "members served by Knot %.2fs after it started; the change (IXFR of the catalog) followed in %.2fs" % (
+        took, took2)
+
+
 CASES = []
 for _k in ("knot", "nsd", "bind"):
     CASES.append(("out-" + _k, "out", (lambda k: lambda ctx: case_out(ctx, k, False))(_k)))
 for _k in ("knot", "nsd", "bind"):
     CASES.append(("out-%s-tsig" % _k, "tsig", (lambda k: lambda ctx: case_out(ctx, k, True))(_k)))
 CASES.append(("tools", "tools", case_tools))
+CASES.append(("catalog-out", "catalog", case_catalog_out))
 CASES.append(("refused", "refused", case_refused))
 
 if __name__ == "__main__":
-    sys.exit(run_cases("transfer", CASES, __doc__.splitlines()[0]))
+    sys.exit(run_cases("transfer", CASES, __doc__.splitlines()[0],
+                       options=[("--catalog-zone", "the catalog_zone program (builds catalogs with lib/xfr)")]))

@@ -6,7 +6,10 @@
 #include <string>
 #include <vector>
 
+#include <map>
+
 #include "lib/xfr/catalog.hpp"
+#include "lib/xfr/transfer.hpp"
 #include "lib/zonefile/zonefile.hpp"
 #include "test_util.hpp"
 
@@ -207,4 +210,105 @@ abc.zones    PTR example.com.
     CHECK(!catalog_members(*bare).has_value());
 }
 
-}  // TEST_SUITE
+TEST_CASE("properties: group, coo and custom ext properties are read with their member") {
+    auto z = catalog(R"(
+version                    TXT "2"
+m1.zones                   PTR one.example.
+group.m1.zones             TXT "gold" "extra"
+coo.m1.zones               PTR other.catalog.
+primaries.ext.m1.zones     TXT "192.0.2.1:53" "[2001:db8::1]:53"
+tsig.ext.m1.zones          TXT "xfr-key."
+m2.zones                   PTR two.example.
+group.m3.zones             TXT "orphan property"
+)");
+    auto m = members_of(*z);
+    REQUIRE(m.size() == 2);
+    CHECK(m[0].groups == std::vector<std::string>{"gold", "extra"});
+    REQUIRE(m[0].coo);
+    CHECK(*m[0].coo == N("other.catalog."));
+    REQUIRE(m[0].ext.count("primaries") == 1);
+    CHECK(m[0].ext.at("primaries") == std::vector<std::string>{"192.0.2.1:53", "[2001:db8::1]:53"});
+    CHECK(m[0].ext.at("tsig") == std::vector<std::string>{"xfr-key."});
+    CHECK(m[1].groups.empty());
+    CHECK_FALSE(m[1].coo);
+    CHECK(m[1].ext.empty());
+}
+
+TEST_CASE("producer: a built catalog reads back as the members it was built from") {
+    std::vector<CatalogMember> in(3);
+    in[0].zone = N("a.example.");
+    in[0].groups = {"gold"};
+    in[1].zone = N("B.example.");
+    in[1].coo = N("next.catalog.");
+    in[1].ext["primaries"] = {"192.0.2.1:53", "192.0.2.2:53"};
+    in[2].zone = N("c.example.");
+    in[2].id = "chosen";
+    auto cat = dns::xfr::build_catalog(N("catalog.example."), 5, in);
+    REQUIRE_MESSAGE(cat.has_value(), cat.error().message);
+    CHECK((*cat)->serial() == 5);
+    auto out = catalog_members(**cat);
+    REQUIRE(out.has_value());
+    REQUIRE(out->size() == 3);
+    std::map<std::string, CatalogMember> by_zone;
+    for (const auto& m : *out) by_zone[m.zone.lowercased().to_text()] = m;
+    CHECK(by_zone.at("a.example.").groups == std::vector<std::string>{"gold"});
+    CHECK(by_zone.at("a.example.").id == dns::xfr::member_id(N("a.example.")));
+    CHECK(*by_zone.at("b.example.").coo == N("next.catalog."));
+    CHECK(by_zone.at("b.example.").ext.at("primaries").size() == 2);
+    CHECK(by_zone.at("c.example.").id == "chosen");
+    // Stable labels: the same member, the same id, whatever its case.
+    CHECK(dns::xfr::member_id(N("B.Example.")) == dns::xfr::member_id(N("b.example.")));
+    CHECK(dns::xfr::member_id(N("a.example.")) != dns::xfr::member_id(N("b.example.")));
+    // Two members with one zone (or one id) are refused.
+    std::vector<CatalogMember> dup(2);
+    dup[0].zone = dup[1].zone = N("x.example.");
+    CHECK_FALSE(dns::xfr::build_catalog(N("catalog.example."), 1, dup).has_value());
+}
+
+TEST_CASE("producer: a change of the member list is an IXFR that gives the catalog built anew") {
+    std::vector<CatalogMember> v1(40), v2;
+    for (int i = 0; i < 40; ++i) v1[i].zone = N(("z" + std::to_string(i) + ".example.").c_str());
+    v2 = v1;
+    v2.erase(v2.begin() + 3);          // one removed
+    v2[5].groups = {"moved"};          // one changed
+    CatalogMember extra;
+    extra.zone = N("new.example.");
+    extra.ext["tsig"] = {"k."};
+    v2.push_back(extra);               // one added
+    auto before = dns::xfr::build_catalog(N("catalog.example."), 1, v1);
+    REQUIRE(before.has_value());
+    auto change = dns::xfr::change_catalog(*before, v1, v2, 2);
+    REQUIRE_MESSAGE(change.has_value(), change.error().message);
+    // Only what changed travels: SOA out and in, the removed member's PTR, the
+    // group added, the new member's PTR and property.
+    CHECK(change->diff.removed.size() == 2);
+    CHECK(change->diff.added.size() == 4);
+    auto rebuilt = dns::xfr::build_catalog(N("catalog.example."), 2, v2);
+    REQUIRE(rebuilt.has_value());
+    auto a = dns::xfr::records_of(*change->catalog), b = dns::xfr::records_of(**rebuilt);
+    auto key = [](const dns::xfr::Record& r) { return r.owner + "|" + std::to_string(r.type) + "|" + r.rdata; };
+    std::vector<std::string> ka, kb;
+    for (const auto& r : a) ka.push_back(key(r));
+    for (const auto& r : b) kb.push_back(key(r));
+    std::sort(ka.begin(), ka.end());
+    std::sort(kb.begin(), kb.end());
+    CHECK(ka == kb);
+}
+
+TEST_CASE("to_text(): a catalog written as a master file parses back to the same records") {
+    std::vector<CatalogMember> in(2);
+    in[0].zone = N("a.example.");
+    in[0].ext["note"] = {"with \"quotes\" and \\ backslash"};
+    in[1].zone = N("b.example.");
+    auto cat = dns::xfr::build_catalog(N("catalog.example."), 9, in);
+    REQUIRE(cat.has_value());
+    std::string text = dns::zonefile::to_text(**cat);
+    auto back = dns::zonefile::parse(text, N("catalog.example."));
+    REQUIRE_MESSAGE(back.has_value(), back.error().message);
+    CHECK(dns::xfr::records_of(**back).size() == dns::xfr::records_of(**cat).size());
+    auto m = catalog_members(**back);
+    REQUIRE(m.has_value());
+    CHECK(m->size() == 2);
+}
+
+}
