@@ -1,13 +1,17 @@
 #pragma once
-// dnsd's configuration: one option table drives the command line, the TOML
-// config file and --help. The result is an immutable Config.
+// dnsd's configuration: its option table (lib/options) drives the command
+// line, the TOML config file and --help, and yields a typed, checked Config.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "lib/base/result.hpp"
+#include "lib/io/client.hpp"
 #include "lib/io/secondary_runner.hpp"
+#include "lib/io/transfer_server.hpp"
+#include "lib/options/options.hpp"
 #include "lib/wire/name.hpp"
 #include "lib/xfr/tsig.hpp"
 
@@ -21,13 +25,13 @@ struct ZoneConfig {
 /// A zone pulled from primaries (or a catalog whose members are).
 struct SecondaryConfig {
     dns::wire::Name name;
-    std::vector<std::string> primaries;  ///< "ADDR:PORT", "[V6]:PORT" or a bare address (port 53)
-    std::string key;                     ///< TSIG key name; "" = the only --tsig key if there is one
+    std::vector<dns::io::Endpoint> primaries;
+    std::string key;  ///< TSIG key name; "" = the only --tsig key if there is one
     bool catalog = false;
 };
 
 struct Config {
-    std::vector<std::string> listen;    ///< "ADDR:PORT", "[V6]:PORT"
+    std::vector<dns::io::Endpoint> listen;  ///< default 127.0.0.1:53
     std::vector<ZoneConfig> zones;
     unsigned threads = 0;               ///< 0: one per core
     std::string nsid;
@@ -38,10 +42,10 @@ struct Config {
     unsigned tcp_max_clients = 1024;
     bool include = false;               ///< allow $INCLUDE in zone files
     std::vector<SecondaryConfig> secondaries;
-    std::vector<std::string> tsig;      ///< "NAME:ALGORITHM:BASE64SECRET"
-    std::vector<std::string> allow_transfer;  ///< "PREFIX[:KEY]": who may AXFR/IXFR (default nobody)
+    std::vector<dns::xfr::TsigKey> tsig;
+    std::vector<dns::io::TransferRule> allow_transfer;  ///< who may AXFR/IXFR (default nobody)
     std::string state_dir;
-    std::string http;                   ///< control and metrics listener, "" = none
+    std::optional<dns::io::Endpoint> http;  ///< control and metrics listener
     size_t xfr_max_records = 5000000;
     size_t xfr_max_bytes = 1ull << 30;
     unsigned xfr_timeout_s = 600;
@@ -53,9 +57,14 @@ struct Config {
     std::string config_file;
 };
 
+/// dnsd's option table, writing into `config`.
+dns::options::Table option_table(Config& config);
+
 enum class ParseOutcome { run, exit_ok, exit_error };
 
-/// Parses argv (and the config file it names). On exit_error, `error` says why.
+/// Parses argv (and the config file it names), fills in the defaults and
+/// checks the whole (a zone's TSIG key must exist, ...). On exit_error,
+/// `error` says why.
 ParseOutcome parse_command_line(int argc, char** argv, Config& config, std::string& error);
 
 /// Parses a TOML config file into config (used by --config).
@@ -64,10 +73,8 @@ dns::Result<void> load_config_file(const std::string& path, Config& config);
 /// The --help text.
 std::string help_text();
 
-/// The TSIG keys and secondary zones of a configuration, checked (a zone's
-/// key must exist; with one key, every zone uses it).
-dns::Result<void> secondary_zones(const Config& config, std::vector<dns::xfr::TsigKey>& keys,
-                                  std::vector<dns::io::SecondaryZone>& zones);
+/// The secondary zones of a configuration, for the runner.
+std::vector<dns::io::SecondaryZone> secondary_zones(const Config& config);
 /// The secondary runner's options from a configuration.
 dns::io::RunnerOptions runner_options(const Config& config);
 /// The settings that differ between two configurations and only take effect

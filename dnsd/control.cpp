@@ -1,47 +1,23 @@
 #include "dnsd/control.hpp"
 
-#include <httplib.h>
-
-#include <cstdio>
 #include <map>
 #include <set>
-#include <ctime>
 #include <sstream>
 
 #include "dnsd/server.hpp"
-#include "lib/base/log.hpp"
-#include "lib/io/client.hpp"
+#include "lib/http/server.hpp"
 #include "lib/io/secondary_runner.hpp"
 #include "lib/zone/zone_store.hpp"
 
 namespace dnsd {
 
+using dns::http::json_string;
+
 struct Control::Impl {
-    httplib::Server http;
+    dns::http::Server http;
 };
 
 namespace {
-
-std::string json_string(const std::string& s) {
-    std::string out = "\"";
-    for (unsigned char c : s) {
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                if (c < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                    out += buf;
-                } else {
-                    out += static_cast<char>(c);
-                }
-        }
-    }
-    return out + "\"";
-}
 
 const char* rcode_name(size_t r) {
     static const char* const names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED",
@@ -104,60 +80,52 @@ std::string Control::healthz(bool& healthy) const {
 }
 
 std::string Control::metrics() const {
-    std::ostringstream o;
+    dns::http::Metrics m;
     auto c = server_.counters();
-    o << "# HELP dnsd_queries_total Queries received, by transport.\n# TYPE dnsd_queries_total counter\n";
-    o << "dnsd_queries_total{transport=\"udp\"} " << c.transport[0] << "\n";
-    o << "dnsd_queries_total{transport=\"tcp\"} " << c.transport[1] << "\n";
-    o << "# HELP dnsd_queries_by_type_total Queries by QTYPE.\n# TYPE dnsd_queries_by_type_total counter\n";
+    m.counter("dnsd_queries_total", "Queries received, by transport.", static_cast<double>(c.transport[0]),
+              {{"transport", "udp"}});
+    m.counter("dnsd_queries_total", "", static_cast<double>(c.transport[1]), {{"transport", "tcp"}});
     for (size_t i = 0; i < dns::answer::Counters::kTypes; ++i)
-        o << "dnsd_queries_by_type_total{qtype=\"" << dns::answer::qtype_bucket_name(i) << "\"} " << c.qtype[i]
-          << "\n";
-    o << "# HELP dnsd_responses_total Responses by RCODE.\n# TYPE dnsd_responses_total counter\n";
+        m.counter("dnsd_queries_by_type_total", "Queries by QTYPE.", static_cast<double>(c.qtype[i]),
+                  {{"qtype", dns::answer::qtype_bucket_name(i)}});
     for (size_t r = 0; r < 24; ++r)
-        if (const char* n = rcode_name(r)) o << "dnsd_responses_total{rcode=\"" << n << "\"} " << c.rcode[r] << "\n";
-    o << "# HELP dnsd_truncated_total UDP responses sent with TC.\n# TYPE dnsd_truncated_total counter\n"
-      << "dnsd_truncated_total " << c.truncated << "\n";
-    o << "# HELP dnsd_dropped_total Packets dropped without an answer.\n# TYPE dnsd_dropped_total counter\n"
-      << "dnsd_dropped_total " << c.dropped << "\n";
+        if (const char* n = rcode_name(r))
+            m.counter("dnsd_responses_total", "Responses by RCODE.", static_cast<double>(c.rcode[r]), {{"rcode", n}});
+    m.counter("dnsd_truncated_total", "UDP responses sent with TC.", static_cast<double>(c.truncated));
+    m.counter("dnsd_dropped_total", "Packets dropped without an answer.", static_cast<double>(c.dropped));
     auto table = store_.get();
     size_t expired = 0;
     for (size_t i = 0; i < table->size(); ++i) expired += table->expired(i) ? 1 : 0;
-    o << "# HELP dnsd_zones_served Zones in the published table.\n# TYPE dnsd_zones_served gauge\n"
-      << "dnsd_zones_served " << table->size() << "\n"
-      << "# HELP dnsd_zones_expired Zones answering SERVFAIL because they expired.\n# TYPE dnsd_zones_expired gauge\n"
-      << "dnsd_zones_expired " << expired << "\n";
+    m.gauge("dnsd_zones_served", "Zones in the published table.", static_cast<double>(table->size()));
+    m.gauge("dnsd_zones_expired", "Zones answering SERVFAIL because they expired.", static_cast<double>(expired));
     if (secondaries_) {
         auto s = secondaries_->counters();
         std::map<std::string, size_t> states;
         for (const auto& z : secondaries_->zones()) ++states[z.state];
-        o << "# HELP dnsd_secondary_zones Secondary zones by state.\n# TYPE dnsd_secondary_zones gauge\n";
         for (const char* st : {"fresh", "stale", "expired", "empty"})
-            o << "dnsd_secondary_zones{state=\"" << st << "\"} " << states[st] << "\n";
-        o << "# HELP dnsd_transfers_total Zone transfers, by kind and outcome.\n# TYPE dnsd_transfers_total counter\n"
-          << "dnsd_transfers_total{kind=\"axfr\",result=\"ok\"} " << s.axfr_ok << "\n"
-          << "dnsd_transfers_total{kind=\"axfr\",result=\"failed\"} " << s.axfr_failed << "\n"
-          << "dnsd_transfers_total{kind=\"ixfr\",result=\"ok\"} " << s.ixfr_ok << "\n"
-          << "dnsd_transfers_total{kind=\"ixfr\",result=\"failed\"} " << s.ixfr_failed << "\n"
-          << "# HELP dnsd_transfers_refused_total Transfers rejected as malformed or hostile.\n"
-          << "# TYPE dnsd_transfers_refused_total counter\n"
-          << "dnsd_transfers_refused_total " << s.refused_transfers << "\n"
-          << "# HELP dnsd_soa_checks_total SOA queries to primaries.\n# TYPE dnsd_soa_checks_total counter\n"
-          << "dnsd_soa_checks_total{result=\"ok\"} " << s.soa_ok << "\n"
-          << "dnsd_soa_checks_total{result=\"failed\"} " << s.soa_failed << "\n"
-          << "dnsd_soa_checks_total{result=\"up_to_date\"} " << s.up_to_date << "\n"
-          << "dnsd_soa_checks_total{result=\"skipped\"} " << s.soa_skipped << "\n"
-          << "# HELP dnsd_primaries_paused Primaries not asked for a while after failing for every zone.\n"
-          << "# TYPE dnsd_primaries_paused gauge\n"
-          << "dnsd_primaries_paused " << s.primaries_paused << "\n"
-          << "# HELP dnsd_notify_total NOTIFY messages received.\n# TYPE dnsd_notify_total counter\n"
-          << "dnsd_notify_total{result=\"accepted\"} " << s.notify_accepted << "\n"
-          << "dnsd_notify_total{result=\"refused\"} " << s.notify_refused << "\n"
-          << "# HELP dnsd_last_successful_refresh_timestamp_seconds Last successful refresh of any zone.\n"
-          << "# TYPE dnsd_last_successful_refresh_timestamp_seconds gauge\n"
-          << "dnsd_last_successful_refresh_timestamp_seconds " << s.last_success << "\n";
+            m.gauge("dnsd_secondary_zones", "Secondary zones by state.", static_cast<double>(states[st]),
+                    {{"state", st}});
+        const char* th = "Zone transfers, by kind and outcome.";
+        m.counter("dnsd_transfers_total", th, static_cast<double>(s.axfr_ok), {{"kind", "axfr"}, {"result", "ok"}});
+        m.counter("dnsd_transfers_total", th, static_cast<double>(s.axfr_failed), {{"kind", "axfr"}, {"result", "failed"}});
+        m.counter("dnsd_transfers_total", th, static_cast<double>(s.ixfr_ok), {{"kind", "ixfr"}, {"result", "ok"}});
+        m.counter("dnsd_transfers_total", th, static_cast<double>(s.ixfr_failed), {{"kind", "ixfr"}, {"result", "failed"}});
+        m.counter("dnsd_transfers_refused_total", "Transfers rejected as malformed or hostile.",
+                  static_cast<double>(s.refused_transfers));
+        const char* sh = "SOA queries to primaries.";
+        m.counter("dnsd_soa_checks_total", sh, static_cast<double>(s.soa_ok), {{"result", "ok"}});
+        m.counter("dnsd_soa_checks_total", sh, static_cast<double>(s.soa_failed), {{"result", "failed"}});
+        m.counter("dnsd_soa_checks_total", sh, static_cast<double>(s.up_to_date), {{"result", "up_to_date"}});
+        m.counter("dnsd_soa_checks_total", sh, static_cast<double>(s.soa_skipped), {{"result", "skipped"}});
+        m.gauge("dnsd_primaries_paused", "Primaries not asked for a while after failing for every zone.",
+                static_cast<double>(s.primaries_paused));
+        m.counter("dnsd_notify_total", "NOTIFY messages received.", static_cast<double>(s.notify_accepted),
+                  {{"result", "accepted"}});
+        m.counter("dnsd_notify_total", "", static_cast<double>(s.notify_refused), {{"result", "refused"}});
+        m.gauge("dnsd_last_successful_refresh_timestamp_seconds", "Last successful refresh of any zone.",
+                static_cast<double>(s.last_success));
     }
-    return o.str();
+    return m.text();
 }
 
 std::string Control::zones() const {
@@ -188,35 +156,22 @@ std::string Control::zones() const {
     return o.str();
 }
 
-dns::Result<void> Control::start(const std::string& listen) {
-    auto ep = dns::io::parse_endpoint(listen);
-    if (!ep) return ep.error();
+dns::Result<void> Control::start(const dns::io::Endpoint& listen) {
     auto& http = impl_->http;
-    http.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+    http.get("/healthz", [this](const dns::http::Request&) {
         bool healthy = false;
-        res.set_content(healthz(healthy), "application/json");
-        res.status = healthy ? 200 : 503;
+        std::string body = healthz(healthy);
+        return dns::http::Response{healthy ? 200 : 503, std::move(body), "application/json"};
     });
-    http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-        res.set_content(metrics(), "text/plain; version=0.0.4");
+    http.get("/metrics", [this](const dns::http::Request&) {
+        return dns::http::Response{200, metrics(), "text/plain; version=0.0.4"};
     });
-    http.Get("/zones", [this](const httplib::Request&, httplib::Response& res) {
-        res.set_content(zones(), "application/json");
+    http.get("/zones", [this](const dns::http::Request&) {
+        return dns::http::Response{200, zones(), "application/json"};
     });
-    int port = ep->port;
-    bool bound = port == 0 ? (port = http.bind_to_any_port(ep->address.to_string().c_str())) > 0
-                           : http.bind_to_port(ep->address.to_string().c_str(), port);
-    if (!bound) return dns::make_error(dns::Errc::io, "cannot bind HTTP to " + listen);
-    ep->port = static_cast<uint16_t>(port);
-    LOG_INFO("control HTTP on %s (/healthz, /metrics, /zones)", ep->to_string().c_str());
-    thread_ = std::thread([this] { impl_->http.listen_after_bind(); });
-    return {};
+    return http.start(listen, "control: /healthz, /metrics, /zones");
 }
 
-void Control::stop() {
-    if (!thread_.joinable()) return;
-    impl_->http.stop();
-    thread_.join();
-}
+void Control::stop() { impl_->http.stop(); }
 
 }  // namespace dnsd

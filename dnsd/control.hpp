@@ -5,9 +5,9 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "lib/base/result.hpp"
+#include "lib/io/client.hpp"
 
 namespace dns::io {
 class SecondaryRunner;
@@ -27,7 +27,7 @@ public:
     ~Control();
 
     /// Binds ADDR:PORT and starts serving; fails if the address cannot be bound.
-    dns::Result<void> start(const std::string& listen);
+    dns::Result<void> start(const dns::io::Endpoint& listen);
     void stop();
 
     // The bodies, for tests.
@@ -42,7 +42,6 @@ private:
     const Server& server_;
     const dns::zone::ZoneStore& store_;
     const dns::io::SecondaryRunner* secondaries_;
-    std::thread thread_;
 };
 
 }  // namespace dnsd

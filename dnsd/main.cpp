@@ -51,13 +51,9 @@ int main(int argc, char** argv) {
     dnsd::ZoneFiles files(store, &history);
     files.sync(config.zones, config.include);
 
-    // Secondaries: keys, zones, and what the state directory already holds.
-    std::vector<dns::xfr::TsigKey> keys;
-    std::vector<dns::io::SecondaryZone> zones;
-    if (auto r = dnsd::secondary_zones(config, keys, zones); !r) {
-        std::fprintf(stderr, "dnsd: %s\n", r.error().message.c_str());
-        return 2;
-    }
+    // Secondaries: zones, keys, and what the state directory already holds.
+    const std::vector<dns::xfr::TsigKey>& keys = config.tsig;
+    std::vector<dns::io::SecondaryZone> zones = dnsd::secondary_zones(config);
     dns::io::StateDir state(config.state_dir);
     if (state.enabled()) {
         if (auto r = state.prepare(); !r) {
@@ -71,22 +67,10 @@ int main(int argc, char** argv) {
     for (const auto& z : zones) secondaries->add(z);
     store.commit();
 
-    // Transfers out, for the clients --allow-transfer names (a key each must exist).
+    // Transfers out, for the clients --allow-transfer names.
     std::unique_ptr<dns::io::TransferServer> transfers;
-    if (!config.allow_transfer.empty()) {
-        std::vector<dns::io::TransferRule> rules;
-        for (const auto& text : config.allow_transfer) {
-            auto rule = dns::io::parse_transfer_rule(text);
-            bool known = rule && rule->key.empty();
-            for (const auto& k : keys) known = known || (rule && k.name.lowercased().to_text() == rule->key);
-            if (!known) {
-                std::fprintf(stderr, "dnsd: --allow-transfer %s: no --tsig key of that name\n", text.c_str());
-                return 2;
-            }
-            rules.push_back(*rule);
-        }
-        transfers = std::make_unique<dns::io::TransferServer>(std::move(rules), keys, publisher);
-    }
+    if (!config.allow_transfer.empty())
+        transfers = std::make_unique<dns::io::TransferServer>(config.allow_transfer, keys, publisher);
     dnsd::Server server(config, store, &secondaries->notify_gate(), transfers.get(), keys);
     if (auto r = server.start(); !r) {
         LOG_ERROR("%s", r.error().message.c_str());
@@ -95,8 +79,8 @@ int main(int argc, char** argv) {
     LOG_INFO("dnsd %s serving %zu zones", DNSD_VERSION, store.get()->size());
     secondaries->start();
     dnsd::Control control(server, store, secondaries.get());
-    if (!config.http.empty()) {
-        if (auto r = control.start(config.http); !r) {
+    if (config.http) {
+        if (auto r = control.start(*config.http); !r) {
             LOG_ERROR("--http: %s", r.error().message.c_str());
             server.stop();
             return 1;
@@ -114,18 +98,12 @@ int main(int argc, char** argv) {
                 LOG_ERROR("config not reloaded: %s", err.c_str());
                 continue;
             }
-            std::vector<dns::xfr::TsigKey> new_keys;
-            std::vector<dns::io::SecondaryZone> new_zones;
-            if (auto r = dnsd::secondary_zones(fresh, new_keys, new_zones); !r) {
-                LOG_ERROR("config not reloaded: %s", r.error().message.c_str());
-                continue;
-            }
             for (const auto& what : dnsd::restart_needed(config, fresh))
                 LOG_WARN("reload: %s changed; it takes effect after a restart", what.c_str());
             size_t failed = files.sync(fresh.zones, fresh.include);
             config.zones = fresh.zones;
             config.include = fresh.include;
-            secondaries->reconfigure(std::move(new_zones), std::move(new_keys));
+            secondaries->reconfigure(dnsd::secondary_zones(fresh), fresh.tsig);
             LOG_INFO("reload done: %zu zones served, %zu failed", store.get()->size(), failed);
             continue;
         }

@@ -250,11 +250,9 @@ Server::~Server() { stop(); }
 dns::Result<void> Server::start() {
     for (unsigned i = 0; i < config_.threads; ++i)
         workers_.push_back(std::make_unique<Worker>(config_, store_, identity_, notify_, transfers_, keys_));
-    for (const auto& text : config_.listen) {
-        auto ep = dns::io::parse_endpoint(text);
-        if (!ep) return ep.error();
-        auto addr = ep->address;
-        uint16_t port = ep->port;
+    for (const auto& ep : config_.listen) {
+        auto addr = ep.address;
+        uint16_t port = ep.port;
         for (auto& w : workers_) {
             if (auto r = w->open(addr, port); !r) return r;
             port = w->last_port();  // port 0: every worker shares the port the first one got
