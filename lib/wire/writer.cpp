@@ -15,8 +15,12 @@ bool Writer::matches(size_t off, const uint8_t* s) const noexcept {
         }
         if (l != *s) return false;
         if (l == 0) return true;
-        for (uint8_t i = 1; i <= l; ++i)
-            if (lower(buf_[off + i]) != lower(s[i])) return false;
+        if (case_sensitive_) {
+            if (std::memcmp(buf_ + off + 1, s + 1, l) != 0) return false;
+        } else {
+            for (uint8_t i = 1; i <= l; ++i)
+                if (lower(buf_[off + i]) != lower(s[i])) return false;
+        }
         off += l + 1u;
         s += l + 1u;
     }

@@ -71,6 +71,10 @@ public:
         buf_[at + 1] = static_cast<uint8_t>(v);
     }
 
+    /// Compress only against names with the same case (zone transfers: the
+    /// copy keeps every name exactly as the zone has it, as BIND's xfrout).
+    void set_case_sensitive(bool on) noexcept { case_sensitive_ = on; }
+
     /// Writes an uncompressed valid wire name; with `compress`, the longest suffix
     /// already in the message becomes a pointer. Labels written in full become
     /// candidates for later names either way.
@@ -80,7 +84,7 @@ public:
     /// Registers a name already written at `offset` (e.g. the question) for compression.
     void remember_name(size_t offset) noexcept;
     /// Whether the name written at `offset` (pointers followed) equals `name`,
-    /// ignoring ASCII case.
+    /// ignoring ASCII case unless the writer is case-sensitive.
     bool name_at(size_t offset, const uint8_t* name) const noexcept { return matches(offset, name); }
 
 private:
@@ -97,6 +101,7 @@ private:
     size_t limit_;
     size_t pos_ = 0;
     uint8_t entries_ = 0;
+    bool case_sensitive_ = false;
     Entry entry_[kMaxEntries];
 };
 

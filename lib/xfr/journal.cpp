@@ -105,10 +105,9 @@ Result<size_t> Journal::append(std::span<const Diff> diffs, int64_t stamp) const
 
 Result<std::vector<Journal::Entry>> Journal::read(size_t* valid_bytes) const {
     if (valid_bytes) *valid_bytes = 0;
-    std::vector<Entry> out;
     FILE* f = std::fopen(path_.c_str(), "rb");
     if (!f) {
-        if (errno == ENOENT) return out;
+        if (errno == ENOENT) return std::vector<Entry>{};
         return io_error(path_);
     }
     std::vector<uint8_t> data;
@@ -116,8 +115,16 @@ Result<std::vector<Journal::Entry>> Journal::read(size_t* valid_bytes) const {
     size_t n;
     while ((n = std::fread(chunk, 1, sizeof chunk, f)) > 0) data.insert(data.end(), chunk, chunk + n);
     std::fclose(f);
+    auto r = parse(data, valid_bytes);
+    if (!r) return make_error(r.error().code, path_ + ": " + r.error().message);
+    return r;
+}
+
+Result<std::vector<Journal::Entry>> Journal::parse(std::span<const uint8_t> data, size_t* valid_bytes) {
+    if (valid_bytes) *valid_bytes = 0;
+    std::vector<Entry> out;
     if (data.size() < sizeof kMagic || std::memcmp(data.data(), kMagic, sizeof kMagic) != 0)
-        return make_error(Errc::malformed, path_ + ": not a journal");
+        return make_error(Errc::malformed, "not a journal");
     const uint8_t* p = data.data() + sizeof kMagic;
     const uint8_t* end = data.data() + data.size();
     while (p != end) {

@@ -45,6 +45,8 @@ public:
     /// receives the length of the good prefix (truncate() to it before the
     /// next append). Fails only when the file exists but is not a journal.
     Result<std::vector<Entry>> read(size_t* valid_bytes = nullptr) const;
+    /// The same from the bytes of a journal (for tests and fuzzing).
+    static Result<std::vector<Entry>> parse(std::span<const uint8_t> data, size_t* valid_bytes = nullptr);
     /// Cuts the journal to `bytes` (after a torn entry).
     Result<void> truncate(size_t bytes) const;
     /// Bytes on disk (0 when absent).

@@ -215,6 +215,7 @@ bool TransferOut::fill_ixfr(wire::Writer& w) {
 size_t TransferOut::next(uint8_t* out, size_t cap) {
     if (phase_ == 3 || cap < 512) return 0;
     wire::Writer w(out, cap);
+    w.set_case_sensitive(true);
     w.reset(wire::kHeaderLen);
     const bool first = messages_ == 0;
     if (first && !(w.name(q_.qname, false) && w.u16(q_.qtype) && w.u16(q_.qclass))) return 0;

@@ -76,7 +76,6 @@ private:
     // IXFR: the condensed difference and the old SOA.
     Diff diff_;
     std::string old_soa_;  // RDATA of the client's SOA (from the history)
-    uint32_t old_soa_ttl_ = 0;
     size_t ixfr_pos_ = 0;  // position in the sequence SOA new, SOA old, removed, SOA new, added, SOA new
     size_t records_ = 0, messages_ = 0;
     bool failed_ = false;

@@ -347,8 +347,11 @@ Scanner::Step Scanner::next(Entry& e, std::string& error) {
         e.parsed = !generic && parse_rdata(e, error);
         if (!error.empty()) return fail(error);
         if (!e.parsed) {
-            // Give ldns the record with an absolute owner and explicit TTL and class.
-            e.text = e.owner.to_text() + ' ' + std::to_string(e.ttl) + ' ' +
+            // Give ldns the record with explicit TTL and class; the owner is
+            // already parsed (e.owner), and its text can be longer than ldns
+            // takes (255 characters: "\000" escapes make it up to 4 times the
+            // name), so ldns sees the root instead.
+            e.text = ". " + std::to_string(e.ttl) + ' ' +
                      wire::class_to_text(e.rrclass) + ' ' + wire::type_to_text(e.type);
             for (size_t k = i; k < tokens_.size(); ++k) {
                 if (!tokens_[k].glued) e.text += ' ';

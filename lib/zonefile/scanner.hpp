@@ -23,7 +23,7 @@ struct Entry {
     uint16_t type = 0;
     bool parsed = false;    ///< rdata holds wire RDATA; otherwise `text` holds the record for ldns
     std::string rdata;      ///< wire form, when parsed
-    std::string text;       ///< "owner ttl class type rdata" (absolute owner), when not parsed
+    std::string text;       ///< ". ttl class type rdata" (owner in `owner`), when not parsed
     int line = 0;
 };
 

@@ -115,18 +115,6 @@ Result<zone::ZonePtr> load_stream(FILE* fp, const wire::Name& origin, const Load
 }
 
 
-// Converts one record parsed by ldns to wire form and adds it.
-Result<void> add_ldns_rr(zone::Builder& builder, ldns_rr* rr, ldns_buffer* buf, wire::Name* owner_out) {
-    const ldns_rdf* owner = ldns_rr_owner(rr);
-    auto name = wire::Name::from_wire_checked({ldns_rdf_data(owner), ldns_rdf_size(owner)});
-    ldns_buffer_clear(buf);
-    if (!name || ldns_rr_rdata2buffer_wire(buf, rr) != LDNS_STATUS_OK)
-        return make_error(Errc::syntax, "cannot convert record to wire form");
-    if (owner_out) *owner_out = *name;
-    return builder.add(*name, ldns_rr_get_type(rr), ldns_rr_get_class(rr), ldns_rr_ttl(rr),
-                       {ldns_buffer_begin(buf), ldns_buffer_position(buf)});
-}
-
 Result<zone::ZonePtr> load_text(std::string_view text, const wire::Name& origin, const LoadOptions& opt,
                                 const std::string& source) {
     zone::Builder builder(origin, opt.limits);
@@ -162,7 +150,12 @@ Result<zone::ZonePtr> load_text(std::string_view text, const wire::Name& origin,
                 failed = at(source, e.line, ldns_get_errorstr_by_id(s));
                 break;
             }
-            added = add_ldns_rr(builder, rr, buf, nullptr);
+            ldns_buffer_clear(buf);
+            if (ldns_rr_rdata2buffer_wire(buf, rr) != LDNS_STATUS_OK)
+                added = make_error(Errc::syntax, "cannot convert record to wire form");
+            else
+                added = builder.add(e.owner, ldns_rr_get_type(rr), ldns_rr_get_class(rr), ldns_rr_ttl(rr),
+                                    {ldns_buffer_begin(buf), ldns_buffer_position(buf)});
             ldns_rr_free(rr);
         }
         if (!added) {

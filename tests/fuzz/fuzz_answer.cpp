@@ -12,7 +12,7 @@
 // Any violation aborts, which libFuzzer (or fuzz_replay) reports as a crash.
 //
 // Built two ways (see CMakeLists.txt): with -fsanitize=fuzzer as `fuzz_answer`,
-// and with replay_main.cpp as `fuzz_replay`, which runs the seed corpus in
+// and with replay_main.cpp as `fuzz_replay_answer`, which runs the seed corpus in
 // ordinary builds.
 
 #include <algorithm>

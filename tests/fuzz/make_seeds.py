@@ -1,5 +1,7 @@
 #!/usr/bin/python3
-"""Writes the seed corpus of fuzz_answer into tests/fuzz/corpus/.
+"""Writes the seed corpora of the fuzz targets into tests/fuzz/corpus/TARGET/.
+
+answer: 
 
 Valid queries of many types, with and without EDNS (DO, NSID, ZONEVERSION,
 cookies), for the names of the fuzz target's zones, and hostile messages:
@@ -25,7 +27,7 @@ import dns.rdatatype
 import dns.rrset
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = os.path.join(HERE, "corpus")
+OUT = os.path.join(HERE, "corpus", "answer")
 
 seeds = {}
 
@@ -138,11 +140,139 @@ r.authority.append(dns.rrset.from_text("example.com.", 300, "IN", "SOA",
 add("response_with_records", r.to_wire())
 add("empty", b"")
 
+# ---- the other targets ----
+
+import base64  # noqa: E402
+import dns.query  # noqa: E402,F401
+import dns.tsig  # noqa: E402
+import dns.tsigkeyring  # noqa: E402
+import dns.zone  # noqa: E402
+
+more = {"transfer": {}, "zonefile": {}, "tsig": {}, "state": {}, "catalog": {}}
+ZONE = """$ORIGIN example.com.
+$TTL 3600
+@ SOA ns1 hm 2 7200 3600 1209600 300
+@ NS ns1
+ns1 A 192.0.2.1
+www A 192.0.2.9
+www TXT "hello" "world"
+*.w CNAME www
+sub NS ns.sub
+ns.sub A 192.0.2.3
+_sip._tcp SRV 10 5 5060 www
+"""
+
+
+def framed(mode, messages):
+    return bytes([mode]) + b"".join(struct.pack("!H", len(m)) + m for m in messages)
+
+
+def xfr_response(rrsets, qtype="AXFR", qid=0x4242):
+    m = dns.message.make_response(dns.message.make_query("example.com.", qtype))
+    m.id = qid
+    m.flags |= dns.flags.AA
+    for rr in rrsets:
+        m.answer.append(rr)
+    return m.to_wire()
+
+
+z = dns.zone.from_text(ZONE, origin="example.com.", relativize=False)
+soa2 = z.find_rrset("example.com.", "SOA")
+body = [rr for name, node in sorted(z.nodes.items()) for rr in
+        [dns.rrset.from_rdata_list(name, rds.ttl, list(rds)) for rds in node.rdatasets] if rr.rdtype != dns.rdatatype.SOA]
+more["transfer"]["axfr_one_message"] = framed(0, [xfr_response([soa2] + body + [soa2])])
+more["transfer"]["axfr_three_messages"] = framed(0, [xfr_response([soa2] + body[:3]), xfr_response(body[3:]),
+                                                     xfr_response([soa2])])
+more["transfer"]["axfr_limits"] = framed(6, [xfr_response([soa2] + body + [soa2])])
+soa1 = dns.rrset.from_text("example.com.", 3600, "IN", "SOA", "ns1.example.com. hm.example.com. 1 7200 3600 1209600 300")
+gone = dns.rrset.from_text("www.example.com.", 3600, "IN", "A", "192.0.2.2")
+new_a = dns.rrset.from_text("www.example.com.", 3600, "IN", "A", "192.0.2.9")
+more["transfer"]["ixfr_incremental"] = framed(1, [xfr_response([soa2, soa1, gone, soa2, new_a, soa2], "IXFR")])
+more["transfer"]["ixfr_up_to_date"] = framed(1, [xfr_response([soa1], "IXFR")])
+more["transfer"]["ixfr_full"] = framed(1, [xfr_response([soa2] + body + [soa2], "IXFR")])
+more["transfer"]["refused"] = framed(0, [b"\x42\x42\x84\x05" + b"\x00" * 8])
+
+zones_dir = os.path.join(HERE, "..", "integration", "zones")
+for f in sorted(os.listdir(zones_dir)):
+    if f.endswith(".zone"):
+        with open(os.path.join(zones_dir, f), "rb") as fh:
+            text = fh.read()
+        # Served as example.com.: the files name their own origins, which stay.
+        more["zonefile"][f.replace(".zone", "")] = text
+more["zonefile"]["small"] = ZONE.encode()
+more["zonefile"]["svcb_forms"] = ("$ORIGIN example.com.\n@ SOA ns hm 1 2 3 4 5\n@ NS ns\n"
+                                   "a HTTPS 1 . alpn=\"h2,h3\" ipv4hint=192.0.2.1 ech=AEP+DQA=\n"
+                                   "b SVCB 0 target\nc CAA 0 issue ca.example\n").encode()
+
+ring = dns.tsigkeyring.from_text({"key.example.": base64.b64encode(b"secret-secret-secret-secret").decode()})
+q = dns.message.make_query("example.com.", "SOA")
+q.use_tsig(ring, keyname="key.example.", algorithm=dns.tsig.HMAC_SHA256)
+q.time_func = None
+signed = q.to_wire()
+more["tsig"]["signed_query"] = signed
+more["tsig"]["unsigned_query"] = dns.message.make_query("example.com.", "SOA").to_wire()
+resp = dns.message.make_response(q)
+more["tsig"]["signed_response"] = resp.to_wire()
+more["tsig"]["truncated_tsig"] = signed[:-5]
+
+
+def snapshot(verified, primary, records):
+    apex = dns.name.from_text("example.com.").to_wire()
+    out = b"DNSDZN02" + struct.pack("!QIH", verified, len(records), len(apex)) + apex
+    out += bytes([len(primary)]) + primary
+    for owner, rtype, ttl, rdata in records:
+        ow = dns.name.from_text(owner).to_wire()
+        out += bytes([len(ow)]) + ow + struct.pack("!HIH", rtype, ttl, len(rdata)) + rdata
+    return out
+
+
+soa_rd = soa1[0].to_digestable()
+recs = [("example.com.", 6, 3600, soa_rd), ("example.com.", 2, 3600, dns.name.from_text("ns1.example.com.").to_wire()),
+        ("ns1.example.com.", 1, 3600, bytes([192, 0, 2, 1]))]
+more["state"]["snapshot"] = b"\x00" + snapshot(1700000000, b"192.0.2.53:53", recs)
+more["state"]["snapshot_v1"] = b"\x00" + b"DNSDZN01" + snapshot(1, b"", recs)[8:].replace(b"\x00example", b"example", 0)
+
+
+def fnv1a(data):
+    h = 2166136261
+    for b in data:
+        h = ((h ^ b) * 16777619) & 0xFFFFFFFF
+    return h
+
+
+def journal_entry(frm, to, stamp, removed, added):
+    payload = struct.pack("!IIQII", frm, to, stamp, len(removed), len(added))
+    for owner, rtype, ttl, rdata in removed + added:
+        ow = dns.name.from_text(owner).to_wire()
+        payload += bytes([len(ow)]) + ow + struct.pack("!HIH", rtype, ttl, len(rdata)) + rdata
+    return struct.pack("!I", len(payload)) + payload + struct.pack("!I", fnv1a(payload))
+
+
+soa2_rd = soa2[0].to_digestable()
+entry = journal_entry(1, 2, 5, [("example.com.", 6, 3600, soa_rd)], [("example.com.", 6, 3600, soa2_rd),
+                                                                     ("www.example.com.", 1, 60, bytes([192, 0, 2, 9]))])
+more["state"]["journal"] = b"\x01DNSDJN01" + entry + entry
+more["state"]["journal_torn"] = b"\x01DNSDJN01" + entry + entry[:-3]
+
+more["catalog"]["v2_members"] = b"""$ORIGIN catalog.example.
+@ 0 SOA invalid. invalid. 1 60 10 2419200 0
+@ 0 NS invalid.
+version 0 TXT "2"
+m1.zones 0 PTR one.example.
+group.m1.zones 0 TXT "gold"
+coo.m1.zones 0 PTR other.catalog.
+primaries.ext.m1.zones 0 TXT "192.0.2.1:53"
+m2.zones 0 PTR two.example.
+"""
+more["catalog"]["no_version"] = b"$ORIGIN catalog.example.\n@ SOA invalid. invalid. 1 2 3 4 5\n@ NS invalid.\n"
+
 # ---- write ----
-os.makedirs(OUT, exist_ok=True)
-for old in os.listdir(OUT):
-    os.unlink(os.path.join(OUT, old))
-for name, data in sorted(seeds.items()):
-    with open(os.path.join(OUT, name), "wb") as f:
-        f.write(data)
-print(f"{len(seeds)} seeds written to {OUT}", file=sys.stderr)
+for target, corpus in [("answer", seeds)] + sorted(more.items()):
+    out = os.path.join(HERE, "corpus", target)
+    os.makedirs(out, exist_ok=True)
+    for old in os.listdir(out):
+        os.unlink(os.path.join(out, old))
+    for name, data in sorted(corpus.items()):
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(data)
+    print(f"{len(corpus)} seeds written to {out}", file=sys.stderr)

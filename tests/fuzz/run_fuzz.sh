@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Builds fuzz_answer with clang (libFuzzer + ASan + UBSan) in its own build
-# directory and fuzzes for a while on a copy of the seed corpus.
+# Builds the fuzz targets with clang (libFuzzer + ASan + UBSan) in their own
+# build directory and fuzzes one of them, or each in turn, for a while on a
+# copy of its seed corpus (tests/fuzz/corpus/TARGET).
 #
-# Usage: tests/fuzz/run_fuzz.sh [--seconds N] [--build-dir DIR] [--jobs N]
-#                               [--keep DIR] [-- LIBFUZZER_ARGS...]
+# Usage: tests/fuzz/run_fuzz.sh [--target NAME|all] [--seconds N] [--build-dir DIR]
+#                               [--jobs N] [--keep DIR] [-- LIBFUZZER_ARGS...]
+#   --target NAME   answer, transfer, zonefile, tsig, state, catalog, or all
+#                   (default answer); with all, --seconds is per target
 #   --seconds N     how long to fuzz (default 60)
 #   --build-dir DIR where to build (default: build-fuzz next to build/, i.e. at the
 #                   top of the repository)
@@ -19,6 +22,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 seconds=60
+target=answer
 build_dir="$root/build-fuzz"
 jobs=$(nproc 2>/dev/null || echo 1)
 keep=""
@@ -27,11 +31,12 @@ fuzz_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds|-t) seconds=$2; shift 2 ;;
+    --target) target=$2; shift 2 ;;
     --build-dir|-b) build_dir=$2; shift 2 ;;
     --jobs|-j) jobs=$2; shift 2 ;;
     --keep|-k) keep=$2; shift 2 ;;
     --) shift; fuzz_args=("$@"); break ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "run_fuzz.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -51,33 +56,42 @@ fi
 echo "run_fuzz.sh: configuring $build_dir" >&2
 CC=clang CXX=clang++ cmake -S "$root" -B "$build_dir" "${generator[@]}" \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDNS_FUZZ=ON -DDNS_FUZZ_SHORT=OFF -DDNS_WERROR=OFF >/dev/null
-echo "run_fuzz.sh: building fuzz_answer (-j $jobs)" >&2
-cmake --build "$build_dir" --target fuzz_answer -j "$jobs" >&2
+all_targets="answer transfer zonefile tsig state catalog"
+if [ "$target" = all ]; then targets=$all_targets; else targets=$target; fi
+for t in $targets; do
+  case " $all_targets " in *" $t "*) ;; *) echo "run_fuzz.sh: unknown target '$t'" >&2; exit 2 ;; esac
+done
+echo "run_fuzz.sh: building $(echo $targets | sed 's/\([a-z]*\)/fuzz_\1/g') (-j $jobs)" >&2
+for t in $targets; do cmake --build "$build_dir" --target "fuzz_$t" -j "$jobs" >&2; done
 
-if [ -n "$keep" ]; then
-  work=$keep
-  mkdir -p "$work"
-else
-  work=$(mktemp -d "${TMPDIR:-/tmp}/fuzz_answer.XXXXXX")
-fi
-mkdir -p "$work/corpus" "$work/artifacts"
-cp -n "$here/corpus/"* "$work/corpus/" 2>/dev/null || true
-
-echo "run_fuzz.sh: fuzzing for ${seconds}s in $work" >&2
 status=0
-(cd "$work" && "$build_dir/tests/fuzz/fuzz_answer" -max_total_time="$seconds" -timeout=10 \
-  -print_final_stats=1 -artifact_prefix="$work/artifacts/" "${fuzz_args[@]}" corpus) || status=$?
+for t in $targets; do
+  if [ -n "$keep" ]; then
+    work=$keep/$t
+    mkdir -p "$work"
+  else
+    work=$(mktemp -d "${TMPDIR:-/tmp}/fuzz_$t.XXXXXX")
+  fi
+  mkdir -p "$work/corpus" "$work/artifacts"
+  cp -n "$here/corpus/$t/"* "$work/corpus/" 2>/dev/null || true
 
-crashes=$(find "$work/artifacts" -type f | sort)
-# With -jobs/-workers libFuzzer logs to fuzz-N.log and may exit 0 after a worker crashed.
-if [ -n "$crashes" ] && [ "$status" -eq 0 ]; then status=1; fi
-if [ "$status" -ne 0 ]; then
-  echo "run_fuzz.sh: the fuzzer failed (exit $status); inputs:" >&2
-  for f in $crashes; do echo "  $f" >&2; done
-  for log in "$work"/fuzz-*.log; do [ -f "$log" ] && tail -n 40 "$log" >&2; done
-  echo "run_fuzz.sh: replay one with: $build_dir/tests/fuzz/fuzz_answer FILE" >&2
-  exit "$status"
-fi
-echo "run_fuzz.sh: no crash in ${seconds}s; corpus grew to $(ls "$work/corpus" | wc -l) inputs" >&2
-[ -z "$keep" ] && rm -rf "$work"
-exit 0
+  echo "run_fuzz.sh: fuzzing $t for ${seconds}s in $work" >&2
+  s=0
+  (cd "$work" && "$build_dir/tests/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+    -print_final_stats=1 -artifact_prefix="$work/artifacts/" "${fuzz_args[@]}" corpus) || s=$?
+
+  crashes=$(find "$work/artifacts" -type f | sort)
+  # With -jobs/-workers libFuzzer logs to fuzz-N.log and may exit 0 after a worker crashed.
+  if [ -n "$crashes" ] && [ "$s" -eq 0 ]; then s=1; fi
+  if [ "$s" -ne 0 ]; then
+    echo "run_fuzz.sh: fuzz_$t failed (exit $s); inputs:" >&2
+    for f in $crashes; do echo "  $f" >&2; done
+    for log in "$work"/fuzz-*.log; do [ -f "$log" ] && tail -n 40 "$log" >&2; done
+    echo "run_fuzz.sh: replay one with: $build_dir/tests/fuzz/fuzz_$t FILE" >&2
+    status=$s
+    continue
+  fi
+  echo "run_fuzz.sh: fuzz_$t: no crash in ${seconds}s; corpus grew to $(ls "$work/corpus" | wc -l) inputs" >&2
+  [ -z "$keep" ] && rm -rf "$work"
+done
+exit "$status"

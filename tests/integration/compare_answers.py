@@ -163,7 +163,10 @@ def sign(zdir, origin, text, mode, extra=""):
         f.write(text)
         f.write(extra)
     signed = os.path.join(zdir, origin + "zone")
-    if mode == "optout" and BIND_SIGNZONE:
+    if mode == "optout":
+        if not BIND_SIGNZONE:
+            # ldns-signzone -p would only set the flag: the zone would not test opt-out.
+            raise RuntimeError("dnssec-signzone (Debian package bind9-utils) is needed to sign the opt-out zone")
         # real opt-out: no NSEC3 for insecure delegations (uses the ldns keys)
         with open(unsigned, "a") as f:
             for key in (ksk, zsk):
@@ -893,6 +896,7 @@ def main():
         disagree = []            # (query, answers, aspects)
         add_diffs = []           # additional section differences
         failures = []
+        no_answer = []           # queries no server answered
         excepted = collections.Counter()
         reports = []
         for q, ans in zip(queries, results):
@@ -926,6 +930,11 @@ def main():
                 if what:
                     add_diffs.append((q, ans, what))
             dv = d.view(q.compare, q.transport)
+            if q.kind != "raw" and d.error is not None and k.error is not None and n.error is not None:
+                # No server answered: that proves nothing, and is counted as a failure.
+                no_answer.append((q, ans))
+                failed += 1
+                continue
             if dv == k.view(q.compare, q.transport) or dv == n.view(q.compare, q.transport):
                 passed += 1
                 continue
@@ -999,6 +1008,10 @@ def main():
             log("\n== differences covered by compare_exceptions.md")
             for k2, v in sorted(excepted.items()):
                 log("  %s: %d" % (k2, v))
+        if no_answer:
+            log("\n== NO SERVER ANSWERED (counted as failures): %d" % len(no_answer))
+            for q, ans in no_answer[:50]:
+                log("  -- %s: %s" % (q.label(), "  ".join("%s=%s" % (s, ans[s].error) for s in names)))
         if failures:
             log("\n== FAILURES: %d" % len(failures))
             for q, ans in failures[: (len(failures) if args.verbose else 200)]:

@@ -51,6 +51,13 @@ Cases (--only takes case names or group names, comma-separated):
       two primaries that both stay up, the hostile one announcing a higher
       serial: dnsd must still get and keep the zone from the good one (fall
       back to the next primary), and the zone must not expire.
+  reload
+      dnsd started with --config FILE: the file is rewritten and SIGHUP sent.
+      A secondary added to the file is served, one removed is REFUSED, a
+      changed zone file is served with its new serial, a zone file that no
+      longer parses keeps its old copy, a changed setting that needs a restart
+      (nsid) is named in the log, and a config file that does not parse
+      changes nothing (logged); dnsd keeps answering throughout.
 
 dnsd is started as: DNSD --listen 127.0.0.1:PORT --threads 1 --http
 127.0.0.1:PORT --state-dir DIR --log-level debug --secondary
@@ -60,6 +67,7 @@ NAME@127.0.0.1:PORT ... (plus --catalog, --tsig, --min-refresh, --min-expire,
 
 
 import os
+import signal
 import struct
 import re
 import sys
@@ -791,6 +799,78 @@ def case_primary_backoff(ctx):
     return "dead primary paused; %d SOA queries skipped; zones fresh from knot" % int(m['dnsd_soa_checks_total{result="skipped"}'])
 
 
+def case_reload(ctx):
+    """SIGHUP re-reads the config file: secondaries, zone files and the
+    settings that need a restart."""
+    prim = Knot(ctx, {"r1.example.": zone_text("r1.example.", 11),
+                      "r2.example.": zone_text("r2.example.", 21)})
+    prim.start()
+    prim.wait_ready()
+    d = ctx.dnsd()
+    base = os.path.dirname(d.logpath)
+    conf = os.path.join(base, "dnsd.toml")
+    zfile = os.path.join(base, "f.example.zone")
+
+    def write_config(nsid, secondary, extra=""):
+        with open(conf, "w") as f:
+            f.write('nsid = "%s"\n[[zone]]\nname = "f.example"\nfile = "%s"\n' % (nsid, zfile))
+            f.write('[[secondary]]\nname = "%s"\nprimaries = ["127.0.0.1:%d"]\n%s'
+                    % (secondary, prim.port, extra))
+
+    def hup_and_wait(count):
+        """SIGHUP, then wait for the count-th 'reload' outcome line."""
+        d.proc.send_signal(signal.SIGHUP)
+        v, _ = wait_for(lambda: d.ensure_alive() or
+                        len(d.grep(r"reload done|config not reloaded")) >= count, 5, 0.05)
+        check(v, "no reload outcome logged within 5s of SIGHUP #%d\n%s" % (count, d.tail()))
+
+    with open(zfile, "w") as f:
+        f.write(zone_text("f.example.", 1))
+    write_config("pop-a", "r1.example")
+    d.start(extra=["--config", conf])
+    ok, _ = d.wait_serial("r1.example.", 11, 10)
+    check(ok, "r1.example. (from the config file) not served within 10s\n%s" % d.tail())
+    check(soa_serial(d.port, "f.example.", 0.5) == 1, "f.example. (zone file) not served")
+    check(rcode_of(d.port, "r2.example.") == "REFUSED", "r2.example. served before it is configured")
+
+    # 1. swap the secondary, change the zone file, change a restart-only setting
+    with open(zfile, "w") as f:
+        f.write(zone_text("f.example.", 2))
+    write_config("pop-b", "r2.example")
+    t0 = time.monotonic()
+    hup_and_wait(1)
+    ok, _ = d.wait_serial("r2.example.", 21, CATALOG_LIMIT)
+    t_add = time.monotonic() - t0
+    check(ok, "r2.example. added by SIGHUP not served within %.0fs\n%s" % (CATALOG_LIMIT, d.tail()))
+    v, _ = wait_for(lambda: rcode_of(d.port, "r1.example.") == "REFUSED", CATALOG_LIMIT, 0.05)
+    check(v, "r1.example. removed by SIGHUP still answered\n%s" % d.tail())
+    check(soa_serial(d.port, "f.example.", 0.5) == 2, "f.example. not reloaded to serial 2")
+    check(d.grep(r"reload: nsid changed; it takes effect after a restart"),
+          "the changed nsid is not named as needing a restart\n%s" % d.tail())
+
+    # 2. a zone file that no longer parses keeps its old copy
+    with open(zfile, "w") as f:
+        f.write(zone_text("f.example.", 3) + "broken IN A 999.1.1.1\n")
+    hup_and_wait(2)
+    check(soa_serial(d.port, "f.example.", 0.5) == 2,
+          "f.example. with a broken file does not keep serial 2 (answers %s)"
+          % soa_serial(d.port, "f.example.", 0.5))
+    check(d.grep(r"reload done: \d+ zones served, 1 failed"), "the failed zone file is not counted "
+          "in the reload line\n%s" % d.tail())
+
+    # 3. a config file that does not parse changes nothing
+    with open(conf, "w") as f:
+        f.write("[[secondary]\nname = \n")
+    hup_and_wait(3)
+    check(d.grep(r"config not reloaded"), "no 'config not reloaded' log line\n%s" % d.tail())
+    time.sleep(0.5)
+    check(soa_serial(d.port, "r2.example.", 0.5) == 21, "r2.example. lost after a broken config")
+    check(soa_serial(d.port, "f.example.", 0.5) == 2, "f.example. lost after a broken config")
+    d.ensure_alive()
+    return "added secondary served %.2fs after SIGHUP; removed one REFUSED; zone file reloaded; " \
+           "broken zone file and broken config kept the old data" % t_add
+
+
 CASES = []
 for _k in ("knot", "nsd", "bind"):
     CASES.append(("axfr-" + _k, "axfr", (lambda k: lambda ctx: case_axfr(ctx, k))(_k)))
@@ -808,6 +888,7 @@ CASES.append(("hostile-two-primaries", "hostile", case_hostile_two_primaries))
 CASES.append(("hostile-fallback", "hostile", case_hostile_fallback))
 CASES.append(("edns-expire", "expiry", case_edns_expire))
 CASES.append(("primary-backoff", "hostile", case_primary_backoff))
+CASES.append(("reload", "reload", case_reload))
 
 
 

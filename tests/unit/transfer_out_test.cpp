@@ -97,6 +97,19 @@ TEST_CASE("AXFR of a zone, in one message and in many, reads back as the same zo
     }
 }
 
+TEST_CASE("AXFR keeps the case of every name in RDATA (case-sensitive compression)") {
+    // "examPle" in a target must not become a pointer to an earlier "example".
+    auto z = zone(7, 0, "www CNAME host.examPle.com.\nsub NS ns.SUB.example.com.\nx MX 5 mail.EXAMPLE.com.\n");
+    std::vector<uint8_t> req;
+    auto q = query_for(t::AXFR, 0x1234, req);
+    TransferOut out(q, z, std::nullopt, nullptr);
+    TransferIn in(N("example.com."), Kind::axfr, 0);
+    in.request(0x1234);
+    pump(out, in);
+    REQUIRE(in.zone());
+    CHECK(sorted_records(*in.zone()) == sorted_records(*z));  // rdata compared byte for byte
+}
+
 TEST_CASE("IXFR: up to date is one SOA; a history gives the condensed difference; no history gives the zone") {
     auto v1 = zone(1, 10);
     auto v2 = zone(2, 10, "new A 192.0.2.9\n");

@@ -593,6 +593,24 @@ TEST_CASE("Writer: suffix match is case-insensitive") {
     CHECK(wr.size() == before + c.size());
 }
 
+TEST_CASE("Writer: case-sensitive compression points only at the same bytes") {
+    uint8_t buf[512];
+    w::Writer wr(buf, sizeof buf);
+    wr.set_case_sensitive(true);
+    uint8_t zeros[12] = {};
+    REQUIRE(wr.bytes(zeros, 12));
+    w::Name a = N("www.example.com.");
+    w::Name b = N("mail.Example.com.");  // only "com." matches exactly
+    REQUIRE(wr.name(a.data(), true));
+    REQUIRE(wr.name(b.data(), true));
+    CHECK(wr.size() == 29 + 5 + 8 + 2);
+    CHECK(std::memcmp(buf + 29, "\x04mail\x07" "Example\xC0\x18", 15) == 0);
+    w::Name c = N("ftp.example.com.");  // the whole suffix "example.com." matches
+    size_t before = wr.size();
+    REQUIRE(wr.name(c.data(), true));
+    CHECK(wr.size() == before + 4 + 2);
+}
+
 TEST_CASE("Writer: compress=false writes in full but still offers the labels") {
     uint8_t buf[512];
     w::Writer wr(buf, sizeof buf);
