@@ -30,9 +30,12 @@ int main(int argc, char** argv) {
     int port = 5300, batch = 64;
     for (int i = 1; i < argc; ++i) {
         std::string_view a = argv[i];
-        if (a == "--listen" && i + 1 < argc) listen_addr = argv[++i];
-        else if (a == "--port" && i + 1 < argc) port = std::atoi(argv[++i]);
-        else if (a == "--batch" && i + 1 < argc) batch = std::atoi(argv[++i]);
+        if (a == "--listen" && i + 1 < argc)
+            listen_addr = argv[++i];
+        else if (a == "--port" && i + 1 < argc)
+            port = std::atoi(argv[++i]);
+        else if (a == "--batch" && i + 1 < argc)
+            batch = std::atoi(argv[++i]);
         else {
             std::fprintf(stderr, "usage: echo [--listen ADDR] [--port N] [--batch N]\n");
             return 2;
@@ -46,22 +49,32 @@ int main(int argc, char** argv) {
     auto* a4 = reinterpret_cast<sockaddr_in*>(&ss);
     auto* a6 = reinterpret_cast<sockaddr_in6*>(&ss);
     if (inet_pton(AF_INET, listen_addr.c_str(), &a4->sin_addr) == 1) {
-        a4->sin_family = AF_INET; a4->sin_port = htons(uint16_t(port)); slen = sizeof *a4;
+        a4->sin_family = AF_INET;
+        a4->sin_port = htons(uint16_t(port));
+        slen = sizeof *a4;
     } else if (inet_pton(AF_INET6, listen_addr.c_str(), &a6->sin6_addr) == 1) {
-        a6->sin6_family = AF_INET6; a6->sin6_port = htons(uint16_t(port)); slen = sizeof *a6;
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons(uint16_t(port));
+        slen = sizeof *a6;
     } else {
         std::fprintf(stderr, "echo: bad --listen address\n");
         return 2;
     }
     int fd = socket(ss.ss_family, SOCK_DGRAM, 0);
-    if (fd < 0) { perror("socket"); return 1; }
+    if (fd < 0) {
+        perror("socket");
+        return 1;
+    }
     int one = 1, sz = 4 << 20;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
     setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
-    if (bind(fd, reinterpret_cast<sockaddr*>(&ss), slen) != 0) { perror("bind"); return 1; }
+    if (bind(fd, reinterpret_cast<sockaddr*>(&ss), slen) != 0) {
+        perror("bind");
+        return 1;
+    }
 
-    struct sigaction sa{};
+    struct sigaction sa {};
     sa.sa_handler = on_signal;  // no SA_RESTART: recvmmsg returns EINTR and we exit
     sigaction(SIGTERM, &sa, nullptr);
     sigaction(SIGINT, &sa, nullptr);

@@ -33,14 +33,14 @@ struct SecondaryConfig {
 struct Config {
     std::vector<dns::io::Endpoint> listen;  ///< default 127.0.0.1:53
     std::vector<ZoneConfig> zones;
-    unsigned threads = 0;               ///< 0: one per core
+    unsigned threads = 0;  ///< 0: one per core
     std::string nsid;
-    std::string identity;               ///< CH TXT id.server; default: refused
-    std::string version;                ///< CH TXT version.bind; default: refused (not revealed)
+    std::string identity;  ///< CH TXT id.server; default: refused
+    std::string version;   ///< CH TXT version.bind; default: refused (not revealed)
     uint16_t max_udp = 1232;
     unsigned tcp_idle_timeout_ms = 10000;
     unsigned tcp_max_clients = 1024;
-    bool include = false;               ///< allow $INCLUDE in zone files
+    bool include = false;  ///< allow $INCLUDE in zone files
     std::vector<SecondaryConfig> secondaries;
     std::vector<dns::xfr::TsigKey> tsig;
     std::vector<dns::io::TransferRule> allow_transfer;  ///< who may AXFR/IXFR (default nobody)
@@ -51,8 +51,8 @@ struct Config {
     unsigned xfr_timeout_s = 600;
     unsigned xfr_idle_timeout_s = 10;
     unsigned max_transfers = 16;
-    unsigned min_refresh_s = 5;         ///< floor for SOA refresh and retry
-    unsigned min_expire_s = 60;         ///< floor for SOA expire
+    unsigned min_refresh_s = 5;  ///< floor for SOA refresh and retry
+    unsigned min_expire_s = 60;  ///< floor for SOA expire
     std::string log_level = "info";
     std::string config_file;
 };

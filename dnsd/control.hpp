@@ -21,9 +21,10 @@ namespace dnsd {
 class Server;
 
 class Control {
-public:
+  public:
     /// `secondaries` may be null (no secondary zones).
-    Control(const Server& server, const dns::zone::ZoneStore& store, const dns::io::SecondaryRunner* secondaries);
+    Control(const Server& server, const dns::zone::ZoneStore& store,
+            const dns::io::SecondaryRunner* secondaries);
     ~Control();
 
     /// Binds ADDR:PORT and starts serving; fails if the address cannot be bound.
@@ -36,7 +37,7 @@ public:
     std::string metrics() const;
     std::string zones() const;
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
     const Server& server_;

@@ -29,11 +29,13 @@ int main(int argc, char** argv) {
     dnsd::Config config;
     std::string error;
     switch (dnsd::parse_command_line(argc, argv, config, error)) {
-        case dnsd::ParseOutcome::exit_ok: return 0;
+        case dnsd::ParseOutcome::exit_ok:
+            return 0;
         case dnsd::ParseOutcome::exit_error:
             std::fprintf(stderr, "dnsd: %s\n", error.c_str());
             return 2;
-        case dnsd::ParseOutcome::run: break;
+        case dnsd::ParseOutcome::run:
+            break;
     }
     dns::log::set_level(parse_level(config.log_level));
 
@@ -63,14 +65,16 @@ int main(int argc, char** argv) {
     }
     dnsd::Publisher publisher(store, state, history);
     // Always there (idle without secondary zones), so a reload can add some.
-    auto secondaries = std::make_unique<dns::io::SecondaryRunner>(dnsd::runner_options(config), keys, publisher);
+    auto secondaries =
+        std::make_unique<dns::io::SecondaryRunner>(dnsd::runner_options(config), keys, publisher);
     for (const auto& z : zones) secondaries->add(z);
     store.commit();
 
     // Transfers out, for the clients --allow-transfer names.
     std::unique_ptr<dns::io::TransferServer> transfers;
     if (!config.allow_transfer.empty())
-        transfers = std::make_unique<dns::io::TransferServer>(config.allow_transfer, keys, publisher);
+        transfers =
+            std::make_unique<dns::io::TransferServer>(config.allow_transfer, keys, publisher);
     dnsd::Server server(config, store, &secondaries->notify_gate(), transfers.get(), keys);
     if (auto r = server.start(); !r) {
         LOG_ERROR("%s", r.error().message.c_str());

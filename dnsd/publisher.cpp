@@ -10,7 +10,8 @@ namespace {
 std::string key_of(const dns::wire::Name& n) { return n.lowercased().to_text(); }
 }  // namespace
 
-Publisher::Publisher(dns::zone::ZoneStore& store, const dns::io::StateDir& state, dns::xfr::HistoryStore& history)
+Publisher::Publisher(dns::zone::ZoneStore& store, const dns::io::StateDir& state,
+                     dns::xfr::HistoryStore& history)
     : store_(store), state_(state), history_(history) {
     if (state_.enabled()) writer_ = std::make_unique<dns::io::StateWriter>(state_);
 }
@@ -27,12 +28,14 @@ std::optional<dns::io::Stored> Publisher::stored(const dns::wire::Name& zone) {
     const std::string key = key_of(zone);
     if (!saved) {
         if (saved.error().code != dns::Errc::not_found)
-            LOG_WARN("zone %s: ignoring saved copy: %s", key.c_str(), saved.error().message.c_str());
+            LOG_WARN("zone %s: ignoring saved copy: %s", key.c_str(),
+                     saved.error().message.c_str());
         return std::nullopt;
     }
-    if (!saved->journal_note.empty()) LOG_WARN("zone %s: %s", key.c_str(), saved->journal_note.c_str());
-    LOG_INFO("zone %s: serving serial %u from the state directory (%u journal entries)", key.c_str(),
-             saved->zone->serial(), saved->journal_entries);
+    if (!saved->journal_note.empty())
+        LOG_WARN("zone %s: %s", key.c_str(), saved->journal_note.c_str());
+    LOG_INFO("zone %s: serving serial %u from the state directory (%u journal entries)",
+             key.c_str(), saved->zone->serial(), saved->journal_entries);
     return dns::io::Stored{saved->zone, saved->verified_unix, saved->primary};
 }
 
@@ -46,7 +49,8 @@ void Publisher::installed(const dns::io::Installed& v) {
     store_.set(Source::secondary, v.zone, v.expired);
     store_.set_expires_at(Source::secondary, key, v.expires_unix);
     if (v.restored) {
-        if (v.expired) LOG_WARN("zone %s: the saved copy has expired: SERVFAIL until refreshed", key.c_str());
+        if (v.expired)
+            LOG_WARN("zone %s: the saved copy has expired: SERVFAIL until refreshed", key.c_str());
         return;
     }
     if (!writer_) return;

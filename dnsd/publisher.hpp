@@ -7,22 +7,24 @@
 #include <optional>
 
 #include "lib/io/secondary_runner.hpp"
+#include "lib/io/state_dir.hpp"
 #include "lib/io/transfer_server.hpp"
 #include "lib/xfr/history.hpp"
-#include "lib/io/state_dir.hpp"
 #include "lib/zone/zone_store.hpp"
 
 namespace dnsd {
 
 class Publisher final : public dns::io::ZoneSink, public dns::io::TransferSource {
-public:
+  public:
     /// `state` may be disabled (no --state-dir); all three must outlive the Publisher.
-    Publisher(dns::zone::ZoneStore& store, const dns::io::StateDir& state, dns::xfr::HistoryStore& history);
+    Publisher(dns::zone::ZoneStore& store, const dns::io::StateDir& state,
+              dns::xfr::HistoryStore& history);
     ~Publisher() override;
 
     std::optional<dns::io::Stored> stored(const dns::wire::Name& zone) override;
     void installed(const dns::io::Installed& v) override;
-    void verified(const dns::wire::Name& zone, int64_t verified_unix, int64_t expires_unix) override;
+    void verified(const dns::wire::Name& zone, int64_t verified_unix,
+                  int64_t expires_unix) override;
     void expired(const dns::wire::Name& zone, bool expired) override;
     void removed(const dns::wire::Name& zone) override;
     void flush() override { store_.commit(); }
@@ -36,7 +38,7 @@ public:
     dns::zone::ZonePtr zone(const uint8_t* lname, size_t len) const override;
     std::shared_ptr<const dns::xfr::History> history(const dns::zone::Zone& zone) const override;
 
-private:
+  private:
     dns::zone::ZoneStore& store_;
     const dns::io::StateDir& state_;
     std::unique_ptr<dns::io::StateWriter> writer_;

@@ -5,10 +5,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <cerrno>
@@ -35,7 +35,8 @@ constexpr size_t kUdpOut = 4096;
 dns::Result<int> open_udp(const asio::ip::address& addr, uint16_t port) {
     int family = addr.is_v6() ? AF_INET6 : AF_INET;
     int fd = ::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) return dns::make_error(dns::Errc::io, std::string("socket: ") + std::strerror(errno));
+    if (fd < 0)
+        return dns::make_error(dns::Errc::io, std::string("socket: ") + std::strerror(errno));
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
     int buf = 4 << 20;
@@ -62,8 +63,8 @@ dns::Result<int> open_udp(const asio::ip::address& addr, uint16_t port) {
     if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
         int e = errno;
         ::close(fd);
-        return dns::make_error(dns::Errc::io, "bind UDP " + addr.to_string() + ":" + std::to_string(port) +
-                                                  ": " + std::strerror(e));
+        return dns::make_error(dns::Errc::io, "bind UDP " + addr.to_string() + ":" +
+                                                  std::to_string(port) + ": " + std::strerror(e));
     }
     return fd;
 }
@@ -79,9 +80,10 @@ uint16_t bound_port(int fd) {
 }  // namespace
 
 class Worker final : public dns::io::TcpHandler {
-public:
-    Worker(const Config& config, const dns::zone::ZoneStore& store, const dns::answer::Identity& identity,
-           dns::io::NotifyGate* notify, const dns::io::TransferServer* transfers, std::vector<dns::xfr::TsigKey> keys)
+  public:
+    Worker(const Config& config, const dns::zone::ZoneStore& store,
+           const dns::answer::Identity& identity, dns::io::NotifyGate* notify,
+           const dns::io::TransferServer* transfers, std::vector<dns::xfr::TsigKey> keys)
         : config_(config),
           view_(store),
           responder_(identity),
@@ -90,15 +92,16 @@ public:
           keys_(std::move(keys)) {}
 
     // A NOTIFY goes to the secondary's gate when there is one; everything else is answered here.
-    size_t answer(const dns::zone::ZoneTable& zones, std::span<const uint8_t> msg, uint8_t* out, size_t cap,
-                  Transport transport, const void* peer) noexcept {
+    size_t answer(const dns::zone::ZoneTable& zones, std::span<const uint8_t> msg, uint8_t* out,
+                  size_t cap, Transport transport, const void* peer) noexcept {
         if (notify_ && dns::io::NotifyGate::is_notify(msg))
             return notify_->respond(msg, static_cast<const sockaddr*>(peer), out, cap,
                                     static_cast<uint64_t>(std::time(nullptr)));
         size_t len = responder_.respond(zones, msg, out, cap, transport);
         // A signed query (a secondary's SOA check, say) gets a signed answer (RFC 8945 §5.3).
         if (len && responder_.last_had_tsig() && !keys_.empty())
-            len = dns::xfr::sign_answer(msg, keys_, out, len, cap, static_cast<uint64_t>(std::time(nullptr)));
+            len = dns::xfr::sign_answer(msg, keys_, out, len, cap,
+                                        static_cast<uint64_t>(std::time(nullptr)));
         return len;
     }
     // TCP: transfers too, for the clients --allow-transfer names.
@@ -106,7 +109,8 @@ public:
                   std::unique_ptr<dns::io::MessageStream>& stream) noexcept override {
         size_t len = 0;
         if (transfers_ && dns::io::TransferServer::is_transfer(msg) &&
-            transfers_->handle(msg, peer, out, cap, len, stream, static_cast<uint64_t>(std::time(nullptr))))
+            transfers_->handle(msg, peer, out, cap, len, stream,
+                               static_cast<uint64_t>(std::time(nullptr))))
             return len;
         return answer(view_.current(), msg, out, cap, Transport::tcp, peer);
     }
@@ -155,7 +159,7 @@ public:
     }
     dns::answer::Counters counters() const { return responder_.counters(); }
 
-private:
+  private:
     struct Udp {
         explicit Udp(asio::io_context& io) : sock(io) {
             for (int i = 0; i < kBatch; ++i) {
@@ -202,8 +206,8 @@ private:
             int m = 0;
             for (int i = 0; i < n; ++i) {
                 if (u.in_msg[i].msg_hdr.msg_flags & MSG_TRUNC) continue;
-                size_t len = answer(zones, {u.in[i], u.in_msg[i].msg_len}, u.out[m], kUdpOut, Transport::udp,
-                                    &u.peer[i]);
+                size_t len = answer(zones, {u.in[i], u.in_msg[i].msg_len}, u.out[m], kUdpOut,
+                                    Transport::udp, &u.peer[i]);
                 if (!len) continue;
                 u.out_iov[m].iov_base = u.out[m];
                 u.out_iov[m].iov_len = len;
@@ -238,7 +242,11 @@ private:
 
 Server::Server(const Config& config, dns::zone::ZoneStore& store, dns::io::NotifyGate* notify,
                const dns::io::TransferServer* transfers, std::vector<dns::xfr::TsigKey> keys)
-    : config_(config), store_(store), notify_(notify), transfers_(transfers), keys_(std::move(keys)) {
+    : config_(config),
+      store_(store),
+      notify_(notify),
+      transfers_(transfers),
+      keys_(std::move(keys)) {
     identity_.nsid = config.nsid;
     identity_.hostname = config.identity;
     identity_.version = config.version;
@@ -249,7 +257,8 @@ Server::~Server() { stop(); }
 
 dns::Result<void> Server::start() {
     for (unsigned i = 0; i < config_.threads; ++i)
-        workers_.push_back(std::make_unique<Worker>(config_, store_, identity_, notify_, transfers_, keys_));
+        workers_.push_back(
+            std::make_unique<Worker>(config_, store_, identity_, notify_, transfers_, keys_));
     for (const auto& ep : config_.listen) {
         auto addr = ep.address;
         uint16_t port = ep.port;
@@ -259,7 +268,8 @@ dns::Result<void> Server::start() {
         }
         LOG_INFO("listening on %s (UDP and TCP, %u workers)",
                  (addr.is_v6() ? "[" + addr.to_string() + "]:" : addr.to_string() + ":")
-                     .append(std::to_string(port)).c_str(),
+                     .append(std::to_string(port))
+                     .c_str(),
                  config_.threads);
     }
     for (auto& w : workers_) threads_.emplace_back([&w] { w->run(); });

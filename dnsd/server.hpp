@@ -21,11 +21,12 @@ namespace dnsd {
 class Worker;
 
 class Server {
-public:
+  public:
     /// `notify` (may be null: NOTIFY is answered NOTAUTH) takes NOTIFY messages on the worker
     /// threads; `transfers` (may be null: none allowed) AXFR and IXFR requests over TCP.
     Server(const Config& config, dns::zone::ZoneStore& store, dns::io::NotifyGate* notify = nullptr,
-           const dns::io::TransferServer* transfers = nullptr, std::vector<dns::xfr::TsigKey> keys = {});
+           const dns::io::TransferServer* transfers = nullptr,
+           std::vector<dns::xfr::TsigKey> keys = {});
     ~Server();
 
     /// Opens every socket (so port errors show at start-up) and starts the workers.
@@ -36,7 +37,7 @@ public:
     /// Sums the workers' counters (reads racy but monotonic values; for metrics/logs).
     dns::answer::Counters counters() const;
 
-private:
+  private:
     const Config& config_;
     dns::zone::ZoneStore& store_;
     dns::io::NotifyGate* notify_;
@@ -46,6 +47,5 @@ private:
     std::vector<std::unique_ptr<Worker>> workers_;
     std::vector<std::thread> threads_;
 };
-
 
 }  // namespace dnsd

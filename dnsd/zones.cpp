@@ -40,7 +40,8 @@ size_t ZoneFiles::sync(const std::vector<ZoneConfig>& zones, bool allow_include)
             }
             continue;
         }
-        double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                        .count();
         LOG_INFO("zone %s: loaded serial %u, %zu records, %zu names, in %.1f ms", key.c_str(),
                  (*z)->serial(), (*z)->record_count(), (*z)->node_count(), ms);
         ++changed;

@@ -10,13 +10,13 @@
 
 #include "dnsd/config.hpp"
 #include "lib/xfr/history.hpp"
-#include "lib/zone/zone_store.hpp"
 #include "lib/zone/zone.hpp"
+#include "lib/zone/zone_store.hpp"
 
 namespace dnsd {
 
 class ZoneFiles {
-public:
+  public:
     /// `history` (may be null) receives the difference a reload made, so a
     /// client allowed to transfer gets IXFR.
     explicit ZoneFiles(dns::zone::ZoneStore& store, dns::xfr::HistoryStore* history = nullptr)
@@ -27,7 +27,7 @@ public:
     /// zones that failed to load.
     size_t sync(const std::vector<ZoneConfig>& zones, bool allow_include);
 
-private:
+  private:
     struct Loaded {
         std::string file;
         timespec mtime{};

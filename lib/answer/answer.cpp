@@ -28,8 +28,8 @@ enum class Kind { exact, wildcard, nxdomain, referral, dname };
 
 struct Found {
     Kind kind;
-    uint32_t node;       // the matching, wildcard, cut or DNAME node
-    uint32_t ce;         // closest encloser (wildcard, nxdomain)
+    uint32_t node;         // the matching, wildcard, cut or DNAME node
+    uint32_t ce;           // closest encloser (wildcard, nxdomain)
     const uint8_t* lname;  // the lower-cased name that was looked up
     size_t len;
     size_t next_closer;  // offset in lname of the next closer name (wildcard, nxdomain)
@@ -59,7 +59,7 @@ struct Ctx {
     size_t nchain = 0;
     uint16_t cname_at[kMaxChain + 2];  // message offsets of the CNAME owners written
     size_t ncname = 0;
-    int hops = 0;                      // CNAME/DNAME links followed so far
+    int hops = 0;  // CNAME/DNAME links followed so far
 };
 
 // ---- writing records ----
@@ -180,9 +180,7 @@ size_t wildcard_of(const uint8_t* lname, size_t len, size_t off, uint8_t* buf) {
     return rest + 2;
 }
 
-size_t ce_offset(const Found& f) {
-    return f.next_closer + f.lname[f.next_closer] + 1u;
-}
+size_t ce_offset(const Found& f) { return f.next_closer + f.lname[f.next_closer] + 1u; }
 
 // RFC 5155 §7.2.1: the closest encloser proof (matching CE, covering next closer).
 void nsec3_closest_encloser(Ctx& c, const Found& f) {
@@ -363,7 +361,8 @@ bool put_signatures(Ctx& c, const Node& n, const uint8_t* owner) {
     auto mark = c.w.mark();
     uint16_t added = 0;
     auto put = [&](uint32_t d, uint32_t ttl) {
-        if (put_rr(c, owner, t::RRSIG, ttl, z.rdata_bytes(d), z.rdata(d).length)) return ++added, true;
+        if (put_rr(c, owner, t::RRSIG, ttl, z.rdata_bytes(d), z.rdata(d).length))
+            return ++added, true;
         c.w.rollback(mark);
         c.tc = true;
         return false;
@@ -489,7 +488,8 @@ bool is_name(const uint8_t* lname, const char* dotted) {
     const char* s = dotted;
     while (*p) {
         const char* dot = std::strchr(s, '.');
-        if (!dot || static_cast<size_t>(dot - s) != *p || std::memcmp(p + 1, s, *p) != 0) return false;
+        if (!dot || static_cast<size_t>(dot - s) != *p || std::memcmp(p + 1, s, *p) != 0)
+            return false;
         s = dot + 1;
         p += *p + 1u;
     }
@@ -512,7 +512,8 @@ void answer_chaos(Ctx& c, const Identity& id) {
     size_t n = text->size() > 255 ? 255 : text->size();
     rd[0] = static_cast<uint8_t>(n);
     std::memcpy(rd + 1, text->data(), n);
-    if (wire::write_rr(c.w, c.q.qname, t::TXT, wire::rrclass::CH, 0, rd, static_cast<uint16_t>(n + 1)))
+    if (wire::write_rr(c.w, c.q.qname, t::TXT, wire::rrclass::CH, 0, rd,
+                       static_cast<uint16_t>(n + 1)))
         ++c.count[kAnswer];
 }
 
@@ -542,7 +543,8 @@ void answer_in(Ctx& c, const zone::ZoneTable& zones) {
         size_t first = q.lname[0] + 1u;
         bool parent_expired = false;
         uint32_t parent_index = 0;
-        if (const Zone* parent = zones.find(q.lname + first, q.qname_len - first, &parent_expired, &parent_index)) {
+        if (const Zone* parent =
+                zones.find(q.lname + first, q.qname_len - first, &parent_expired, &parent_index)) {
             z = parent;
             expired = parent_expired;
             index = parent_index;
@@ -586,33 +588,51 @@ Counters LiveCounters::snapshot() const {
 
 size_t qtype_bucket(uint16_t qtype) noexcept {
     switch (qtype) {
-        case t::A: return 1;
-        case t::NS: return 2;
-        case t::CNAME: return 3;
-        case t::SOA: return 4;
-        case t::PTR: return 5;
-        case t::MX: return 6;
-        case t::TXT: return 7;
-        case t::AAAA: return 8;
-        case t::SRV: return 9;
-        case t::DS: return 10;
-        case t::DNSKEY: return 11;
-        case t::HTTPS: return 12;
-        case t::ANY: return 13;
-        case t::AXFR: case t::IXFR: return 14;
-        case t::CAA: return 15;
-        default: return 0;
+        case t::A:
+            return 1;
+        case t::NS:
+            return 2;
+        case t::CNAME:
+            return 3;
+        case t::SOA:
+            return 4;
+        case t::PTR:
+            return 5;
+        case t::MX:
+            return 6;
+        case t::TXT:
+            return 7;
+        case t::AAAA:
+            return 8;
+        case t::SRV:
+            return 9;
+        case t::DS:
+            return 10;
+        case t::DNSKEY:
+            return 11;
+        case t::HTTPS:
+            return 12;
+        case t::ANY:
+            return 13;
+        case t::AXFR:
+        case t::IXFR:
+            return 14;
+        case t::CAA:
+            return 15;
+        default:
+            return 0;
     }
 }
 
 const char* qtype_bucket_name(size_t b) noexcept {
     static const char* const kNames[Counters::kTypes] = {
-        "other", "A", "NS", "CNAME", "SOA", "PTR", "MX", "TXT",
-        "AAAA", "SRV", "DS", "DNSKEY", "HTTPS", "ANY", "XFR", "CAA"};
+        "other", "A",   "NS", "CNAME",  "SOA",   "PTR", "MX",  "TXT",
+        "AAAA",  "SRV", "DS", "DNSKEY", "HTTPS", "ANY", "XFR", "CAA"};
     return b < Counters::kTypes ? kNames[b] : "other";
 }
 
-Responder::Hint Responder::hint(const zone::ZoneTable& zones, std::span<const uint8_t> query) noexcept {
+Responder::Hint Responder::hint(const zone::ZoneTable& zones,
+                                std::span<const uint8_t> query) noexcept {
     // Only the common shape: one uncompressed question right after the header.
     Hint h;
     if (query.size() < wire::kHeaderLen + 5) return h;
@@ -620,7 +640,8 @@ Responder::Hint Responder::hint(const zone::ZoneTable& zones, std::span<const ui
     size_t pos = wire::kHeaderLen, len = 0;
     while (pos < query.size() && query[pos] != 0) {
         uint8_t l = query[pos];
-        if (l > wire::kMaxLabelLen || pos + 1 + l >= query.size() || len + 1 + l >= wire::kMaxNameLen)
+        if (l > wire::kMaxLabelLen || pos + 1 + l >= query.size() ||
+            len + 1 + l >= wire::kMaxNameLen)
             return h;
         lname[len++] = l;
         for (uint8_t i = 1; i <= l; ++i) lname[len++] = wire::lower(query[pos + i]);
@@ -644,8 +665,10 @@ size_t Responder::respond(const zone::ZoneTable& zones, std::span<const uint8_t>
     wire::Writer w(out, cap);
     Ctx c(q_, w);
     c.tcp = transport == Transport::tcp;
-    size_t max = transport == Transport::tcp ? (cap < 65535 ? cap : 65535)
-                                             : (q_.has_edns ? (q_.udp_size < id_.max_udp ? q_.udp_size : id_.max_udp) : 512);
+    size_t max =
+        transport == Transport::tcp
+            ? (cap < 65535 ? cap : 65535)
+            : (q_.has_edns ? (q_.udp_size < id_.max_udp ? q_.udp_size : id_.max_udp) : 512);
     if (max > cap) max = cap;
     w.reset(wire::kHeaderLen);
     bool question = q_.question_end != 0;
@@ -703,13 +726,15 @@ size_t Responder::respond(const zone::ZoneTable& zones, std::span<const uint8_t>
         if (ok && q_.zoneversion && c.z && c.rcode != wire::rcode::REFUSED) {
             // RFC 9660: label count of the zone apex, type 0 (SOA serial), the serial.
             ok = w.u16(wire::edns_opt::ZONEVERSION) && w.u16(6) &&
-                 w.u8(static_cast<uint8_t>(c.z->apex().labels())) && w.u8(0) && w.u32(c.z->serial());
+                 w.u8(static_cast<uint8_t>(c.z->apex().labels())) && w.u8(0) &&
+                 w.u32(c.z->serial());
             optlen += 10;
         }
         if (ok && q_.expire && c.z && c.rcode == wire::rcode::NOERROR && q_.qtype == t::SOA) {
             // RFC 7314: the seconds until this copy expires (a secondary's
             // timer), or the SOA expire field where the zone cannot expire.
-            ok = w.u16(wire::edns_opt::EXPIRE) && w.u16(4) && w.u32(zones.expire_remaining(c.zone_index, std::time(nullptr)));
+            ok = w.u16(wire::edns_opt::EXPIRE) && w.u16(4) &&
+                 w.u32(zones.expire_remaining(c.zone_index, std::time(nullptr)));
             optlen += 8;
         }
         if (ok && c.ede >= 0) {
@@ -723,10 +748,9 @@ size_t Responder::respond(const zone::ZoneTable& zones, std::span<const uint8_t>
             w.rollback(before);
         }
     }
-    uint16_t flags = static_cast<uint16_t>(wire::flag::QR | (q_.flags & 0x7800) |
-                                           (q_.flags & (wire::flag::RD | wire::flag::CD)) |
-                                           (c.aa ? wire::flag::AA : 0) | (c.tc ? wire::flag::TC : 0) |
-                                           (c.rcode & 0xF));
+    uint16_t flags = static_cast<uint16_t>(
+        wire::flag::QR | (q_.flags & 0x7800) | (q_.flags & (wire::flag::RD | wire::flag::CD)) |
+        (c.aa ? wire::flag::AA : 0) | (c.tc ? wire::flag::TC : 0) | (c.rcode & 0xF));
     wire::put16(out, q_.id);
     wire::put16(out + 2, flags);
     wire::put16(out + 4, question ? 1 : 0);

@@ -18,9 +18,9 @@ enum class Transport : uint8_t { udp = 0, tcp = 1 };
 
 /// What the server says about itself (NSID, CH TXT).
 struct Identity {
-    std::string nsid;      ///< NSID payload (RFC 5001); empty: no NSID option
-    std::string hostname;  ///< answer to CH TXT id.server / hostname.bind; empty: REFUSED
-    std::string version;   ///< answer to CH TXT version.bind / version.server; empty: REFUSED
+    std::string nsid;         ///< NSID payload (RFC 5001); empty: no NSID option
+    std::string hostname;     ///< answer to CH TXT id.server / hostname.bind; empty: REFUSED
+    std::string version;      ///< answer to CH TXT version.bind / version.server; empty: REFUSED
     uint16_t max_udp = 1232;  ///< largest UDP response we send with EDNS
 };
 
@@ -28,12 +28,12 @@ struct Identity {
 struct Counters {
     static constexpr size_t kTypes = 16;
     uint64_t transport[2] = {};
-    uint64_t rcode[24] = {};        ///< 0..15, 16 = BADVERS
-    uint64_t qtype[kTypes] = {};    ///< see qtype_bucket()
+    uint64_t rcode[24] = {};      ///< 0..15, 16 = BADVERS
+    uint64_t qtype[kTypes] = {};  ///< see qtype_bucket()
     uint64_t dropped = 0;
     uint64_t truncated = 0;
     uint64_t notify = 0;
-    uint64_t expired = 0;           ///< answered SERVFAIL for an expired zone
+    uint64_t expired = 0;  ///< answered SERVFAIL for an expired zone
 };
 /// The live counters of one Responder (written by its thread only).
 struct LiveCounters {
@@ -53,7 +53,7 @@ const char* qtype_bucket_name(size_t bucket) noexcept;
 /// A NOTIFY (RFC 1996) is answered NOTAUTH here; a secondary hands NOTIFYs
 /// to lib/io's NotifyGate instead.
 class Responder {
-public:
+  public:
     explicit Responder(const Identity& identity) : id_(identity) {}
 
     /// Writes the response to `query` into out[0..cap) and returns its length;
@@ -79,7 +79,7 @@ public:
     /// the answer, or turns it into the TSIG error; lib/xfr's sign_answer()).
     bool last_had_tsig() const { return q_.has_tsig; }
 
-private:
+  private:
     const Identity& id_;
     LiveCounters counters_;
     wire::Query q_;

@@ -75,7 +75,8 @@ Result<std::string> hex_decode(std::string_view text) {
     for (size_t i = 0; i < text.size(); i += 2) {
         int hi = hex_value(text[i]), lo = hex_value(text[i + 1]);
         if (hi < 0 || lo < 0)
-            return make_error(Errc::syntax, "invalid hexadecimal digit at offset " + std::to_string(i));
+            return make_error(Errc::syntax,
+                              "invalid hexadecimal digit at offset " + std::to_string(i));
         out.push_back(static_cast<char>(hi << 4 | lo));
     }
     return out;

@@ -6,7 +6,7 @@
 namespace dns {
 
 class Clock {
-public:
+  public:
     using time_point = std::chrono::steady_clock::time_point;
     virtual ~Clock() = default;
     virtual time_point now() const = 0;
@@ -14,17 +14,17 @@ public:
 
 /// The real monotonic clock.
 class SteadyClock final : public Clock {
-public:
+  public:
     time_point now() const override { return std::chrono::steady_clock::now(); }
 };
 
 /// A clock that moves only when told to; for tests.
 class ManualClock final : public Clock {
-public:
+  public:
     time_point now() const override { return now_; }
     void advance(std::chrono::nanoseconds d) { now_ += d; }
 
-private:
+  private:
     time_point now_{};
 };
 

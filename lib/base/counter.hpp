@@ -9,12 +9,14 @@
 namespace dns {
 
 class Counter {
-public:
+  public:
     /// Only the owning thread may increment.
-    void operator++() noexcept { v_.store(v_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
+    void operator++() noexcept {
+        v_.store(v_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    }
     uint64_t get() const noexcept { return v_.load(std::memory_order_relaxed); }
 
-private:
+  private:
     std::atomic<uint64_t> v_{0};
 };
 

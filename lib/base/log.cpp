@@ -21,9 +21,10 @@ void write(Level l, const char* fmt, ...) {
     clock_gettime(CLOCK_REALTIME, &ts);
     tm t{};
     gmtime_r(&ts.tv_sec, &t);
-    int n = std::snprintf(line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s: ",
-                          t.tm_year + 1900, t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min,
-                          t.tm_sec, ts.tv_nsec / 1000000, kNames[static_cast<int>(l)]);
+    int n = std::snprintf(line, sizeof line,
+                          "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s: ", t.tm_year + 1900,
+                          t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec,
+                          ts.tv_nsec / 1000000, kNames[static_cast<int>(l)]);
     va_list ap;
     va_start(ap, fmt);
     int m = std::vsnprintf(line + n, sizeof line - n - 1, fmt, ap);

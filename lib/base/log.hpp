@@ -14,10 +14,10 @@ Level level();
 
 void write(Level level, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 
-#define DNS_LOG(lvl, ...)                                                    \
-    do {                                                                     \
-        if (static_cast<int>(lvl) >= static_cast<int>(::dns::log::level()))  \
-            ::dns::log::write(lvl, __VA_ARGS__);                             \
+#define DNS_LOG(lvl, ...)                                                   \
+    do {                                                                    \
+        if (static_cast<int>(lvl) >= static_cast<int>(::dns::log::level())) \
+            ::dns::log::write(lvl, __VA_ARGS__);                            \
     } while (0)
 #define LOG_DEBUG(...) DNS_LOG(::dns::log::Level::debug, __VA_ARGS__)
 #define LOG_INFO(...) DNS_LOG(::dns::log::Level::info, __VA_ARGS__)

@@ -9,14 +9,14 @@
 namespace dns {
 
 enum class Errc {
-    malformed,    ///< bytes that do not form what was expected
-    truncated,    ///< data ends before a field does
-    limit,        ///< a configured or protocol limit was exceeded
-    bad_name,     ///< a domain name is invalid (too long, bad escape, bad pointer)
+    malformed,  ///< bytes that do not form what was expected
+    truncated,  ///< data ends before a field does
+    limit,      ///< a configured or protocol limit was exceeded
+    bad_name,   ///< a domain name is invalid (too long, bad escape, bad pointer)
     not_found,
-    io,           ///< a file or socket operation failed
-    syntax,       ///< presentation-format text could not be parsed
-    semantic,     ///< well-formed data that breaks a rule (no SOA, out of zone, ...)
+    io,        ///< a file or socket operation failed
+    syntax,    ///< presentation-format text could not be parsed
+    semantic,  ///< well-formed data that breaks a rule (no SOA, out of zone, ...)
     unsupported,
     timeout,
     refused,
@@ -29,13 +29,15 @@ struct Error {
     std::string message;
 };
 
-inline Error make_error(Errc code, std::string message = {}) { return Error{code, std::move(message)}; }
+inline Error make_error(Errc code, std::string message = {}) {
+    return Error{code, std::move(message)};
+}
 
 /// Holds either a T or an Error. Mirrors std::expected: has_value(), value(), error(),
 /// operator*, operator->, explicit operator bool.
 template <class T>
 class [[nodiscard]] Result {
-public:
+  public:
     Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}
     Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}
 
@@ -51,20 +53,20 @@ public:
     const Error& error() const& { return std::get<1>(v_); }
     Error&& error() && { return std::get<1>(std::move(v_)); }
 
-private:
+  private:
     std::variant<T, Error> v_;
 };
 
 template <>
 class [[nodiscard]] Result<void> {
-public:
+  public:
     Result() = default;
     Result(Error error) : err_(std::move(error)), ok_(false) {}
     bool has_value() const noexcept { return ok_; }
     explicit operator bool() const noexcept { return ok_; }
     const Error& error() const& { return err_; }
 
-private:
+  private:
     Error err_{Errc::malformed, {}};
     bool ok_ = true;
 };

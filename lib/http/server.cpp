@@ -25,7 +25,8 @@ void Server::route(const std::string& method, const std::string& pattern, Handle
     for (size_t i = 0; i < pattern.size();) {
         if (pattern[i] == ':' && i > 0 && pattern[i - 1] == '/') {
             size_t end = pattern.find('/', i);
-            names.push_back(pattern.substr(i + 1, end == std::string::npos ? std::string::npos : end - i - 1));
+            names.push_back(
+                pattern.substr(i + 1, end == std::string::npos ? std::string::npos : end - i - 1));
             regex += "([^/]+)";
             i = end == std::string::npos ? pattern.size() : end;
             continue;
@@ -33,15 +34,18 @@ void Server::route(const std::string& method, const std::string& pattern, Handle
         if (std::string(".+*?()[]{}|^$\\").find(pattern[i]) != std::string::npos) regex += '\\';
         regex += pattern[i++];
     }
-    auto adapt = [handler = std::move(handler), method, names](const httplib::Request& req, httplib::Response& res) {
+    auto adapt = [handler = std::move(handler), method, names](const httplib::Request& req,
+                                                               httplib::Response& res) {
         Request r;
         r.method = method;
         r.path = req.path;
         for (const auto& [k, v] : req.params) r.params[k] = v;
-        for (size_t i = 0; i < names.size() && i + 1 < req.matches.size(); ++i) r.params[names[i]] = req.matches[i + 1];
+        for (size_t i = 0; i < names.size() && i + 1 < req.matches.size(); ++i)
+            r.params[names[i]] = req.matches[i + 1];
         for (const auto& [k, v] : req.headers) {
             std::string lower = k;
-            for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            for (char& c : lower)
+                c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
             r.headers[lower] = v;
         }
         r.body = req.body;
@@ -68,7 +72,8 @@ Result<void> Server::start(const io::Endpoint& listen, const std::string& what) 
     auto& http = impl_->http;
     const std::string host = listen.address.to_string();
     int port = listen.port;
-    bool bound = port == 0 ? (port = http.bind_to_any_port(host.c_str())) > 0 : http.bind_to_port(host.c_str(), port);
+    bool bound = port == 0 ? (port = http.bind_to_any_port(host.c_str())) > 0
+                           : http.bind_to_port(host.c_str(), port);
     if (!bound) return make_error(Errc::io, "cannot bind HTTP to " + listen.to_string());
     port_ = static_cast<uint16_t>(port);
     io::Endpoint bound_ep{listen.address, port_};
@@ -87,10 +92,18 @@ std::string json_string(const std::string& s) {
     std::string out = "\"";
     for (unsigned char c : s) {
         switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\t': out += "\\t"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
             default:
                 if (c < 0x20) {
                     char buf[8];
@@ -104,8 +117,8 @@ std::string json_string(const std::string& s) {
     return out + "\"";
 }
 
-void Metrics::sample(const std::string& name, const std::string& type, const std::string& help, double value,
-                     const Labels& labels) {
+void Metrics::sample(const std::string& name, const std::string& type, const std::string& help,
+                     double value, const Labels& labels) {
     if (!declared_[name]) {
         declared_[name] = true;
         out_ += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
@@ -135,11 +148,13 @@ void Metrics::sample(const std::string& name, const std::string& type, const std
     out_ += buf;
 }
 
-void Metrics::counter(const std::string& name, const std::string& help, double value, const Labels& labels) {
+void Metrics::counter(const std::string& name, const std::string& help, double value,
+                      const Labels& labels) {
     sample(name, "counter", help, value, labels);
 }
 
-void Metrics::gauge(const std::string& name, const std::string& help, double value, const Labels& labels) {
+void Metrics::gauge(const std::string& name, const std::string& help, double value,
+                    const Labels& labels) {
     sample(name, "gauge", help, value, labels);
 }
 

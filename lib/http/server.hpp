@@ -34,7 +34,7 @@ struct Response {
 using Handler = std::function<Response(const Request&)>;
 
 class Server {
-public:
+  public:
     Server();
     ~Server();
     Server(const Server&) = delete;
@@ -54,7 +54,7 @@ public:
     uint16_t port() const { return port_; }
     void stop();
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
     std::thread thread_;
@@ -66,15 +66,17 @@ std::string json_string(const std::string& s);
 
 /// Prometheus text exposition: each metric's HELP and TYPE once, then its samples.
 class Metrics {
-public:
+  public:
     using Labels = std::vector<std::pair<std::string, std::string>>;
-    void counter(const std::string& name, const std::string& help, double value, const Labels& labels = {});
-    void gauge(const std::string& name, const std::string& help, double value, const Labels& labels = {});
+    void counter(const std::string& name, const std::string& help, double value,
+                 const Labels& labels = {});
+    void gauge(const std::string& name, const std::string& help, double value,
+               const Labels& labels = {});
     std::string text() const { return out_; }
 
-private:
-    void sample(const std::string& name, const std::string& type, const std::string& help, double value,
-                const Labels& labels);
+  private:
+    void sample(const std::string& name, const std::string& type, const std::string& help,
+                double value, const Labels& labels);
     std::string out_;
     std::map<std::string, bool> declared_;
 };

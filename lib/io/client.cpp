@@ -28,10 +28,12 @@ Result<Endpoint> parse_endpoint(const std::string& text) {
     std::string host = text, port = "53";
     if (!text.empty() && text[0] == '[') {
         auto close = text.find(']');
-        if (close == std::string::npos) return make_error(Errc::syntax, "bad address '" + text + "'");
+        if (close == std::string::npos)
+            return make_error(Errc::syntax, "bad address '" + text + "'");
         host = text.substr(1, close - 1);
         if (close + 1 < text.size()) {
-            if (text[close + 1] != ':') return make_error(Errc::syntax, "bad address '" + text + "'");
+            if (text[close + 1] != ':')
+                return make_error(Errc::syntax, "bad address '" + text + "'");
             port = text.substr(close + 2);
         }
     } else if (std::count(text.begin(), text.end(), ':') == 1) {
@@ -44,7 +46,8 @@ Result<Endpoint> parse_endpoint(const std::string& text) {
     if (ec) return make_error(Errc::syntax, "bad IP address '" + host + "'");
     char* end = nullptr;
     long p = std::strtol(port.c_str(), &end, 10);
-    if (port.empty() || *end || p < 0 || p > 65535) return make_error(Errc::syntax, "bad port in '" + text + "'");
+    if (port.empty() || *end || p < 0 || p > 65535)
+        return make_error(Errc::syntax, "bad port in '" + text + "'");
     return Endpoint{addr, static_cast<uint16_t>(p)};
 }
 
@@ -58,7 +61,8 @@ uint16_t random_id() {
 uint64_t unix_now() { return static_cast<uint64_t>(std::time(nullptr)); }
 
 // Signs `msg` in place when a key is given; returns false if it cannot.
-bool maybe_sign(std::vector<uint8_t>& msg, std::optional<xfr::TsigSession>& session, const xfr::TsigKey* key) {
+bool maybe_sign(std::vector<uint8_t>& msg, std::optional<xfr::TsigSession>& session,
+                const xfr::TsigKey* key) {
     if (!key) return true;
     session.emplace(*key);
     size_t len = msg.size();
@@ -72,24 +76,31 @@ bool maybe_sign(std::vector<uint8_t>& msg, std::optional<xfr::TsigSession>& sess
 // ---- SOA query ----
 
 class SoaQuery : public std::enable_shared_from_this<SoaQuery> {
-public:
+  public:
     SoaQuery(asio::io_context& io, Endpoint server, wire::Name zone, QueryOptions opt,
              std::function<void(Result<SoaAnswer>)> done)
-        : io_(io), server_(std::move(server)), zone_(std::move(zone)), opt_(opt), done_(std::move(done)),
-          udp_(io), tcp_(io), timer_(io) {}
+        : io_(io),
+          server_(std::move(server)),
+          zone_(std::move(zone)),
+          opt_(opt),
+          done_(std::move(done)),
+          udp_(io),
+          tcp_(io),
+          timer_(io) {}
 
     void start() {
         id_ = random_id();
         query_ = wire::make_query(zone_, wire::type::SOA, id_, true);
         wire::append_edns_option(query_, wire::edns_opt::EXPIRE, {});  // RFC 7314: ask for it
-        if (!maybe_sign(query_, tsig_, opt_.key)) return finish(make_error(Errc::limit, "cannot sign the query"));
+        if (!maybe_sign(query_, tsig_, opt_.key))
+            return finish(make_error(Errc::limit, "cannot sign the query"));
         boost::system::error_code ec;
         udp_.open(server_.address.is_v6() ? udp::v6() : udp::v4(), ec);
         if (ec) return finish(make_error(Errc::io, ec.message()));
         send_udp();
     }
 
-private:
+  private:
     void send_udp() {
         ++attempt_;
         auto self = shared_from_this();
@@ -105,52 +116,65 @@ private:
                 self->retrying_ = true;
                 self->send_udp();
             } else {
-                self->finish(make_error(Errc::timeout, "no answer from " + self->server_.to_string()));
+                self->finish(
+                    make_error(Errc::timeout, "no answer from " + self->server_.to_string()));
             }
         });
     }
 
     void receive_udp() {
         auto self = shared_from_this();
-        udp_.async_receive_from(asio::buffer(buf_), from_, [self](boost::system::error_code ec, size_t n) {
-            if (self->finished_) return;
-            if (ec == asio::error::operation_aborted) return;  // a retry replaced this receive
-            if (ec) return self->finish(make_error(Errc::io, ec.message()));
-            if (self->from_.address() != self->server_.address || self->from_.port() != self->server_.port)
-                return self->receive_udp();  // not from the server: ignore
-            self->handle({self->buf_.data(), n}, false);
-        });
+        udp_.async_receive_from(asio::buffer(buf_), from_,
+                                [self](boost::system::error_code ec, size_t n) {
+                                    if (self->finished_) return;
+                                    if (ec == asio::error::operation_aborted)
+                                        return;  // a retry replaced this receive
+                                    if (ec) return self->finish(make_error(Errc::io, ec.message()));
+                                    if (self->from_.address() != self->server_.address ||
+                                        self->from_.port() != self->server_.port)
+                                        return self->receive_udp();  // not from the server: ignore
+                                    self->handle({self->buf_.data(), n}, false);
+                                });
     }
 
     void start_tcp() {
         timer_.cancel();
         auto self = shared_from_this();
         arm(opt_.timeout, [self] {
-            self->finish(make_error(Errc::timeout, "TCP SOA query to " + self->server_.to_string() + " timed out"));
+            self->finish(make_error(
+                Errc::timeout, "TCP SOA query to " + self->server_.to_string() + " timed out"));
         });
-        tcp_.async_connect(tcp::endpoint(server_.address, server_.port), [self](boost::system::error_code ec) {
-            if (self->finished_) return;
-            if (ec) return self->finish(make_error(Errc::unreachable, "connect: " + ec.message()));
-            self->framed_.resize(2 + self->query_.size());
-            wire::put16(self->framed_.data(), static_cast<uint16_t>(self->query_.size()));
-            std::copy(self->query_.begin(), self->query_.end(), self->framed_.begin() + 2);
-            asio::async_write(self->tcp_, asio::buffer(self->framed_), [self](boost::system::error_code ec2, size_t) {
+        tcp_.async_connect(
+            tcp::endpoint(server_.address, server_.port), [self](boost::system::error_code ec) {
                 if (self->finished_) return;
-                if (ec2) return self->finish(make_error(Errc::io, ec2.message()));
-                asio::async_read(self->tcp_, asio::buffer(self->buf_.data(), 2),
-                                 [self](boost::system::error_code ec3, size_t) {
-                                     if (self->finished_) return;
-                                     if (ec3) return self->finish(make_error(Errc::io, ec3.message()));
-                                     size_t len = wire::get16(self->buf_.data());
-                                     asio::async_read(self->tcp_, asio::buffer(self->buf_.data(), len),
-                                                      [self, len](boost::system::error_code ec4, size_t) {
-                                                          if (self->finished_) return;
-                                                          if (ec4) return self->finish(make_error(Errc::io, ec4.message()));
-                                                          self->handle({self->buf_.data(), len}, true);
-                                                      });
-                                 });
+                if (ec)
+                    return self->finish(make_error(Errc::unreachable, "connect: " + ec.message()));
+                self->framed_.resize(2 + self->query_.size());
+                wire::put16(self->framed_.data(), static_cast<uint16_t>(self->query_.size()));
+                std::copy(self->query_.begin(), self->query_.end(), self->framed_.begin() + 2);
+                asio::async_write(
+                    self->tcp_, asio::buffer(self->framed_),
+                    [self](boost::system::error_code ec2, size_t) {
+                        if (self->finished_) return;
+                        if (ec2) return self->finish(make_error(Errc::io, ec2.message()));
+                        asio::async_read(
+                            self->tcp_, asio::buffer(self->buf_.data(), 2),
+                            [self](boost::system::error_code ec3, size_t) {
+                                if (self->finished_) return;
+                                if (ec3) return self->finish(make_error(Errc::io, ec3.message()));
+                                size_t len = wire::get16(self->buf_.data());
+                                asio::async_read(
+                                    self->tcp_, asio::buffer(self->buf_.data(), len),
+                                    [self, len](boost::system::error_code ec4, size_t) {
+                                        if (self->finished_) return;
+                                        if (ec4)
+                                            return self->finish(
+                                                make_error(Errc::io, ec4.message()));
+                                        self->handle({self->buf_.data(), len}, true);
+                                    });
+                            });
+                    });
             });
-        });
     }
 
     void handle(std::span<const uint8_t> msg, bool tcp) {
@@ -169,24 +193,29 @@ private:
         }
         if (r.header().rcode() != 0)
             return finish(make_error(Errc::refused, server_.to_string() + " answered rcode " +
-                                                         std::to_string(r.header().rcode())));
+                                                        std::to_string(r.header().rcode())));
         if (!(r.header().flags & wire::flag::AA))
-            return finish(make_error(Errc::refused, server_.to_string() + " is not authoritative for " + zone_.to_text()));
+            return finish(
+                make_error(Errc::refused,
+                           server_.to_string() + " is not authoritative for " + zone_.to_text()));
         static thread_local uint8_t rdbuf[wire::kMaxRdata];
         wire::RecordView rr;
         bool have_soa = false;
         SoaAnswer answer{0, tcp, -1};
         for (int s; (s = r.next(rr, rdbuf)) > 0;) {
-            if (s == 1 && rr.type == wire::type::SOA && wire::name_equal(rr.owner, zone_.data()) && !have_soa) {
+            if (s == 1 && rr.type == wire::type::SOA && wire::name_equal(rr.owner, zone_.data()) &&
+                !have_soa) {
                 size_t a = wire::name_length(rr.rdata), b = wire::name_length(rr.rdata + a);
                 if (a + b + 20 > rr.rdata_len) break;
                 answer.serial = wire::get32(rr.rdata + a + b);
                 have_soa = true;
             }
-            if (s == 3 && rr.type == wire::type::OPT) answer.expire = wire::edns_expire(rr.rdata, rr.rdata_len);
+            if (s == 3 && rr.type == wire::type::OPT)
+                answer.expire = wire::edns_expire(rr.rdata, rr.rdata_len);
         }
         if (have_soa) return finish(answer);
-        finish(make_error(Errc::malformed, server_.to_string() + " sent no SOA for " + zone_.to_text()));
+        finish(make_error(Errc::malformed,
+                          server_.to_string() + " sent no SOA for " + zone_.to_text()));
     }
 
     template <class F>
@@ -231,37 +260,52 @@ private:
 // ---- transfer ----
 
 class TransferSession : public std::enable_shared_from_this<TransferSession> {
-public:
-    TransferSession(asio::io_context& io, Endpoint server, std::shared_ptr<xfr::TransferIn> transfer,
-                    TransferOptions opt, std::function<void(Result<void>)> done)
-        : server_(std::move(server)), transfer_(std::move(transfer)), opt_(opt), done_(std::move(done)),
-          sock_(io), idle_(io), deadline_(io) {}
+  public:
+    TransferSession(asio::io_context& io, Endpoint server,
+                    std::shared_ptr<xfr::TransferIn> transfer, TransferOptions opt,
+                    std::function<void(Result<void>)> done)
+        : server_(std::move(server)),
+          transfer_(std::move(transfer)),
+          opt_(opt),
+          done_(std::move(done)),
+          sock_(io),
+          idle_(io),
+          deadline_(io) {}
 
     void start() {
         auto req = transfer_->request(random_id());
-        if (!maybe_sign(req, tsig_, opt_.key)) return finish(make_error(Errc::limit, "cannot sign the request"));
+        if (!maybe_sign(req, tsig_, opt_.key))
+            return finish(make_error(Errc::limit, "cannot sign the request"));
         out_.resize(2 + req.size());
         wire::put16(out_.data(), static_cast<uint16_t>(req.size()));
         std::copy(req.begin(), req.end(), out_.begin() + 2);
         auto self = shared_from_this();
         deadline_.expires_after(opt_.max_duration);
         deadline_.async_wait([self](boost::system::error_code ec) {
-            if (!ec) self->finish(make_error(Errc::timeout, "transfer took longer than " +
-                                                              std::to_string(self->opt_.max_duration.count() / 1000) + " s"));
+            if (!ec)
+                self->finish(make_error(Errc::timeout,
+                                        "transfer took longer than " +
+                                            std::to_string(self->opt_.max_duration.count() / 1000) +
+                                            " s"));
         });
         idle(opt_.connect_timeout, "connect timed out");
-        sock_.async_connect(tcp::endpoint(server_.address, server_.port), [self](boost::system::error_code ec) {
-            if (self->finished_) return;
-            if (ec) return self->finish(make_error(Errc::unreachable, "connect: " + ec.message()));
-            asio::async_write(self->sock_, asio::buffer(self->out_), [self](boost::system::error_code ec2, size_t) {
+        sock_.async_connect(
+            tcp::endpoint(server_.address, server_.port), [self](boost::system::error_code ec) {
                 if (self->finished_) return;
-                if (ec2) return self->finish(make_error(Errc::io, "send: " + ec2.message()));
-                self->read_length();
+                if (ec)
+                    return self->finish(make_error(Errc::unreachable, "connect: " + ec.message()));
+                asio::async_write(
+                    self->sock_, asio::buffer(self->out_),
+                    [self](boost::system::error_code ec2, size_t) {
+                        if (self->finished_) return;
+                        if (ec2)
+                            return self->finish(make_error(Errc::io, "send: " + ec2.message()));
+                        self->read_length();
+                    });
             });
-        });
     }
 
-private:
+  private:
     void idle(Ms d, const char* what) {
         idle_.expires_after(d);
         auto self = shared_from_this();
@@ -273,19 +317,26 @@ private:
     void read_length() {
         idle(opt_.idle_timeout, "the primary stalled");
         auto self = shared_from_this();
-        asio::async_read(sock_, asio::buffer(len_, 2), [self](boost::system::error_code ec, size_t) {
-            if (self->finished_) return;
-            if (ec) return self->finish(make_error(Errc::io, ec == asio::error::eof ? "connection closed before the end"
-                                                                                     : "read: " + ec.message()));
-            size_t len = wire::get16(self->len_);
-            if (len < wire::kHeaderLen) return self->finish(make_error(Errc::malformed, "message too short"));
-            self->msg_.resize(len);
-            asio::async_read(self->sock_, asio::buffer(self->msg_), [self](boost::system::error_code ec2, size_t) {
+        asio::async_read(
+            sock_, asio::buffer(len_, 2), [self](boost::system::error_code ec, size_t) {
                 if (self->finished_) return;
-                if (ec2) return self->finish(make_error(Errc::io, "read: " + ec2.message()));
-                self->handle();
+                if (ec)
+                    return self->finish(make_error(
+                        Errc::io, ec == asio::error::eof ? "connection closed before the end"
+                                                         : "read: " + ec.message()));
+                size_t len = wire::get16(self->len_);
+                if (len < wire::kHeaderLen)
+                    return self->finish(make_error(Errc::malformed, "message too short"));
+                self->msg_.resize(len);
+                asio::async_read(
+                    self->sock_, asio::buffer(self->msg_),
+                    [self](boost::system::error_code ec2, size_t) {
+                        if (self->finished_) return;
+                        if (ec2)
+                            return self->finish(make_error(Errc::io, "read: " + ec2.message()));
+                        self->handle();
+                    });
             });
-        });
     }
 
     void handle() {
@@ -294,7 +345,8 @@ private:
             if (!v) return finish(make_error(Errc::refused, "TSIG: " + v.error().message));
         }
         auto st = transfer_->feed(msg_);
-        if (st == xfr::TransferIn::Status::failed) return finish(make_error(Errc::semantic, transfer_->error()));
+        if (st == xfr::TransferIn::Status::failed)
+            return finish(make_error(Errc::semantic, transfer_->error()));
         if (st == xfr::TransferIn::Status::more) return read_length();
         if (tsig_) {
             auto f = tsig_->finish();
@@ -329,11 +381,16 @@ private:
 // ---- NOTIFY ----
 
 class NotifyExchange : public std::enable_shared_from_this<NotifyExchange> {
-public:
+  public:
     NotifyExchange(asio::io_context& io, Endpoint server, std::vector<uint8_t> msg, uint16_t id,
-                 QueryOptions opt, std::function<void(Result<void>)> done)
-        : server_(std::move(server)), msg_(std::move(msg)), id_(id), opt_(opt), done_(std::move(done)),
-          sock_(io), timer_(io) {}
+                   QueryOptions opt, std::function<void(Result<void>)> done)
+        : server_(std::move(server)),
+          msg_(std::move(msg)),
+          id_(id),
+          opt_(opt),
+          done_(std::move(done)),
+          sock_(io),
+          timer_(io) {}
 
     void start() {
         boost::system::error_code ec;
@@ -342,7 +399,7 @@ public:
         send();
     }
 
-private:
+  private:
     void send() {
         ++attempt_;
         auto self = shared_from_this();
@@ -350,22 +407,27 @@ private:
                             [self](boost::system::error_code ec, size_t) {
                                 if (ec) self->finish(make_error(Errc::io, ec.message()));
                             });
-        sock_.async_receive_from(asio::buffer(buf_), from_, [self](boost::system::error_code ec, size_t n) {
-            if (self->finished_ || ec == asio::error::operation_aborted) return;
-            if (ec) return self->finish(make_error(Errc::io, ec.message()));
-            wire::RecordReader r({self->buf_.data(), n});
-            if (!r.ok() || r.header().id != self->id_ || !(r.header().flags & wire::flag::QR)) return;
-            if (r.header().rcode()) return self->finish(make_error(Errc::refused, "NOTIFY answered rcode " +
-                                                                                    std::to_string(r.header().rcode())));
-            self->finish({});
-        });
+        sock_.async_receive_from(
+            asio::buffer(buf_), from_, [self](boost::system::error_code ec, size_t n) {
+                if (self->finished_ || ec == asio::error::operation_aborted) return;
+                if (ec) return self->finish(make_error(Errc::io, ec.message()));
+                wire::RecordReader r({self->buf_.data(), n});
+                if (!r.ok() || r.header().id != self->id_ || !(r.header().flags & wire::flag::QR))
+                    return;
+                if (r.header().rcode())
+                    return self->finish(
+                        make_error(Errc::refused,
+                                   "NOTIFY answered rcode " + std::to_string(r.header().rcode())));
+                self->finish({});
+            });
         timer_.expires_after(opt_.timeout);
         timer_.async_wait([self](boost::system::error_code ec) {
             if (ec || self->finished_) return;
             boost::system::error_code ignored;
             self->sock_.cancel(ignored);
             if (self->attempt_ < self->opt_.attempts) return self->send();
-            self->finish(make_error(Errc::timeout, "no answer to NOTIFY from " + self->server_.to_string()));
+            self->finish(
+                make_error(Errc::timeout, "no answer to NOTIFY from " + self->server_.to_string()));
         });
     }
 
@@ -394,18 +456,21 @@ private:
 
 }  // namespace
 
-void query_soa(asio::io_context& io, const Endpoint& server, const wire::Name& zone, const QueryOptions& options,
-               std::function<void(Result<SoaAnswer>)> done) {
+void query_soa(asio::io_context& io, const Endpoint& server, const wire::Name& zone,
+               const QueryOptions& options, std::function<void(Result<SoaAnswer>)> done) {
     std::make_shared<SoaQuery>(io, server, zone, options, std::move(done))->start();
 }
 
-void run_transfer(asio::io_context& io, const Endpoint& server, std::shared_ptr<xfr::TransferIn> transfer,
-                  const TransferOptions& options, std::function<void(Result<void>)> done) {
-    std::make_shared<TransferSession>(io, server, std::move(transfer), options, std::move(done))->start();
+void run_transfer(asio::io_context& io, const Endpoint& server,
+                  std::shared_ptr<xfr::TransferIn> transfer, const TransferOptions& options,
+                  std::function<void(Result<void>)> done) {
+    std::make_shared<TransferSession>(io, server, std::move(transfer), options, std::move(done))
+        ->start();
 }
 
-void send_notify(asio::io_context& io, const Endpoint& server, const wire::Name& zone, uint32_t serial,
-                 const QueryOptions& options, std::function<void(Result<void>)> done) {
+void send_notify(asio::io_context& io, const Endpoint& server, const wire::Name& zone,
+                 uint32_t serial, const QueryOptions& options,
+                 std::function<void(Result<void>)> done) {
     uint16_t id = random_id();
     wire::Message m;
     m.header.id = id;
@@ -422,8 +487,10 @@ void send_notify(asio::io_context& io, const Endpoint& server, const wire::Name&
     if (!wire::write_message(m, w)) return done(make_error(Errc::limit, "NOTIFY does not fit"));
     msg.resize(w.size());
     std::optional<xfr::TsigSession> session;
-    if (!maybe_sign(msg, session, options.key)) return done(make_error(Errc::limit, "cannot sign NOTIFY"));
-    std::make_shared<NotifyExchange>(io, server, std::move(msg), id, options, std::move(done))->start();
+    if (!maybe_sign(msg, session, options.key))
+        return done(make_error(Errc::limit, "cannot sign NOTIFY"));
+    std::make_shared<NotifyExchange>(io, server, std::move(msg), id, options, std::move(done))
+        ->start();
 }
 
 }  // namespace dns::io

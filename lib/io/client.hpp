@@ -40,8 +40,8 @@ struct SoaAnswer {
 
 struct QueryOptions {
     std::chrono::milliseconds timeout{2000};
-    int attempts = 2;                      ///< UDP tries before giving up
-    const xfr::TsigKey* key = nullptr;     ///< sign the query and require a signed answer
+    int attempts = 2;                   ///< UDP tries before giving up
+    const xfr::TsigKey* key = nullptr;  ///< sign the query and require a signed answer
 };
 
 /// Asks `server` for the SOA of `zone`.
@@ -50,8 +50,8 @@ void query_soa(boost::asio::io_context& io, const Endpoint& server, const wire::
 
 struct TransferOptions {
     std::chrono::milliseconds connect_timeout{3000};
-    std::chrono::milliseconds idle_timeout{10000};     ///< a stalled stream fails after this
-    std::chrono::milliseconds max_duration{600000};    ///< the whole transfer
+    std::chrono::milliseconds idle_timeout{10000};   ///< a stalled stream fails after this
+    std::chrono::milliseconds max_duration{600000};  ///< the whole transfer
     const xfr::TsigKey* key = nullptr;
 };
 
@@ -63,6 +63,7 @@ void run_transfer(boost::asio::io_context& io, const Endpoint& server,
 
 /// Sends a NOTIFY for `zone` (with `serial` in the answer section) and waits for the reply.
 void send_notify(boost::asio::io_context& io, const Endpoint& server, const wire::Name& zone,
-                 uint32_t serial, const QueryOptions& options, std::function<void(Result<void>)> done);
+                 uint32_t serial, const QueryOptions& options,
+                 std::function<void(Result<void>)> done);
 
 }  // namespace dns::io

@@ -31,19 +31,21 @@ boost::asio::ip::address address_of(const sockaddr* sa) {
 }
 
 // Header and question of the answer, and an OPT when the NOTIFY had one.
-size_t write_answer(const wire::Query& q, bool question, uint16_t rcode, bool aa, uint8_t* out, size_t cap) {
+size_t write_answer(const wire::Query& q, bool question, uint16_t rcode, bool aa, uint8_t* out,
+                    size_t cap) {
     wire::Writer w(out, cap);
     w.reset(wire::kHeaderLen);
     if (question && !(w.name(q.qname, false) && w.u16(q.qtype) && w.u16(q.qclass))) return 0;
     uint16_t arcount = 0;
     if (q.has_edns) {
-        if (!(w.u8(0) && w.u16(wire::type::OPT) && w.u16(1232) && w.u8(static_cast<uint8_t>(rcode >> 4)) &&
-              w.u8(0) && w.u16(0) && w.u16(0)))
+        if (!(w.u8(0) && w.u16(wire::type::OPT) && w.u16(1232) &&
+              w.u8(static_cast<uint8_t>(rcode >> 4)) && w.u8(0) && w.u16(0) && w.u16(0)))
             return 0;
         arcount = 1;
     }
-    uint16_t flags = static_cast<uint16_t>(wire::flag::QR | (q.flags & 0x7800) | (q.flags & wire::flag::RD) |
-                                           (aa ? wire::flag::AA : 0) | (rcode & 0xF));
+    uint16_t flags =
+        static_cast<uint16_t>(wire::flag::QR | (q.flags & 0x7800) | (q.flags & wire::flag::RD) |
+                              (aa ? wire::flag::AA : 0) | (rcode & 0xF));
     wire::put16(out, q.id);
     wire::put16(out + 2, flags);
     wire::put16(out + 4, question ? 1 : 0);
@@ -55,8 +57,8 @@ size_t write_answer(const wire::Query& q, bool question, uint16_t rcode, bool aa
 
 }  // namespace
 
-size_t NotifyGate::respond(std::span<const uint8_t> query, const sockaddr* peer, uint8_t* out, size_t cap,
-                           uint64_t now) noexcept {
+size_t NotifyGate::respond(std::span<const uint8_t> query, const sockaddr* peer, uint8_t* out,
+                           size_t cap, uint64_t now) noexcept {
     try {
         wire::Query q;
         wire::QueryStatus st = wire::parse_query(query, q);
@@ -69,7 +71,8 @@ size_t NotifyGate::respond(std::span<const uint8_t> query, const sockaddr* peer,
         const auto from = address_of(peer);
         auto refuse = [&](const char* why) {
             refused_.fetch_add(1, std::memory_order_relaxed);
-            LOG_INFO("NOTIFY for %s from %s refused: %s", zone.c_str(), from.to_string().c_str(), why);
+            LOG_INFO("NOTIFY for %s from %s refused: %s", zone.c_str(), from.to_string().c_str(),
+                     why);
             return write_answer(q, true, wire::rcode::NOTAUTH, false, out, cap);
         };
         auto acl = acl_.load();
@@ -89,7 +92,8 @@ size_t NotifyGate::respond(std::span<const uint8_t> query, const sockaddr* peer,
                 // RFC 8945 §5.3.2: the TSIG error rides on the NOTAUTH answer.
                 if (len && (err == xfr::tsig_error::BADSIG || err == xfr::tsig_error::BADKEY ||
                             err == xfr::tsig_error::BADTIME)) {
-                    auto signed_len = xfr::TsigSession::sign_error_response(query, keys, err, out, len, cap, now);
+                    auto signed_len =
+                        xfr::TsigSession::sign_error_response(query, keys, err, out, len, cap, now);
                     if (signed_len) len = *signed_len;
                 }
                 return len;

@@ -35,7 +35,7 @@ struct NotifySource {
 using NotifyAcl = std::map<std::string, NotifySource>;
 
 class NotifyGate {
-public:
+  public:
     /// Called on the query thread for each accepted NOTIFY, with the zone key.
     /// Must not block (the runner posts to its own thread).
     using Accept = std::function<void(const std::string& zone)>;
@@ -57,7 +57,7 @@ public:
     uint64_t accepted() const { return accepted_.load(std::memory_order_relaxed); }
     uint64_t refused() const { return refused_.load(std::memory_order_relaxed); }
 
-private:
+  private:
     std::atomic<std::shared_ptr<const NotifyAcl>> acl_{std::make_shared<const NotifyAcl>()};
     Accept accept_;
     std::atomic<uint64_t> accepted_{0}, refused_{0};

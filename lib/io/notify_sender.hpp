@@ -20,7 +20,7 @@
 namespace dns::io {
 
 class NotifySender {
-public:
+  public:
     struct Options {
         std::chrono::milliseconds timeout{2000};      ///< wait for an answer this long per try
         std::chrono::milliseconds first_retry{1000};  ///< then this long before the next, doubling
@@ -43,7 +43,7 @@ public:
     /// Zone/target pairs still being tried.
     size_t pending() const;
 
-private:
+  private:
     struct Job;
     void attempt(const std::string& id, uint64_t generation);
 

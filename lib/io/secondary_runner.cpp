@@ -29,11 +29,16 @@ secondary::SoaTimers timers_of(const zone::Zone& z) {
 // How a failed SOA query or transfer counts (see secondary::Failure).
 Failure failure_of(Errc code, bool transfer) {
     switch (code) {
-        case Errc::timeout: return Failure::timeout;
-        case Errc::unreachable: return Failure::unreachable;
-        case Errc::io: return transfer ? Failure::lost : Failure::unreachable;
-        case Errc::refused: return transfer ? Failure::bad_data : Failure::refused;
-        default: return Failure::bad_data;
+        case Errc::timeout:
+            return Failure::timeout;
+        case Errc::unreachable:
+            return Failure::unreachable;
+        case Errc::io:
+            return transfer ? Failure::lost : Failure::unreachable;
+        case Errc::refused:
+            return transfer ? Failure::bad_data : Failure::refused;
+        default:
+            return Failure::bad_data;
     }
 }
 
@@ -49,7 +54,8 @@ struct SecondaryRunner::Data {
     bool pending_incremental = false;
 };
 
-SecondaryRunner::SecondaryRunner(RunnerOptions options, std::vector<xfr::TsigKey> keys, ZoneSink& sink)
+SecondaryRunner::SecondaryRunner(RunnerOptions options, std::vector<xfr::TsigKey> keys,
+                                 ZoneSink& sink)
     : options_(options), keys_(std::move(keys)), sink_(sink), engine_(clock_, options.engine) {
     gate_.on_accept([this](const std::string& zone) {
         asio::post(io_, [this, zone] {
@@ -82,7 +88,8 @@ secondary::ZoneSpec SecondaryRunner::spec_of(const SecondaryZone& z) const {
 
 // ---- zones ----
 
-void SecondaryRunner::restore(const wire::Name& name, const std::string& catalog, const secondary::ZoneSpec& spec) {
+void SecondaryRunner::restore(const wire::Name& name, const std::string& catalog,
+                              const secondary::ZoneSpec& spec) {
     const std::string key = name.lowercased().to_text();
     auto stored = sink_.stored(name);
     if (!stored || !stored->zone) {
@@ -91,7 +98,8 @@ void SecondaryRunner::restore(const wire::Name& name, const std::string& catalog
     }
     const auto& z = *stored->zone;
     secondary::Saved saved{z.serial(), timers_of(z),
-                           clock_.now() - std::chrono::seconds(unix_now() - stored->verified_unix), stored->primary};
+                           clock_.now() - std::chrono::seconds(unix_now() - stored->verified_unix),
+                           stored->primary};
     engine_.add(spec, saved, catalog);
     auto& d = data_[key];
     if (!d) d = std::make_unique<Data>();
@@ -143,7 +151,8 @@ void SecondaryRunner::stop() {
     xfr_thread_.join();
 }
 
-void SecondaryRunner::reconfigure(std::vector<SecondaryZone> zones, std::vector<xfr::TsigKey> keys) {
+void SecondaryRunner::reconfigure(std::vector<SecondaryZone> zones,
+                                  std::vector<xfr::TsigKey> keys) {
     asio::post(io_, [this, zones = std::move(zones), keys = std::move(keys)]() mutable {
         keys_ = std::move(keys);
         std::vector<secondary::ZoneSpec> specs;
@@ -173,7 +182,8 @@ void SecondaryRunner::process(const std::string& touched) {
         if (actions.empty()) break;
         for (const auto& a : actions) {
             keys.insert(a.zone);
-            zones_changed = zones_changed || a.kind == Action::Kind::added || a.kind == Action::Kind::removed;
+            zones_changed =
+                zones_changed || a.kind == Action::Kind::added || a.kind == Action::Kind::removed;
             run(a);
         }
     }
@@ -185,9 +195,12 @@ void SecondaryRunner::process(const std::string& touched) {
 void SecondaryRunner::run(const Action& a) {
     const secondary::ZoneSpec* spec = engine_.spec(a.zone);
     switch (a.kind) {
-        case Action::Kind::query_soa: return query_soa(a);
-        case Action::Kind::transfer: return transfer(a);
-        case Action::Kind::install: return install(a);
+        case Action::Kind::query_soa:
+            return query_soa(a);
+        case Action::Kind::transfer:
+            return transfer(a);
+        case Action::Kind::install:
+            return install(a);
         case Action::Kind::verified: {
             if (!spec) return;
             auto st = engine_.status(a.zone);
@@ -199,7 +212,8 @@ void SecondaryRunner::run(const Action& a) {
         }
         case Action::Kind::expired:
             if (!spec) return;
-            LOG_ERROR("zone %s: expired (not refreshed within its SOA expire): answering SERVFAIL", a.zone.c_str());
+            LOG_ERROR("zone %s: expired (not refreshed within its SOA expire): answering SERVFAIL",
+                      a.zone.c_str());
             sink_.expired(spec->name, true);
             return flush_later();
         case Action::Kind::revived:
@@ -236,22 +250,26 @@ void SecondaryRunner::query_soa(const Action& a) {
     const std::string zone = a.zone;
     const size_t p = a.primary;
     const auto paused_before = engine_.backoff().paused_until(id);
-    io::query_soa(io_, endpoints_[id], spec->name, qo,
-                  [this, zone, p, id, key, paused_before](Result<SoaAnswer> r) {
-                      if (r) {
-                          LOG_DEBUG("zone %s: %s has serial %u", zone.c_str(), id.c_str(), r->serial);
-                          engine_.soa_answer(zone, p, r->serial, r->expire);
-                      } else {
-                          engine_.soa_failed(zone, p, failure_of(r.error().code, false), r.error().message);
-                          const auto until = engine_.backoff().paused_until(id);
-                          if (until > paused_before && until > clock_.now())
-                              LOG_WARN("primary %s: %u failures in a row (for any zone): not asked again for %lld s",
-                                       id.c_str(), engine_.backoff().failures(id),
-                                       static_cast<long long>(
-                                           std::chrono::duration_cast<std::chrono::seconds>(until - clock_.now()).count()));
-                      }
-                      process(zone);
-                  });
+    io::query_soa(
+        io_, endpoints_[id], spec->name, qo,
+        [this, zone, p, id, key, paused_before](Result<SoaAnswer> r) {
+            if (r) {
+                LOG_DEBUG("zone %s: %s has serial %u", zone.c_str(), id.c_str(), r->serial);
+                engine_.soa_answer(zone, p, r->serial, r->expire);
+            } else {
+                engine_.soa_failed(zone, p, failure_of(r.error().code, false), r.error().message);
+                const auto until = engine_.backoff().paused_until(id);
+                if (until > paused_before && until > clock_.now())
+                    LOG_WARN(
+                        "primary %s: %u failures in a row (for any zone): not asked again for %lld "
+                        "s",
+                        id.c_str(), engine_.backoff().failures(id),
+                        static_cast<long long>(
+                            std::chrono::duration_cast<std::chrono::seconds>(until - clock_.now())
+                                .count()));
+            }
+            process(zone);
+        });
 }
 
 void SecondaryRunner::transfer(const Action& a) {
@@ -276,34 +294,38 @@ void SecondaryRunner::transfer(const Action& a) {
     // The transfer, and the build or patch of the new snapshot, run on the
     // transfer thread; the result comes back here.
     asio::post(xfr_io_, [this, ep, t, to, key, base, zone, p, ixfr, started] {
-        run_transfer(xfr_io_, ep, t, to, [this, t, key, base, zone, p, ixfr, started](Result<void> r) {
-            zone::ZonePtr applied;
-            std::string rebuilt, apply_error;
-            if (r && t->outcome() == xfr::TransferIn::Outcome::incremental) {
-                if (!base) {
-                    apply_error = "no data to apply differences to";
-                } else if (auto ap = xfr::apply(base, t->diffs(), &rebuilt)) {
-                    applied = *ap;
-                } else {
-                    apply_error = ap.error().message;
+        run_transfer(
+            xfr_io_, ep, t, to, [this, t, key, base, zone, p, ixfr, started](Result<void> r) {
+                zone::ZonePtr applied;
+                std::string rebuilt, apply_error;
+                if (r && t->outcome() == xfr::TransferIn::Outcome::incremental) {
+                    if (!base) {
+                        apply_error = "no data to apply differences to";
+                    } else if (auto ap = xfr::apply(base, t->diffs(), &rebuilt)) {
+                        applied = *ap;
+                    } else {
+                        apply_error = ap.error().message;
+                    }
                 }
-            }
-            asio::post(io_, [this, zone, p, ixfr, t, r, applied, rebuilt, apply_error, started] {
-                transfer_result(zone, p, ixfr, t, r, applied, rebuilt, apply_error, started);
+                asio::post(io_, [this, zone, p, ixfr, t, r, applied, rebuilt, apply_error,
+                                 started] {
+                    transfer_result(zone, p, ixfr, t, r, applied, rebuilt, apply_error, started);
+                });
             });
-        });
     });
 }
 
-void SecondaryRunner::transfer_result(const std::string& key, size_t p, bool ixfr, std::shared_ptr<xfr::TransferIn> t,
-                                      Result<void> r, zone::ZonePtr applied, std::string rebuilt,
+void SecondaryRunner::transfer_result(const std::string& key, size_t p, bool ixfr,
+                                      std::shared_ptr<xfr::TransferIn> t, Result<void> r,
+                                      zone::ZonePtr applied, std::string rebuilt,
                                       std::string apply_error, SteadyTime started) {
     const secondary::ZoneSpec* spec = engine_.spec(key);
     const std::string from = spec && p < spec->primaries.size() ? spec->primaries[p] : "?";
     const char* kind = ixfr ? "IXFR" : "AXFR";
     const double ms = std::chrono::duration<double, std::milli>(clock_.now() - started).count();
     if (!r) {
-        LOG_WARN("zone %s: %s from %s failed: %s", key.c_str(), kind, from.c_str(), r.error().message.c_str());
+        LOG_WARN("zone %s: %s from %s failed: %s", key.c_str(), kind, from.c_str(),
+                 r.error().message.c_str());
         engine_.transfer_failed(key, p, ixfr, failure_of(r.error().code, true), r.error().message);
         return process(key);
     }
@@ -314,8 +336,9 @@ void SecondaryRunner::transfer_result(const std::string& key, size_t p, bool ixf
     out.expire = t->expire();
     switch (t->outcome()) {
         case xfr::TransferIn::Outcome::full_zone:
-            LOG_INFO("zone %s: serial %u from %s by %s, %zu records, %zu messages, %.1f ms", key.c_str(),
-                     t->zone()->serial(), from.c_str(), kind, t->zone()->record_count(), t->messages(), ms);
+            LOG_INFO("zone %s: serial %u from %s by %s, %zu records, %zu messages, %.1f ms",
+                     key.c_str(), t->zone()->serial(), from.c_str(), kind,
+                     t->zone()->record_count(), t->messages(), ms);
             d.pending = t->zone();
             d.pending_diffs.clear();
             d.pending_incremental = false;
@@ -325,14 +348,15 @@ void SecondaryRunner::transfer_result(const std::string& key, size_t p, bool ixf
             break;
         case xfr::TransferIn::Outcome::incremental:
             if (!applied) {
-                LOG_WARN("zone %s: IXFR from %s does not apply (%s); trying AXFR", key.c_str(), from.c_str(),
-                         apply_error.c_str());
+                LOG_WARN("zone %s: IXFR from %s does not apply (%s); trying AXFR", key.c_str(),
+                         from.c_str(), apply_error.c_str());
                 engine_.transfer_failed(key, p, ixfr, Failure::no_apply, apply_error);
                 return process(key);
             }
-            LOG_INFO("zone %s: serial %u from %s by IXFR, %zu differences, %zu records, %.1f ms%s%s", key.c_str(),
-                     applied->serial(), from.c_str(), t->diffs().size(), t->records(), ms,
-                     rebuilt.empty() ? "" : ", zone rebuilt: ", rebuilt.c_str());
+            LOG_INFO(
+                "zone %s: serial %u from %s by IXFR, %zu differences, %zu records, %.1f ms%s%s",
+                key.c_str(), applied->serial(), from.c_str(), t->diffs().size(), t->records(), ms,
+                rebuilt.empty() ? "" : ", zone rebuilt: ", rebuilt.c_str());
             d.pending = applied;
             d.pending_diffs = t->diffs();
             d.pending_incremental = true;
@@ -394,7 +418,8 @@ void SecondaryRunner::sync_catalog(const std::string& key) {
     if (it == data_.end() || !it->second->zone || !cat) return;
     auto members = xfr::catalog_members(*it->second->zone);
     if (!members) {
-        LOG_ERROR("catalog %s: %s; members unchanged", key.c_str(), members.error().message.c_str());
+        LOG_ERROR("catalog %s: %s; members unchanged", key.c_str(),
+                  members.error().message.c_str());
         return;
     }
     std::vector<secondary::CatalogEntry> entries;
@@ -411,7 +436,8 @@ void SecondaryRunner::sync_catalog(const std::string& key) {
     engine_.catalog_changed(key, entries);
     const size_t removed = before > engine_.size() ? before - engine_.size() : 0;
     if (added || removed)
-        LOG_INFO("catalog %s: %zu members (%zu added, %zu removed)", key.c_str(), members->size(), added, removed);
+        LOG_INFO("catalog %s: %zu members (%zu added, %zu removed)", key.c_str(), members->size(),
+                 added, removed);
     publish_acl();
 }
 
@@ -434,7 +460,8 @@ void SecondaryRunner::flush_later() {
     // One flush per burst of changes, at most one every 2 ms and no more often
     // than 4 times what the last one cost: a catalog of thousands of new zones
     // must not publish thousands of tables.
-    auto gap = std::max<std::chrono::steady_clock::duration>(std::chrono::milliseconds(2), 4 * last_flush_cost_);
+    auto gap = std::max<std::chrono::steady_clock::duration>(std::chrono::milliseconds(2),
+                                                             4 * last_flush_cost_);
     flush_timer_.expires_at(std::max(clock_.now(), last_flush_ + gap));
     flush_timer_.async_wait([this](boost::system::error_code ec) {
         if (ec) return;
@@ -483,8 +510,9 @@ void SecondaryRunner::update_report(const std::string& key) {
     auto old = reports_.find(key);
     const unsigned before = old == reports_.end() ? 0 : old->second.failures;
     if (r.failures > before)
-        LOG_WARN("zone %s: refresh failed (%u in a row), next try in %lld s: %s", key.c_str(), r.failures,
-                 static_cast<long long>(r.next_refresh - unix_now()), r.last_error.c_str());
+        LOG_WARN("zone %s: refresh failed (%u in a row), next try in %lld s: %s", key.c_str(),
+                 r.failures, static_cast<long long>(r.next_refresh - unix_now()),
+                 r.last_error.c_str());
     reports_[key] = std::move(r);
     const auto c = engine_.counters();
     static_cast<secondary::EngineCounters&>(counters_) = c;
@@ -497,7 +525,8 @@ std::vector<ZoneReport> SecondaryRunner::zones() const {
     out.reserve(reports_.size());
     for (const auto& [key, r] : reports_) {
         ZoneReport z = r;
-        if (r.state != "empty") z.state = now >= r.expires ? "expired" : now >= r.stale_at ? "stale" : "fresh";
+        if (r.state != "empty")
+            z.state = now >= r.expires ? "expired" : now >= r.stale_at ? "stale" : "fresh";
         out.push_back(std::move(z));
     }
     return out;

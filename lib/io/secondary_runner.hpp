@@ -32,8 +32,9 @@ namespace dns::io {
 struct SecondaryZone {
     wire::Name name;
     std::vector<Endpoint> primaries;
-    std::string key;        ///< TSIG key name ("" = none)
-    bool catalog = false;   ///< a catalog zone (RFC 9432): its members are kept too, from the same primaries
+    std::string key;  ///< TSIG key name ("" = none)
+    bool catalog =
+        false;  ///< a catalog zone (RFC 9432): its members are kept too, from the same primaries
 };
 
 /// What a program already holds of a zone (read back from its storage).
@@ -46,8 +47,9 @@ struct Stored {
 /// A new version of a zone to serve.
 struct Installed {
     zone::ZonePtr zone;
-    const std::vector<xfr::Diff>* diffs = nullptr;  ///< the IXFR that made it from the last version; null: full
-    std::string primary;                            ///< "ADDR:PORT" it came from
+    const std::vector<xfr::Diff>* diffs =
+        nullptr;          ///< the IXFR that made it from the last version; null: full
+    std::string primary;  ///< "ADDR:PORT" it came from
     int64_t verified_unix = 0;
     int64_t expires_unix = 0;  ///< when it expires unless refreshed
     bool restored = false;     ///< read back from the sink's own storage (nothing new to write)
@@ -56,7 +58,7 @@ struct Installed {
 
 /// Receives what happens to each zone, on the runner's control thread.
 class ZoneSink {
-public:
+  public:
     virtual ~ZoneSink() = default;
     /// What the program holds of `zone` when it is added (configured, or a
     /// catalog member), or nullopt.
@@ -73,9 +75,9 @@ public:
 
 struct RunnerOptions {
     secondary::EngineOptions engine{};
-    xfr::Limits limits{};                             ///< per transfer
-    std::chrono::milliseconds idle_timeout{10000};    ///< a silent primary fails the transfer
-    std::chrono::milliseconds max_duration{600000};   ///< the longest transfer
+    xfr::Limits limits{};                            ///< per transfer
+    std::chrono::milliseconds idle_timeout{10000};   ///< a silent primary fails the transfer
+    std::chrono::milliseconds max_duration{600000};  ///< the longest transfer
     std::chrono::milliseconds soa_timeout{2000};
 };
 
@@ -101,7 +103,7 @@ struct RunnerCounters : secondary::EngineCounters {
 };
 
 class SecondaryRunner {
-public:
+  public:
     SecondaryRunner(RunnerOptions options, std::vector<xfr::TsigKey> keys, ZoneSink& sink);
     ~SecondaryRunner();
     SecondaryRunner(const SecondaryRunner&) = delete;
@@ -126,16 +128,18 @@ public:
     RunnerCounters counters() const;
     size_t zone_count() const;
 
-private:
+  private:
     struct Data;
     void add_now(const SecondaryZone& zone, const std::string& catalog);
-    void restore(const wire::Name& name, const std::string& catalog, const secondary::ZoneSpec& spec);
+    void restore(const wire::Name& name, const std::string& catalog,
+                 const secondary::ZoneSpec& spec);
     void process(const std::string& touched = {});
     void run(const secondary::Action& a);
     void query_soa(const secondary::Action& a);
     void transfer(const secondary::Action& a);
-    void transfer_result(const std::string& key, size_t primary, bool ixfr, std::shared_ptr<xfr::TransferIn> t,
-                         Result<void> r, zone::ZonePtr applied, std::string rebuilt, std::string apply_error,
+    void transfer_result(const std::string& key, size_t primary, bool ixfr,
+                         std::shared_ptr<xfr::TransferIn> t, Result<void> r, zone::ZonePtr applied,
+                         std::string rebuilt, std::string apply_error,
                          std::chrono::steady_clock::time_point started);
     void install(const secondary::Action& a);
     void sync_catalog(const std::string& key);
@@ -154,8 +158,8 @@ private:
     secondary::Engine engine_;
     NotifyGate gate_;
 
-    boost::asio::io_context io_{1};       // control: engine, timers, SOA queries
-    boost::asio::io_context xfr_io_{1};   // transfers and builds
+    boost::asio::io_context io_{1};      // control: engine, timers, SOA queries
+    boost::asio::io_context xfr_io_{1};  // transfers and builds
     std::thread thread_, xfr_thread_;
     boost::asio::steady_timer wakeup_{io_};
     boost::asio::steady_timer flush_timer_{io_};
@@ -165,8 +169,8 @@ private:
     std::chrono::steady_clock::duration last_flush_cost_{};
 
     // Control thread only.
-    std::map<std::string, std::unique_ptr<Data>> data_;   // what each zone serves
-    std::map<std::string, Endpoint> endpoints_;           // primary id -> address
+    std::map<std::string, std::unique_ptr<Data>> data_;  // what each zone serves
+    std::map<std::string, Endpoint> endpoints_;          // primary id -> address
 
     // For readers on other threads.
     mutable std::mutex report_mu_;

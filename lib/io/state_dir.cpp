@@ -43,8 +43,8 @@ dns::Result<void> StateDir::save(const dns::zone::Zone& zone, int64_t verified,
     return written;
 }
 
-dns::Result<void> StateDir::append(const dns::wire::Name& zone, std::span<const dns::xfr::Diff> diffs,
-                                   int64_t verified) const {
+dns::Result<void> StateDir::append(const dns::wire::Name& zone,
+                                   std::span<const dns::xfr::Diff> diffs, int64_t verified) const {
     auto r = journal_of(zone).append(diffs, verified);
     if (!r) return r.error();
     return {};
@@ -56,7 +56,8 @@ std::pair<size_t, size_t> StateDir::sizes(const dns::wire::Name& zone) const {
 
 dns::Result<void> StateDir::touch(const dns::wire::Name& zone, int64_t verified) const {
     uint8_t buf[8];
-    for (int i = 0; i < 8; ++i) buf[i] = static_cast<uint8_t>(static_cast<uint64_t>(verified) >> (56 - 8 * i));
+    for (int i = 0; i < 8; ++i)
+        buf[i] = static_cast<uint8_t>(static_cast<uint64_t>(verified) >> (56 - 8 * i));
     return storage_->write_at(path_of(zone), dns::xfr::kSnapshotVerifiedOffset, buf);
 }
 
@@ -86,8 +87,8 @@ void StateDir::apply_journal(const dns::wire::Name& zone, SavedZone& out) const 
         return;
     }
     if (valid < journal.size()) {
-        out.journal_note = journal.path() + ": torn entry after " + std::to_string(entries->size()) +
-                           " good ones (cut off)";
+        out.journal_note = journal.path() + ": torn entry after " +
+                           std::to_string(entries->size()) + " good ones (cut off)";
         if (valid == 0) {
             journal.clear();
         } else if (auto cut = journal.truncate(valid); !cut) {
@@ -107,7 +108,6 @@ void StateDir::remove(const dns::wire::Name& zone) const {
     journal_of(zone).clear();
 }
 
-
 StateWriter::StateWriter(const StateDir& dir) : dir_(dir), thread_([this] { run(); }) {}
 
 StateWriter::~StateWriter() {
@@ -124,13 +124,14 @@ void StateWriter::save(dns::zone::ZonePtr zone, int64_t verified, std::string pr
     dns::wire::Name name = zone->apex();
     {
         std::lock_guard lock(mu_);
-        jobs_[key] = Job{Job::save, std::move(zone), std::move(name), verified, std::move(primary), {}};
+        jobs_[key] =
+            Job{Job::save, std::move(zone), std::move(name), verified, std::move(primary), {}};
     }
     cv_.notify_one();
 }
 
-void StateWriter::append(dns::zone::ZonePtr zone, std::vector<dns::xfr::Diff> diffs, int64_t verified,
-                         std::string primary) {
+void StateWriter::append(dns::zone::ZonePtr zone, std::vector<dns::xfr::Diff> diffs,
+                         int64_t verified, std::string primary) {
     std::string key = zone->lapex().to_text();
     dns::wire::Name name = zone->apex();
     {
@@ -146,7 +147,8 @@ void StateWriter::append(dns::zone::ZonePtr zone, std::vector<dns::xfr::Diff> di
                 job.diffs.insert(job.diffs.end(), std::make_move_iterator(diffs.begin()),
                                  std::make_move_iterator(diffs.end()));
         } else {
-            jobs_[key] = Job{Job::append, std::move(zone), std::move(name), verified, std::move(primary), std::move(diffs)};
+            jobs_[key] = Job{Job::append, std::move(zone),    std::move(name),
+                             verified,    std::move(primary), std::move(diffs)};
         }
     }
     cv_.notify_one();
@@ -193,7 +195,9 @@ void StateWriter::run() {
         Job& job = node.mapped();
         dns::Result<void> r;
         switch (job.kind) {
-            case Job::save: r = dir_.save(*job.zone, job.verified, job.primary); break;
+            case Job::save:
+                r = dir_.save(*job.zone, job.verified, job.primary);
+                break;
             case Job::append: {
                 // The snapshot is rewritten once the journal outgrows half of it
                 // (or when there is no snapshot to append to).
@@ -206,8 +210,12 @@ void StateWriter::run() {
                 }
                 break;
             }
-            case Job::touch: r = dir_.touch(job.name, job.verified); break;
-            case Job::remove: dir_.remove(job.name); break;
+            case Job::touch:
+                r = dir_.touch(job.name, job.verified);
+                break;
+            case Job::remove:
+                dir_.remove(job.name);
+                break;
         }
         if (!r) LOG_ERROR("state dir: %s", r.error().message.c_str());
         job.zone.reset();  // drop the snapshot and differences outside the lock

@@ -29,14 +29,14 @@ namespace dns::io {
 
 struct SavedZone {
     dns::zone::ZonePtr zone;
-    int64_t verified_unix = 0;   ///< wall-clock time the data was last known current
-    std::string primary;         ///< the primary the data came from ("" = unknown)
+    int64_t verified_unix = 0;     ///< wall-clock time the data was last known current
+    std::string primary;           ///< the primary the data came from ("" = unknown)
     uint32_t journal_entries = 0;  ///< journal entries applied on top of the snapshot
-    std::string journal_note;    ///< why (part of) the journal was not used, if it was not
+    std::string journal_note;      ///< why (part of) the journal was not used, if it was not
 };
 
 class StateDir {
-public:
+  public:
     /// `dir` empty: disabled. `storage` must outlive the StateDir (default: the file system).
     explicit StateDir(std::string dir, Storage* storage = nullptr);
     bool enabled() const { return !dir_.empty(); }
@@ -59,9 +59,11 @@ public:
     void remove(const dns::wire::Name& zone) const;
 
     std::string path_of(const dns::wire::Name& zone) const;
-    dns::xfr::Journal journal_of(const dns::wire::Name& zone) const { return dns::xfr::Journal(path_of(zone) + ".journal"); }
+    dns::xfr::Journal journal_of(const dns::wire::Name& zone) const {
+        return dns::xfr::Journal(path_of(zone) + ".journal");
+    }
 
-private:
+  private:
     void apply_journal(const dns::wire::Name& zone, SavedZone& out) const;
 
     std::string dir_;
@@ -72,7 +74,7 @@ private:
 /// Writes to a StateDir on a thread of its own, so fsync never delays the
 /// control thread; several pending writes of one zone collapse into the last.
 class StateWriter {
-public:
+  public:
     explicit StateWriter(const StateDir& dir);
     ~StateWriter();
     void save(dns::zone::ZonePtr zone, int64_t verified_unix, std::string primary);
@@ -86,7 +88,7 @@ public:
     /// Waits until everything queued so far is written (for shutdown and tests).
     void flush();
 
-private:
+  private:
     struct Job {
         enum Kind { save, append, touch, remove } kind;
         dns::zone::ZonePtr zone;

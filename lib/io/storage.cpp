@@ -11,7 +11,9 @@
 namespace dns::io {
 namespace {
 
-Error sys_error(const std::string& what) { return make_error(Errc::io, what + ": " + std::strerror(errno)); }
+Error sys_error(const std::string& what) {
+    return make_error(Errc::io, what + ": " + std::strerror(errno));
+}
 
 }  // namespace
 
@@ -50,10 +52,12 @@ Result<void> FileStorage::write_atomically(const std::string& path, std::span<co
     return {};
 }
 
-Result<void> FileStorage::write_at(const std::string& path, size_t offset, std::span<const uint8_t> data) {
+Result<void> FileStorage::write_at(const std::string& path, size_t offset,
+                                   std::span<const uint8_t> data) {
     int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
     if (fd < 0) return sys_error(path);
-    bool ok = ::pwrite(fd, data.data(), data.size(), static_cast<off_t>(offset)) == static_cast<ssize_t>(data.size());
+    bool ok = ::pwrite(fd, data.data(), data.size(), static_cast<off_t>(offset)) ==
+              static_cast<ssize_t>(data.size());
     ::close(fd);
     if (!ok) return make_error(Errc::io, path + ": cannot update");
     return {};
@@ -61,11 +65,14 @@ Result<void> FileStorage::write_at(const std::string& path, size_t offset, std::
 
 Result<std::vector<uint8_t>> FileStorage::read(const std::string& path) {
     FILE* f = std::fopen(path.c_str(), "rb");
-    if (!f) return make_error(errno == ENOENT ? Errc::not_found : Errc::io, path + ": " + std::strerror(errno));
+    if (!f)
+        return make_error(errno == ENOENT ? Errc::not_found : Errc::io,
+                          path + ": " + std::strerror(errno));
     std::vector<uint8_t> data;
     uint8_t chunk[1 << 16];
     size_t n;
-    while ((n = std::fread(chunk, 1, sizeof chunk, f)) > 0) data.insert(data.end(), chunk, chunk + n);
+    while ((n = std::fread(chunk, 1, sizeof chunk, f)) > 0)
+        data.insert(data.end(), chunk, chunk + n);
     bool failed = std::ferror(f) != 0;
     std::fclose(f);
     if (failed) return make_error(Errc::io, path + ": read error");

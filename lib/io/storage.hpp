@@ -14,15 +14,17 @@
 namespace dns::io {
 
 class Storage {
-public:
+  public:
     virtual ~Storage() = default;
     /// Creates the directory if needed; fails if it is not writable.
     virtual Result<void> prepare_dir(const std::string& dir) = 0;
     /// Replaces `path` with `data` so that a crash leaves the old or the new file, whole.
-    virtual Result<void> write_atomically(const std::string& path, std::span<const uint8_t> data) = 0;
+    virtual Result<void> write_atomically(const std::string& path,
+                                          std::span<const uint8_t> data) = 0;
     /// Overwrites bytes at `offset` of an existing file (not synced: for
     /// updates whose loss costs little, like a time stamp).
-    virtual Result<void> write_at(const std::string& path, size_t offset, std::span<const uint8_t> data) = 0;
+    virtual Result<void> write_at(const std::string& path, size_t offset,
+                                  std::span<const uint8_t> data) = 0;
     /// The whole file; not_found when it does not exist.
     virtual Result<std::vector<uint8_t>> read(const std::string& path) = 0;
     /// Bytes in the file (0 when absent).
@@ -32,10 +34,11 @@ public:
 
 /// The local file system (POSIX).
 class FileStorage final : public Storage {
-public:
+  public:
     Result<void> prepare_dir(const std::string& dir) override;
     Result<void> write_atomically(const std::string& path, std::span<const uint8_t> data) override;
-    Result<void> write_at(const std::string& path, size_t offset, std::span<const uint8_t> data) override;
+    Result<void> write_at(const std::string& path, size_t offset,
+                          std::span<const uint8_t> data) override;
     Result<std::vector<uint8_t>> read(const std::string& path) override;
     size_t size(const std::string& path) override;
     void remove(const std::string& path) override;

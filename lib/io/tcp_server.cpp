@@ -20,7 +20,7 @@ constexpr size_t kMaxMessage = 65535;
 }  // namespace
 
 class TcpListener::Conn : public std::enable_shared_from_this<Conn> {
-public:
+  public:
     Conn(std::shared_ptr<Shared> sh, tcp::socket s, asio::io_context& io)
         : l_(std::move(sh)), sock_(std::move(s)), timer_(io) {
         in_.resize(4096);
@@ -35,7 +35,7 @@ public:
         read();
     }
 
-private:
+  private:
     void arm_timer(std::chrono::steady_clock::duration d) {
         timer_.expires_after(d);
         timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
@@ -46,12 +46,14 @@ private:
                 self->close();
                 return;
             }
-            self->arm_timer(since >= idle ? std::chrono::steady_clock::duration(idle) : idle - since);
+            self->arm_timer(since >= idle ? std::chrono::steady_clock::duration(idle)
+                                          : idle - since);
         });
     }
 
     void read() {
-        if (in_len_ == in_.size()) in_.resize(std::min<size_t>(in_.size() * 2, kMaxMessage + 2 + 4096));
+        if (in_len_ == in_.size())
+            in_.resize(std::min<size_t>(in_.size() * 2, kMaxMessage + 2 + 4096));
         sock_.async_read_some(asio::buffer(in_.data() + in_len_, in_.size() - in_len_),
                               [self = shared_from_this()](boost::system::error_code ec, size_t n) {
                                   if (ec) return self->close();
@@ -86,7 +88,8 @@ private:
             if (in_len_ - pos_ < 2) break;
             size_t len = wire::get16(in_.data() + pos_);
             if (in_len_ - pos_ - 2 < len) break;
-            size_t r = l_->handler.answer({in_.data() + pos_ + 2, len}, peer_.data(), scratch, kMaxMessage, stream_);
+            size_t r = l_->handler.answer({in_.data() + pos_ + 2, len}, peer_.data(), scratch,
+                                          kMaxMessage, stream_);
             if (r) append(scratch, r);
             pos_ += 2 + len;
         }
@@ -97,12 +100,13 @@ private:
         }
         if (out_.empty()) return read();
         writing_ = true;
-        asio::async_write(sock_, asio::buffer(out_), [self = shared_from_this()](boost::system::error_code ec, size_t) {
-            self->writing_ = false;
-            if (ec) return self->close();
-            self->last_ = std::chrono::steady_clock::now();
-            self->process();
-        });
+        asio::async_write(sock_, asio::buffer(out_),
+                          [self = shared_from_this()](boost::system::error_code ec, size_t) {
+                              self->writing_ = false;
+                              if (ec) return self->close();
+                              self->last_ = std::chrono::steady_clock::now();
+                              self->process();
+                          });
     }
 
     void close() {
@@ -126,7 +130,8 @@ private:
 
 TcpListener::TcpListener(asio::io_context& io, TcpHandler& handler, TcpOptions options)
     : io_(io),
-      shared_(std::make_shared<Shared>(Shared{handler, options, std::unique_ptr<uint8_t[]>(new uint8_t[kMaxMessage]), 0})),
+      shared_(std::make_shared<Shared>(
+          Shared{handler, options, std::unique_ptr<uint8_t[]>(new uint8_t[kMaxMessage]), 0})),
       acceptor_(io) {}
 
 TcpListener::~TcpListener() { close(); }
@@ -141,7 +146,8 @@ Result<void> TcpListener::open(const asio::ip::address& addr, uint16_t port, boo
     if (!ec) acceptor_.bind(ep, ec);
     if (!ec) acceptor_.listen(1024, ec);
     if (ec)
-        return make_error(Errc::io, "bind TCP " + addr.to_string() + ":" + std::to_string(port) + ": " + ec.message());
+        return make_error(Errc::io, "bind TCP " + addr.to_string() + ":" + std::to_string(port) +
+                                        ": " + ec.message());
     return {};
 }
 

@@ -21,28 +21,28 @@ namespace dns::io {
 
 /// Successive messages of one answer.
 class MessageStream {
-public:
+  public:
     virtual ~MessageStream() = default;
     /// The next message into out[0, cap); 0 when the answer is complete.
     virtual size_t next(uint8_t* out, size_t cap) = 0;
 };
 
 class TcpHandler {
-public:
+  public:
     virtual ~TcpHandler() = default;
     /// Answers one message into out[0, cap) and returns its length (0: send
     /// nothing); or sets `stream` for an answer of several messages.
-    virtual size_t answer(std::span<const uint8_t> message, const sockaddr* peer, uint8_t* out, size_t cap,
-                          std::unique_ptr<MessageStream>& stream) noexcept = 0;
+    virtual size_t answer(std::span<const uint8_t> message, const sockaddr* peer, uint8_t* out,
+                          size_t cap, std::unique_ptr<MessageStream>& stream) noexcept = 0;
 };
 
 struct TcpOptions {
     std::chrono::milliseconds idle_timeout{10000};  ///< RFC 7766 §6.2.3
-    unsigned max_clients = 1024;                    ///< connections at once; more are closed at once
+    unsigned max_clients = 1024;  ///< connections at once; more are closed at once
 };
 
 class TcpListener {
-public:
+  public:
     TcpListener(boost::asio::io_context& io, TcpHandler& handler, TcpOptions options);
     ~TcpListener();
     TcpListener(const TcpListener&) = delete;
@@ -50,7 +50,8 @@ public:
 
     /// Binds and listens (SO_REUSEPORT when `reuse_port`, so every query
     /// thread can have its own acceptor on the address).
-    Result<void> open(const boost::asio::ip::address& address, uint16_t port, bool reuse_port = true);
+    Result<void> open(const boost::asio::ip::address& address, uint16_t port,
+                      bool reuse_port = true);
     uint16_t port() const;
     /// Accepts connections until close().
     void start();
@@ -58,14 +59,15 @@ public:
 
     unsigned clients() const { return shared_->clients; }
 
-private:
+  private:
     class Conn;
     // What connections share with the listener; they may outlive it (until
     // the io_context drops their handlers).
     struct Shared {
         TcpHandler& handler;
         TcpOptions options;
-        std::unique_ptr<uint8_t[]> scratch;  // one answer at a time: the io_context is single-threaded
+        std::unique_ptr<uint8_t[]>
+            scratch;  // one answer at a time: the io_context is single-threaded
         unsigned clients = 0;
     };
     void accept();

@@ -42,7 +42,8 @@ size_t error_answer(const wire::Query& q, uint16_t rcode, uint8_t* out, size_t c
     w.reset(wire::kHeaderLen);
     if (!(w.name(q.qname, false) && w.u16(q.qtype) && w.u16(q.qclass))) return 0;
     wire::put16(out, q.id);
-    wire::put16(out + 2, static_cast<uint16_t>(wire::flag::QR | (q.flags & 0x7800) | (rcode & 0xF)));
+    wire::put16(out + 2,
+                static_cast<uint16_t>(wire::flag::QR | (q.flags & 0x7800) | (rcode & 0xF)));
     wire::put16(out + 4, 1);
     wire::put16(out + 6, 0);
     wire::put16(out + 8, 0);
@@ -52,20 +53,22 @@ size_t error_answer(const wire::Query& q, uint16_t rcode, uint8_t* out, size_t c
 
 // The transfer as a stream of messages, logged when it ends.
 class Stream final : public MessageStream {
-public:
+  public:
     Stream(xfr::TransferOut out, std::string what) : out_(std::move(out)), what_(std::move(what)) {}
     ~Stream() override {
-        const char* style = out_.style() == xfr::TransferOut::Style::axfr ? "full zone"
+        const char* style = out_.style() == xfr::TransferOut::Style::axfr   ? "full zone"
                             : out_.style() == xfr::TransferOut::Style::ixfr ? "incremental"
-                                                                          : "up to date";
+                                                                            : "up to date";
         if (out_.failed())
-            LOG_WARN("%s: stopped after %zu records: a record does not fit a message", what_.c_str(), out_.records());
+            LOG_WARN("%s: stopped after %zu records: a record does not fit a message",
+                     what_.c_str(), out_.records());
         else
-            LOG_INFO("%s: %s, %zu records in %zu messages", what_.c_str(), style, out_.records(), out_.messages());
+            LOG_INFO("%s: %s, %zu records in %zu messages", what_.c_str(), style, out_.records(),
+                     out_.messages());
     }
     size_t next(uint8_t* out, size_t cap) override { return out_.next(out, cap); }
 
-private:
+  private:
     xfr::TransferOut out_;
     std::string what_;
 };
@@ -141,8 +144,9 @@ bool TransferServer::is_transfer(std::span<const uint8_t> m) noexcept {
     return qtype == t::AXFR || qtype == t::IXFR;
 }
 
-bool TransferServer::handle(std::span<const uint8_t> message, const sockaddr* peer, uint8_t* out, size_t cap,
-                            size_t& len, std::unique_ptr<MessageStream>& stream, uint64_t now) const noexcept {
+bool TransferServer::handle(std::span<const uint8_t> message, const sockaddr* peer, uint8_t* out,
+                            size_t cap, size_t& len, std::unique_ptr<MessageStream>& stream,
+                            uint64_t now) const noexcept {
     try {
         wire::Query q;
         if (wire::parse_query(message, q) != wire::QueryStatus::ok) return false;
@@ -158,7 +162,8 @@ bool TransferServer::handle(std::span<const uint8_t> message, const sockaddr* pe
             }
         if (!rule) return false;  // REFUSED, as any server
         const char* kind = q.qtype == t::AXFR ? "AXFR" : "IXFR";
-        std::string what = std::string(kind) + " of " + z->apex().to_text() + " to " + from.to_string();
+        std::string what =
+            std::string(kind) + " of " + z->apex().to_text() + " to " + from.to_string();
         std::optional<xfr::TsigSession> session;
         if (q.has_tsig || !rule->key.empty()) {
             uint16_t err = 0;
@@ -166,15 +171,19 @@ bool TransferServer::handle(std::span<const uint8_t> message, const sockaddr* pe
             if (!v) {
                 if (rule->key.empty() && err == 0) return false;
                 LOG_INFO("%s refused: %s", what.c_str(), v.error().message.c_str());
-                len = error_answer(q, rule->key.empty() || err ? wire::rcode::NOTAUTH : wire::rcode::REFUSED, out, cap);
+                len = error_answer(
+                    q, rule->key.empty() || err ? wire::rcode::NOTAUTH : wire::rcode::REFUSED, out,
+                    cap);
                 if (len && (err == xfr::tsig_error::BADSIG || err == xfr::tsig_error::BADKEY ||
                             err == xfr::tsig_error::BADTIME))
-                    if (auto s = xfr::TsigSession::sign_error_response(message, keys_, err, out, len, cap, now)) len = *s;
+                    if (auto s = xfr::TsigSession::sign_error_response(message, keys_, err, out,
+                                                                       len, cap, now))
+                        len = *s;
                 return true;
             }
             if (!rule->key.empty() && v->key().name.lowercased().to_text() != rule->key) {
-                LOG_INFO("%s refused: signed with %s, not %s", what.c_str(), v->key().name.to_text().c_str(),
-                         rule->key.c_str());
+                LOG_INFO("%s refused: signed with %s, not %s", what.c_str(),
+                         v->key().name.to_text().c_str(), rule->key.c_str());
                 len = error_answer(q, wire::rcode::REFUSED, out, cap);
                 if (auto s = v->sign_response(out, len, cap, now)) len = *s;
                 return true;
@@ -188,7 +197,8 @@ bool TransferServer::handle(std::span<const uint8_t> message, const sockaddr* pe
             static thread_local uint8_t buf[wire::kMaxRdata];
             wire::RecordView rr;
             for (int section; (section = r.next(rr, buf)) > 0;)
-                if (section == 2 && rr.type == t::SOA) client_serial = secondary::serial_from_soa(rr.rdata, rr.rdata_len);
+                if (section == 2 && rr.type == t::SOA)
+                    client_serial = secondary::serial_from_soa(rr.rdata, rr.rdata_len);
             if (!client_serial) {
                 len = error_answer(q, wire::rcode::FORMERR, out, cap);
                 return true;
@@ -197,7 +207,8 @@ bool TransferServer::handle(std::span<const uint8_t> message, const sockaddr* pe
         }
         xfr::TransferOut t(q, z, client_serial, q.qtype == t::IXFR ? source_.history(*z) : nullptr);
         if (session) t.sign_with(std::move(*session), now);
-        stream = std::make_unique<Stream>(std::move(t), what + " (serial " + std::to_string(z->serial()) + ")");
+        stream = std::make_unique<Stream>(std::move(t),
+                                          what + " (serial " + std::to_string(z->serial()) + ")");
         len = 0;
         return true;
     } catch (...) {

@@ -35,7 +35,7 @@ Result<TransferRule> parse_transfer_rule(const std::string& text);
 
 /// Where the served zones come from.
 class TransferSource {
-public:
+  public:
     virtual ~TransferSource() = default;
     /// The zone with exactly this apex (lower-cased wire name), or null.
     virtual zone::ZonePtr zone(const uint8_t* lname, size_t len) const = 0;
@@ -44,18 +44,20 @@ public:
 };
 
 class TransferServer {
-public:
-    TransferServer(std::vector<TransferRule> rules, std::vector<xfr::TsigKey> keys, const TransferSource& source);
+  public:
+    TransferServer(std::vector<TransferRule> rules, std::vector<xfr::TsigKey> keys,
+                   const TransferSource& source);
 
     /// Cheap check before handle(): the message asks for AXFR or IXFR.
     static bool is_transfer(std::span<const uint8_t> message) noexcept;
     /// Takes the request when it is one of ours: returns true with the answer
     /// in out[0, len) (an error) or in `stream` (the transfer). False: answer
     /// it as any other query.
-    bool handle(std::span<const uint8_t> message, const sockaddr* peer, uint8_t* out, size_t cap, size_t& len,
-                std::unique_ptr<MessageStream>& stream, uint64_t now_unix) const noexcept;
+    bool handle(std::span<const uint8_t> message, const sockaddr* peer, uint8_t* out, size_t cap,
+                size_t& len, std::unique_ptr<MessageStream>& stream,
+                uint64_t now_unix) const noexcept;
 
-private:
+  private:
     std::vector<TransferRule> rules_;
     std::vector<xfr::TsigKey> keys_;
     const TransferSource& source_;

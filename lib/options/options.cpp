@@ -39,8 +39,11 @@ const Option* Table::find(std::string_view name) const {
 
 Result<void> Table::set(std::string_view name, std::string_view value) {
     const Option* o = find(name);
-    if (!o) return make_error(Errc::not_found, "unknown option --" + std::string(name) + " (see --help)");
-    if (auto r = o->set(value); !r) return make_error(r.error().code, "--" + std::string(name) + ": " + r.error().message);
+    if (!o)
+        return make_error(Errc::not_found,
+                          "unknown option --" + std::string(name) + " (see --help)");
+    if (auto r = o->set(value); !r)
+        return make_error(r.error().code, "--" + std::string(name) + ": " + r.error().message);
     return {};
 }
 
@@ -55,14 +58,17 @@ Result<void> Table::load_file(const std::string& path) {
     }
     for (const auto& [key, value] : tbl) {
         const std::string k(key.str());
-        if (auto sec = std::find_if(sections_.begin(), sections_.end(), [&](const Section& s) { return s.name == k; });
+        if (auto sec = std::find_if(sections_.begin(), sections_.end(),
+                                    [&](const Section& s) { return s.name == k; });
             sec != sections_.end()) {
             auto arr = value.as_array();
             if (!arr)
-                return make_error(Errc::syntax, path + ": '" + k + "' must be an array of tables ([[" + k + "]])");
+                return make_error(Errc::syntax, path + ": '" + k +
+                                                    "' must be an array of tables ([[" + k + "]])");
             for (const auto& e : *arr) {
                 auto t = e.as_table();
-                if (!t) return make_error(Errc::syntax, path + ": each [[" + k + "]] must be a table");
+                if (!t)
+                    return make_error(Errc::syntax, path + ": each [[" + k + "]] must be a table");
                 Fields fields;
                 for (const auto& [fk, fv] : *t) {
                     auto& out = fields[std::string(fk.str())];
@@ -71,7 +77,8 @@ Result<void> Table::load_file(const std::string& path) {
                     else
                         out.push_back(node_text(fv));
                 }
-                if (auto r = sec->add(fields); !r) return make_error(Errc::syntax, path + ": " + k + ": " + r.error().message);
+                if (auto r = sec->add(fields); !r)
+                    return make_error(Errc::syntax, path + ": " + k + ": " + r.error().message);
             }
             continue;
         }
@@ -85,7 +92,8 @@ Result<void> Table::load_file(const std::string& path) {
             return {};
         };
         if (auto arr = value.as_array()) {
-            if (!opt->repeatable) return make_error(Errc::syntax, path + ": " + k + " takes one value");
+            if (!opt->repeatable)
+                return make_error(Errc::syntax, path + ": " + k + " takes one value");
             for (const auto& n : *arr)
                 if (auto r = apply(n); !r) return r;
         } else if (auto r = apply(value); !r) {
@@ -95,13 +103,15 @@ Result<void> Table::load_file(const std::string& path) {
     return {};
 }
 
-Table::Outcome Table::parse(int argc, const char* const* argv, std::string& error, std::string* config_file) {
+Table::Outcome Table::parse(int argc, const char* const* argv, std::string& error,
+                            std::string* config_file) {
     std::vector<std::string_view> args(argv + 1, argv + argc);
     // The config file is read first so flags can add to it.
     for (size_t i = 0; i < args.size(); ++i) {
         if (args[i] == "--config" || args[i].rfind("--config=", 0) == 0) {
-            std::string path = args[i] == "--config" ? (i + 1 < args.size() ? std::string(args[i + 1]) : "")
-                                                     : std::string(args[i].substr(9));
+            std::string path = args[i] == "--config"
+                                   ? (i + 1 < args.size() ? std::string(args[i + 1]) : "")
+                                   : std::string(args[i].substr(9));
             if (path.empty()) {
                 error = "--config needs a FILE";
                 return Outcome::exit_error;
@@ -172,7 +182,8 @@ std::string Table::help() const {
             o << std::string(30 - flag.size(), ' ');
         o << text << "\n";
     };
-    for (const auto& opt : options_) line("  --" + opt.name + (opt.arg.empty() ? "" : " " + opt.arg), opt.help);
+    for (const auto& opt : options_)
+        line("  --" + opt.name + (opt.arg.empty() ? "" : " " + opt.arg), opt.help);
     line("  --config FILE", "read settings from a TOML file first; flags add to it");
     line("  --help", "this text");
     line("  --version", "print the version");
@@ -194,7 +205,8 @@ std::vector<std::string> Table::restart_needed(const Table& other) const {
     for (const auto& s : sections_) {
         if (s.live || !s.value) continue;
         for (const auto& t : other.sections_)
-            if (t.name == s.name && t.value && t.value() != s.value()) out.push_back("[[" + s.name + "]]");
+            if (t.name == s.name && t.value && t.value() != s.value())
+                out.push_back("[[" + s.name + "]]");
     }
     return out;
 }
@@ -205,8 +217,8 @@ Result<uint64_t> number(std::string_view v, uint64_t lo, uint64_t hi) {
     uint64_t n = 0;
     auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
     if (v.empty() || ec != std::errc() || p != v.data() + v.size() || n < lo || n > hi)
-        return make_error(Errc::syntax, "expects a number from " + std::to_string(lo) + " to " + std::to_string(hi) +
-                                            ", got '" + std::string(v) + "'");
+        return make_error(Errc::syntax, "expects a number from " + std::to_string(lo) + " to " +
+                                            std::to_string(hi) + ", got '" + std::string(v) + "'");
     return n;
 }
 
@@ -221,7 +233,8 @@ Result<wire::Name> domain_name(std::string_view v) {
     std::string text(v);
     if (text.back() != '.') text += '.';
     auto n = wire::Name::from_text(text, nullptr);
-    if (!n) return make_error(Errc::syntax, "bad name '" + std::string(v) + "': " + n.error().message);
+    if (!n)
+        return make_error(Errc::syntax, "bad name '" + std::string(v) + "': " + n.error().message);
     return n;
 }
 
@@ -230,22 +243,28 @@ Result<io::Endpoint> listen_address(std::string_view v) {
     bool bracketed = !v.empty() && v.front() == '[';
     if (colon == std::string_view::npos || colon == 0 || (!bracketed && v.find(':') != colon) ||
         (bracketed && (colon == 0 || v[colon - 1] != ']')))
-        return make_error(Errc::syntax, "expects ADDR:PORT or [ADDR6]:PORT, got '" + std::string(v) + "'");
+        return make_error(Errc::syntax,
+                          "expects ADDR:PORT or [ADDR6]:PORT, got '" + std::string(v) + "'");
     auto ep = io::parse_endpoint(std::string(v));
-    if (!ep) return make_error(Errc::syntax, "expects an IP address and a port (IPv6 in brackets), got '" +
-                                                 std::string(v) + "': " + ep.error().message);
+    if (!ep)
+        return make_error(Errc::syntax,
+                          "expects an IP address and a port (IPv6 in brackets), got '" +
+                              std::string(v) + "': " + ep.error().message);
     return ep;
 }
 
 Result<io::Endpoint> server_address(std::string_view v) {
     if (v.empty()) return make_error(Errc::syntax, "empty address");
     auto ep = io::parse_endpoint(std::string(v));
-    if (!ep) return make_error(Errc::syntax, "expects an IP address, got '" + std::string(v) + "': " + ep.error().message);
+    if (!ep)
+        return make_error(Errc::syntax, "expects an IP address, got '" + std::string(v) +
+                                            "': " + ep.error().message);
     return ep;
 }
 
 Result<xfr::TsigKey> tsig_key(std::string_view v) {
-    if (std::count(v.begin(), v.end(), ':') < 2) return make_error(Errc::syntax, "expects NAME:ALGORITHM:BASE64SECRET");
+    if (std::count(v.begin(), v.end(), ':') < 2)
+        return make_error(Errc::syntax, "expects NAME:ALGORITHM:BASE64SECRET");
     return xfr::parse_tsig_key(v);
 }
 

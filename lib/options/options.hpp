@@ -27,7 +27,8 @@ namespace dns::options {
 /// One flag (and config-file key).
 struct Option {
     std::string name;  ///< without "--"
-    std::string arg;   ///< the argument's name for --help; empty: a switch (value "true" unless given)
+    std::string
+        arg;  ///< the argument's name for --help; empty: a switch (value "true" unless given)
     std::string help;
     bool repeatable = false;
     bool live = false;  ///< a reload (SIGHUP) applies a change of it; otherwise it needs a restart
@@ -55,13 +56,14 @@ struct Program {
 };
 
 class Table {
-public:
+  public:
     Table(Program program, std::vector<Option> options, std::vector<Section> sections = {});
 
     enum class Outcome { run, exit_ok, exit_error };
     /// Reads --config FILE first (flags add to it), then the flags. --help and
     /// --version print and return exit_ok. `config_file` receives the file read.
-    Outcome parse(int argc, const char* const* argv, std::string& error, std::string* config_file = nullptr);
+    Outcome parse(int argc, const char* const* argv, std::string& error,
+                  std::string* config_file = nullptr);
     /// Applies a TOML file; errors name the file (and line or key).
     Result<void> load_file(const std::string& path);
     /// Sets one option by name (as the command line would).
@@ -72,7 +74,7 @@ public:
     /// program's table over another Config) and that a reload cannot apply.
     std::vector<std::string> restart_needed(const Table& other) const;
 
-private:
+  private:
     const Option* find(std::string_view name) const;
 
     Program program_;

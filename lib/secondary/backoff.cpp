@@ -32,8 +32,8 @@ unsigned PrimaryBackoff::failures(const std::string& primary) const {
 }
 
 size_t PrimaryBackoff::paused(TimePoint now) const {
-    return static_cast<size_t>(
-        std::count_if(state_.begin(), state_.end(), [&](const auto& kv) { return now < kv.second.until; }));
+    return static_cast<size_t>(std::count_if(
+        state_.begin(), state_.end(), [&](const auto& kv) { return now < kv.second.until; }));
 }
 
 }  // namespace dns::secondary

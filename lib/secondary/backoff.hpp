@@ -17,10 +17,10 @@
 namespace dns::secondary {
 
 class PrimaryBackoff {
-public:
+  public:
     struct Config {
-        unsigned threshold = 3;           ///< failures in a row before a pause
-        Seconds first{5}, max{300};       ///< the first pause, and the longest
+        unsigned threshold = 3;      ///< failures in a row before a pause
+        Seconds first{5}, max{300};  ///< the first pause, and the longest
     };
     PrimaryBackoff() = default;
     explicit PrimaryBackoff(Config c) : cfg_(c) {}
@@ -38,7 +38,7 @@ public:
     /// Primaries paused at `now`.
     size_t paused(TimePoint now) const;
 
-private:
+  private:
     struct State {
         unsigned failures = 0;
         Seconds pause{0};

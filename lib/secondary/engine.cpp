@@ -9,26 +9,40 @@ namespace dns::secondary {
 
 const char* to_string(Failure f) {
     switch (f) {
-        case Failure::unreachable: return "unreachable";
-        case Failure::timeout: return "timeout";
-        case Failure::refused: return "refused";
-        case Failure::bad_data: return "bad data";
-        case Failure::lost: return "connection lost";
-        case Failure::no_apply: return "does not apply";
+        case Failure::unreachable:
+            return "unreachable";
+        case Failure::timeout:
+            return "timeout";
+        case Failure::refused:
+            return "refused";
+        case Failure::bad_data:
+            return "bad data";
+        case Failure::lost:
+            return "connection lost";
+        case Failure::no_apply:
+            return "does not apply";
     }
     return "?";
 }
 
 const char* to_string(Action::Kind k) {
     switch (k) {
-        case Action::Kind::query_soa: return "query_soa";
-        case Action::Kind::transfer: return "transfer";
-        case Action::Kind::install: return "install";
-        case Action::Kind::verified: return "verified";
-        case Action::Kind::expired: return "expired";
-        case Action::Kind::revived: return "revived";
-        case Action::Kind::added: return "added";
-        case Action::Kind::removed: return "removed";
+        case Action::Kind::query_soa:
+            return "query_soa";
+        case Action::Kind::transfer:
+            return "transfer";
+        case Action::Kind::install:
+            return "install";
+        case Action::Kind::verified:
+            return "verified";
+        case Action::Kind::expired:
+            return "expired";
+        case Action::Kind::revived:
+            return "revived";
+        case Action::Kind::added:
+            return "added";
+        case Action::Kind::removed:
+            return "removed";
     }
     return "?";
 }
@@ -82,7 +96,8 @@ std::vector<Action> Engine::take_actions() {
 
 // ---- zones ----
 
-Engine::Zone& Engine::create(const ZoneSpec& spec, const std::string& catalog, const std::optional<Saved>& saved) {
+Engine::Zone& Engine::create(const ZoneSpec& spec, const std::string& catalog,
+                             const std::optional<Saved>& saved) {
     std::string key = spec.name.lowercased().to_text();
     auto& slot = zones_[key];
     if (slot) return *slot;
@@ -99,7 +114,8 @@ Engine::Zone& Engine::create(const ZoneSpec& spec, const std::string& catalog, c
     return z;
 }
 
-void Engine::add(const ZoneSpec& spec, const std::optional<Saved>& saved, const std::string& catalog) {
+void Engine::add(const ZoneSpec& spec, const std::optional<Saved>& saved,
+                 const std::string& catalog) {
     Zone& z = create(spec, catalog, saved);
     if (!started_) return;
     if (!z.has_data()) z.refresh.notify(clock_.now());
@@ -129,7 +145,8 @@ void Engine::remove(const std::string& key) {
 void Engine::update_spec(Zone& z, const ZoneSpec& spec) {
     if (z.spec == spec) return;
     // The IXFR history stays with the primary the data came from, if it is still listed.
-    std::string from = z.data_primary < z.spec.primaries.size() ? z.spec.primaries[z.data_primary] : "";
+    std::string from =
+        z.data_primary < z.spec.primaries.size() ? z.spec.primaries[z.data_primary] : "";
     z.data_primary = SIZE_MAX;
     for (size_t i = 0; i < spec.primaries.size(); ++i)
         if (spec.primaries[i] == from) z.data_primary = i;
@@ -248,7 +265,9 @@ std::string Engine::paused_why(const std::string& id) const {
     const auto now = clock_.now();
     return id + ": paused after " + std::to_string(backoff_.failures(id)) +
            " failures in a row (for any zone), " +
-           std::to_string(std::chrono::duration_cast<std::chrono::seconds>(backoff_.paused_until(id) - now).count()) +
+           std::to_string(
+               std::chrono::duration_cast<std::chrono::seconds>(backoff_.paused_until(id) - now)
+                   .count()) +
            " s left";
 }
 
@@ -312,10 +331,12 @@ void Engine::soa_answer(const std::string& key, size_t primary, uint32_t serial,
     if (--z->pending == 0) soa_done(*z);
 }
 
-void Engine::soa_failed(const std::string& key, size_t primary, Failure why, const std::string& detail) {
+void Engine::soa_failed(const std::string& key, size_t primary, Failure why,
+                        const std::string& detail) {
     Zone* z = find(key);
     ++counters_.soa_failed;
-    if (z && primary < z->spec.primaries.size() && (why == Failure::timeout || why == Failure::unreachable))
+    if (z && primary < z->spec.primaries.size() &&
+        (why == Failure::timeout || why == Failure::unreachable))
         primary_failed(z->spec.primaries[primary]);
     if (!z || !z->busy || z->pending == 0 || primary >= z->errors.size()) return;
     z->errors[primary] = z->spec.primaries[primary] + ": " + detail;
@@ -339,8 +360,8 @@ void Engine::soa_done(Zone& z) {
                 z.upstream_expire = std::max(z.upstream_expire, z.soa_expire[i]);
             } else {
                 // A primary that went backwards (or is behind): never a reason to move.
-                z.errors[i] = z.spec.primaries[i] + ": serial " + std::to_string(*z.soa[i]) + " is older than our " +
-                              std::to_string(have);
+                z.errors[i] = z.spec.primaries[i] + ": serial " + std::to_string(*z.soa[i]) +
+                              " is older than our " + std::to_string(have);
             }
             continue;
         }
@@ -412,14 +433,17 @@ void Engine::transfer_failed(const std::string& key, size_t primary, bool ixfr, 
         } else {
             // Then the next primary with a newer serial, if any: one broken or
             // hostile primary must not take the zone down.
-            std::string from = primary < z->spec.primaries.size() ? z->spec.primaries[primary] : "?";
-            next_candidate(*z, std::string(ixfr ? "IXFR" : "AXFR") + " from " + from + ": " + detail);
+            std::string from =
+                primary < z->spec.primaries.size() ? z->spec.primaries[primary] : "?";
+            next_candidate(*z,
+                           std::string(ixfr ? "IXFR" : "AXFR") + " from " + from + ": " + detail);
         }
     }
     start_transfers();
 }
 
-void Engine::transfer_done(const std::string& key, size_t primary, bool ixfr, const Transferred& t) {
+void Engine::transfer_done(const std::string& key, size_t primary, bool ixfr,
+                           const Transferred& t) {
     if (running_) --running_;
     Zone* z = find(key);
     if (z && primary < z->spec.primaries.size()) primary_answered(z->spec.primaries[primary]);
@@ -429,11 +453,13 @@ void Engine::transfer_done(const std::string& key, size_t primary, bool ixfr, co
             case Transferred::Outcome::incremental:
                 // Counted by what came: a full zone, even when asked for by IXFR.
                 ++(t.outcome == Transferred::Outcome::full ? counters_.axfr_ok : counters_.ixfr_ok);
-                if (z->has_data() && !serial_gt(t.serial, z->refresh.serial()) && t.serial != z->refresh.serial()) {
+                if (z->has_data() && !serial_gt(t.serial, z->refresh.serial()) &&
+                    t.serial != z->refresh.serial()) {
                     // Older than what we serve (the primary went back between the
                     // SOA answer and the transfer): keep ours.
-                    next_candidate(*z, "the transfer from " + z->spec.primaries[primary] + " brought serial " +
-                                           std::to_string(t.serial) + ", older than ours");
+                    next_candidate(*z, "the transfer from " + z->spec.primaries[primary] +
+                                           " brought serial " + std::to_string(t.serial) +
+                                           ", older than ours");
                 } else {
                     z->upstream_expire = t.expire;
                     install(*z, primary, t);
@@ -444,7 +470,8 @@ void Engine::transfer_done(const std::string& key, size_t primary, bool ixfr, co
                 if (z->has_data()) {
                     confirm(*z);
                 } else {
-                    next_candidate(*z, "the primary " + z->spec.primaries[primary] + " sent no zone");
+                    next_candidate(*z,
+                                   "the primary " + z->spec.primaries[primary] + " sent no zone");
                 }
                 break;
         }
@@ -550,7 +577,8 @@ void Engine::catalog_changed(const std::string& cat_key, const std::vector<Catal
     // Claims of this catalog that are gone.
     for (auto it = claims_.begin(); it != claims_.end();) {
         auto& list = it->second;
-        const bool had = std::any_of(list.begin(), list.end(), [&](const auto& c) { return c.first == cat_key; });
+        const bool had = std::any_of(list.begin(), list.end(),
+                                     [&](const auto& c) { return c.first == cat_key; });
         if (!had || want.count(it->first)) {
             ++it;
             continue;
@@ -567,7 +595,8 @@ void Engine::catalog_changed(const std::string& cat_key, const std::vector<Catal
         if (z && z->catalog == cat_key) {
             z->catalog = list.front().first;
             if (const Zone* other = find(z->catalog))
-                update_spec(*z, ZoneSpec{z->spec.name, other->spec.primaries, other->spec.key, false});
+                update_spec(*z,
+                            ZoneSpec{z->spec.name, other->spec.primaries, other->spec.key, false});
         }
         ++it;
     }
@@ -575,7 +604,8 @@ void Engine::catalog_changed(const std::string& cat_key, const std::vector<Catal
     // New claims, and ownership handed over by a coo property (RFC 9432 §5.6).
     for (const auto& [member, coo] : want) {
         auto& list = claims_[member];
-        auto mine = std::find_if(list.begin(), list.end(), [&](const auto& c) { return c.first == cat_key; });
+        auto mine = std::find_if(list.begin(), list.end(),
+                                 [&](const auto& c) { return c.first == cat_key; });
         if (mine == list.end())
             list.emplace_back(cat_key, coo);
         else
@@ -583,8 +613,8 @@ void Engine::catalog_changed(const std::string& cat_key, const std::vector<Catal
         Zone* z = find(member);
         if (z && z->catalog.empty()) continue;  // configured on its own: the configuration wins
         if (!z) {
-            Zone& nz = create(ZoneSpec{names.at(member), cat->spec.primaries, cat->spec.key, false}, cat_key,
-                              std::nullopt);
+            Zone& nz = create(ZoneSpec{names.at(member), cat->spec.primaries, cat->spec.key, false},
+                              cat_key, std::nullopt);
             emit(Action::Kind::added, nz);
             if (started_) {
                 nz.refresh.notify(clock_.now());
@@ -594,7 +624,8 @@ void Engine::catalog_changed(const std::string& cat_key, const std::vector<Catal
         }
         if (z->catalog == cat_key) continue;
         // Listed by its owner with a coo naming this catalog: hand it over.
-        auto owner = std::find_if(list.begin(), list.end(), [&](const auto& c) { return c.first == z->catalog; });
+        auto owner = std::find_if(list.begin(), list.end(),
+                                  [&](const auto& c) { return c.first == z->catalog; });
         if (owner != list.end() && owner->second == cat_key) {
             z->catalog = cat_key;
             update_spec(*z, ZoneSpec{z->spec.name, cat->spec.primaries, cat->spec.key, false});

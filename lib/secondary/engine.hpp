@@ -62,8 +62,8 @@ struct ZoneSpec {
 struct Saved {
     uint32_t serial = 0;
     SoaTimers timers;
-    TimePoint verified;  ///< when the data was last known current
-    std::string primary;         ///< id of the primary it came from ("" = unknown)
+    TimePoint verified;   ///< when the data was last known current
+    std::string primary;  ///< id of the primary it came from ("" = unknown)
 };
 
 /// A member as a catalog lists it.
@@ -75,7 +75,8 @@ struct CatalogEntry {
 struct Action {
     enum class Kind : uint8_t {
         query_soa,  ///< ask `primary` for the SOA; then soa_answer() or soa_failed()
-        transfer,   ///< IXFR (`ixfr`, from `serial`) or AXFR from `primary`; then transfer_done/failed()
+        transfer,   ///< IXFR (`ixfr`, from `serial`) or AXFR from `primary`; then
+                    ///< transfer_done/failed()
         install,    ///< serve what the transfer just reported brought (it came from `primary`)
         verified,   ///< the data held was confirmed current now
         expired,    ///< the zone passed its expire: answer SERVFAIL
@@ -96,8 +97,8 @@ struct Transferred {
     enum class Outcome : uint8_t { full, incremental, up_to_date, none };
     Outcome outcome = Outcome::none;
     uint32_t serial = 0;
-    SoaTimers timers;      ///< of the new data (full, incremental)
-    int64_t expire = -1;   ///< EDNS EXPIRE of the answer (RFC 7314), -1 if none
+    SoaTimers timers;     ///< of the new data (full, incremental)
+    int64_t expire = -1;  ///< EDNS EXPIRE of the answer (RFC 7314), -1 if none
 };
 
 struct ZoneStatus {
@@ -108,7 +109,8 @@ struct ZoneStatus {
     std::optional<TimePoint> last_refresh;
     TimePoint next_check{};
     TimePoint expires{};
-    TimePoint stale_at{};  ///< when the data turns stale unless refreshed (verified + refresh + retry)
+    TimePoint
+        stale_at{};  ///< when the data turns stale unless refreshed (verified + refresh + retry)
     std::string last_error;
     std::string catalog;  ///< the catalog it belongs to, if any
     unsigned failures = 0;
@@ -125,13 +127,13 @@ struct EngineCounters {
 
 struct EngineOptions {
     TimerBounds bounds{};
-    unsigned max_transfers = 16;                  ///< transfers at once
-    std::chrono::seconds startup_spread{30};      ///< spread the first checks of saved zones
-    uint64_t seed = 0;                            ///< varies the timer jitter
+    unsigned max_transfers = 16;              ///< transfers at once
+    std::chrono::seconds startup_spread{30};  ///< spread the first checks of saved zones
+    uint64_t seed = 0;                        ///< varies the timer jitter
 };
 
 class Engine {
-public:
+  public:
     Engine(const dns::Clock& clock, EngineOptions options = {});
     ~Engine();
     Engine(const Engine&) = delete;
@@ -186,12 +188,13 @@ public:
     /// The per-primary back-off (to report pauses).
     const PrimaryBackoff& backoff() const { return backoff_; }
 
-private:
+  private:
     struct Zone;
     enum class Due : uint8_t { check, expiry };
     using Agenda = std::multimap<TimePoint, std::pair<std::string, Due>>;
 
-    Zone& create(const ZoneSpec& spec, const std::string& catalog, const std::optional<Saved>& saved);
+    Zone& create(const ZoneSpec& spec, const std::string& catalog,
+                 const std::optional<Saved>& saved);
     void drop(const std::string& key);
     void schedule(Zone& z);
     void unschedule(Zone& z);
@@ -223,7 +226,8 @@ private:
     EngineCounters counters_;
     std::vector<Action> actions_;
     // Catalog claims: member key -> the catalogs that list it, in the order they did.
-    std::map<std::string, std::vector<std::pair<std::string, std::string>>> claims_;  // (catalog, coo)
+    std::map<std::string, std::vector<std::pair<std::string, std::string>>>
+        claims_;  // (catalog, coo)
 };
 
 }  // namespace dns::secondary

@@ -33,10 +33,14 @@ uint32_t serial_from_soa(const uint8_t* rd, size_t len) {
 
 const char* to_string(ZoneState s) {
     switch (s) {
-        case ZoneState::empty: return "empty";
-        case ZoneState::fresh: return "fresh";
-        case ZoneState::stale: return "stale";
-        case ZoneState::expired: return "expired";
+        case ZoneState::empty:
+            return "empty";
+        case ZoneState::fresh:
+            return "fresh";
+        case ZoneState::stale:
+            return "stale";
+        case ZoneState::expired:
+            return "expired";
     }
     return "?";
 }
@@ -46,7 +50,8 @@ SoaTimers RefreshState::bounded(SoaTimers t) const {
     t.retry = std::clamp(t.retry, bounds_.min_retry, bounds_.max_retry);
     t.expire = std::clamp(t.expire, std::max(bounds_.min_expire, t.refresh), bounds_.max_expire);
     if (t.upstream_expire >= 0) {
-        uint32_t cap = static_cast<uint32_t>(std::max<int64_t>(t.upstream_expire, bounds_.min_expire));
+        uint32_t cap =
+            static_cast<uint32_t>(std::max<int64_t>(t.upstream_expire, bounds_.min_expire));
         t.expire = std::min(t.expire, cap);
         t.refresh = std::min(t.refresh, t.expire);
     }
@@ -113,7 +118,8 @@ void RefreshState::spread_first_check(TimePoint now, Seconds window) {
 ZoneState RefreshState::state(TimePoint now) const {
     if (!has_data_) return ZoneState::empty;
     if (now >= expires_) return ZoneState::expired;
-    if (now >= verified_ + Seconds(timers_.refresh) + Seconds(timers_.retry)) return ZoneState::stale;
+    if (now >= verified_ + Seconds(timers_.refresh) + Seconds(timers_.retry))
+        return ZoneState::stale;
     return ZoneState::fresh;
 }
 

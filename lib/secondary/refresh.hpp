@@ -46,9 +46,10 @@ struct TimerBounds {
 };
 
 class RefreshState {
-public:
+  public:
     /// `seed` varies the jitter between zones so checks do not come in storms.
-    explicit RefreshState(uint64_t seed = 0, TimerBounds bounds = {}) : rng_(seed | 1), bounds_(bounds) {}
+    explicit RefreshState(uint64_t seed = 0, TimerBounds bounds = {})
+        : rng_(seed | 1), bounds_(bounds) {}
 
     /// Data is present, last verified current at `verified` (may be in the past,
     /// e.g. for a zone read from disk).
@@ -74,7 +75,7 @@ public:
     bool notified() const { return notified_; }
     const SoaTimers& timers() const { return timers_; }
 
-private:
+  private:
     SoaTimers bounded(SoaTimers t) const;
     Seconds jitter(uint32_t seconds, unsigned percent);
 

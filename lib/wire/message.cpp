@@ -10,13 +10,20 @@ namespace {
 
 size_t fixed_width(Field f) {
     switch (f) {
-        case Field::fixed1: return 1;
-        case Field::fixed2: return 2;
-        case Field::fixed4: return 4;
-        case Field::fixed16: return 16;
-        case Field::fixed18: return 18;
-        case Field::fixed20: return 20;
-        default: return 0;
+        case Field::fixed1:
+            return 1;
+        case Field::fixed2:
+            return 2;
+        case Field::fixed4:
+            return 4;
+        case Field::fixed16:
+            return 16;
+        case Field::fixed18:
+            return 18;
+        case Field::fixed20:
+            return 20;
+        default:
+            return 0;
     }
 }
 
@@ -44,8 +51,8 @@ Result<RR> read_rr(Reader& r) {
 
 }  // namespace
 
-long decompress_rdata_into(std::span<const uint8_t> msg, size_t pos, uint16_t rdlen, uint16_t rrtype,
-                           uint8_t* out) noexcept {
+long decompress_rdata_into(std::span<const uint8_t> msg, size_t pos, uint16_t rdlen,
+                           uint16_t rrtype, uint8_t* out) noexcept {
     const size_t end = pos + rdlen;
     if (end > msg.size()) return -1;
     size_t n = 0;
@@ -151,7 +158,8 @@ Result<Message> parse_message(std::span<const uint8_t> bytes) {
     for (uint16_t i = 0; i < h.qdcount; ++i) {
         size_t len = 0;
         Question q;
-        if (!r.name(buf, len) || !r.u16(q.type) || !r.u16(q.qclass)) return malformed("bad question");
+        if (!r.name(buf, len) || !r.u16(q.type) || !r.u16(q.qclass))
+            return malformed("bad question");
         q.name = Name::from_wire(buf);
         m.question.push_back(std::move(q));
     }

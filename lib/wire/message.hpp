@@ -97,8 +97,8 @@ struct Message {
     std::vector<Question> question;
     std::vector<RR> answer, authority, additional;  ///< OPT is moved to `edns`
     Edns edns;
-    bool has_tsig = false;  ///< the last additional RR is a TSIG (kept in `additional`)
-    size_t tsig_offset = 0; ///< where the TSIG RR starts in the original bytes
+    bool has_tsig = false;   ///< the last additional RR is a TSIG (kept in `additional`)
+    size_t tsig_offset = 0;  ///< where the TSIG RR starts in the original bytes
 
     uint16_t rcode() const { return static_cast<uint16_t>(edns.ext_rcode << 4 | header.rcode()); }
 };
@@ -133,7 +133,7 @@ void append_edns_option(std::vector<uint8_t>& query, uint16_t code, std::span<co
 
 /// Walks the records of a message section by section.
 class RecordReader {
-public:
+  public:
     /// Fails (ok() false) if the header or question section is malformed.
     explicit RecordReader(std::span<const uint8_t> msg) noexcept;
     bool ok() const noexcept { return ok_; }
@@ -142,10 +142,11 @@ public:
     const uint8_t* qname() const noexcept { return qd_ ? qname_ : nullptr; }
     uint16_t qtype() const noexcept { return qtype_; }
     /// Reads the next record into `rr`, decompressing RDATA into `buf` (kMaxRdata bytes).
-    /// Returns 0 at the end, -1 on malformed data, else the section (1 answer, 2 authority, 3 additional).
+    /// Returns 0 at the end, -1 on malformed data, else the section (1 answer, 2 authority, 3
+    /// additional).
     int next(RecordView& rr, uint8_t* buf) noexcept;
 
-private:
+  private:
     std::span<const uint8_t> msg_;
     size_t pos_ = kHeaderLen;
     Header h_{};
@@ -164,8 +165,8 @@ bool write_rr(Writer& w, const uint8_t* owner, uint16_t type, uint16_t rrclass, 
 bool write_rdata(Writer& w, uint16_t type, const uint8_t* rdata, uint16_t rdlen);
 
 /// Builds a simple query in wire form (for tools, tests and the secondary's SOA checks).
-std::vector<uint8_t> make_query(const Name& qname, uint16_t qtype, uint16_t id,
-                                bool edns = true, bool do_bit = false, uint16_t qclass = 1);
+std::vector<uint8_t> make_query(const Name& qname, uint16_t qtype, uint16_t id, bool edns = true,
+                                bool do_bit = false, uint16_t qclass = 1);
 
 // ---- the query path ----
 
@@ -176,14 +177,14 @@ struct Query {
     uint16_t qtype;
     uint16_t qclass;
     uint8_t qname_len;
-    uint8_t qname[kMaxNameLen];   ///< as received (original case), uncompressed
-    uint8_t lname[kMaxNameLen];   ///< lower-cased
-    uint16_t question_end;        ///< offset just past the question in the query bytes
+    uint8_t qname[kMaxNameLen];  ///< as received (original case), uncompressed
+    uint8_t lname[kMaxNameLen];  ///< lower-cased
+    uint16_t question_end;       ///< offset just past the question in the query bytes
     bool has_edns;
     bool do_bit;
-    bool nsid;                    ///< the query carries an NSID option
-    bool zoneversion;             ///< the query carries a ZONEVERSION option
-    bool expire;                  ///< the query carries an EXPIRE option (RFC 7314)
+    bool nsid;         ///< the query carries an NSID option
+    bool zoneversion;  ///< the query carries a ZONEVERSION option
+    bool expire;       ///< the query carries an EXPIRE option (RFC 7314)
     bool has_tsig;
     uint8_t edns_version;
     uint16_t udp_size;
@@ -192,9 +193,9 @@ struct Query {
 
 enum class QueryStatus {
     ok,
-    drop,        ///< not worth an answer (no header, or a response)
-    formerr,     ///< answer FORMERR; `question_end` > 0 when the question can be echoed
-    notimp,      ///< unknown opcode
+    drop,     ///< not worth an answer (no header, or a response)
+    formerr,  ///< answer FORMERR; `question_end` > 0 when the question can be echoed
+    notimp,   ///< unknown opcode
 };
 
 /// Parses a query. Never reads out of bounds; never allocates.

@@ -88,8 +88,8 @@ std::string to_text(const uint8_t* p) {
         uint8_t len = *p++;
         for (uint8_t i = 0; i < len; ++i) {
             uint8_t c = p[i];
-            if (c == '.' || c == '\\' || c == '(' || c == ')' || c == ';' || c == '"' ||
-                c == '@' || c == '$') {
+            if (c == '.' || c == '\\' || c == '(' || c == ')' || c == ';' || c == '"' || c == '@' ||
+                c == '$') {
                 s += '\\';
                 s += static_cast<char>(c);
             } else if (c <= 0x20 || c >= 0x7f) {
@@ -124,11 +124,14 @@ Result<Name> Name::from_text(std::string_view text, const Name* origin) {
         while (i < text.size() && text[i] != '.') {
             uint8_t c = static_cast<uint8_t>(text[i]);
             if (c == '\\') {
-                if (i + 1 >= text.size()) return make_error(Errc::bad_name, "dangling '\\' in name");
-                if (i + 3 < text.size() + 0 && std::isdigit(static_cast<unsigned char>(text[i + 1])) &&
+                if (i + 1 >= text.size())
+                    return make_error(Errc::bad_name, "dangling '\\' in name");
+                if (i + 3 < text.size() + 0 &&
+                    std::isdigit(static_cast<unsigned char>(text[i + 1])) &&
                     std::isdigit(static_cast<unsigned char>(text[i + 2])) &&
                     std::isdigit(static_cast<unsigned char>(text[i + 3]))) {
-                    int v = (text[i + 1] - '0') * 100 + (text[i + 2] - '0') * 10 + (text[i + 3] - '0');
+                    int v =
+                        (text[i + 1] - '0') * 100 + (text[i + 2] - '0') * 10 + (text[i + 3] - '0');
                     if (v > 255) return make_error(Errc::bad_name, "escape \\DDD above 255");
                     c = static_cast<uint8_t>(v);
                     i += 4;
@@ -140,9 +143,11 @@ Result<Name> Name::from_text(std::string_view text, const Name* origin) {
                 ++i;
             }
             w.push_back(static_cast<char>(c));
-            if (++len > kMaxLabelLen) return make_error(Errc::bad_name, "label longer than 63 octets");
+            if (++len > kMaxLabelLen)
+                return make_error(Errc::bad_name, "label longer than 63 octets");
         }
-        if (len == 0) return make_error(Errc::bad_name, "empty label in '" + std::string(text) + "'");
+        if (len == 0)
+            return make_error(Errc::bad_name, "empty label in '" + std::string(text) + "'");
         w[len_pos] = static_cast<char>(len);
         if (i < text.size()) {  // at a '.'
             ++i;
@@ -186,8 +191,10 @@ Name Name::lowercased() const {
 }
 
 Result<Name> Name::prepend(std::string_view label) const {
-    if (label.empty() || label.size() > kMaxLabelLen) return make_error(Errc::bad_name, "bad label");
-    if (wire_.size() + label.size() + 1 > kMaxNameLen) return make_error(Errc::bad_name, "name too long");
+    if (label.empty() || label.size() > kMaxLabelLen)
+        return make_error(Errc::bad_name, "bad label");
+    if (wire_.size() + label.size() + 1 > kMaxNameLen)
+        return make_error(Errc::bad_name, "name too long");
     std::string w;
     w.reserve(wire_.size() + label.size() + 1);
     w.push_back(static_cast<char>(label.size()));

@@ -40,7 +40,7 @@ std::string to_text(const uint8_t* p);
 
 /// An owned, absolute, uncompressed wire-format name. Original case is kept.
 class Name {
-public:
+  public:
     /// The root name ".".
     Name() : wire_(1, '\0') {}
 
@@ -77,7 +77,7 @@ public:
                      : (c > 0 ? std::strong_ordering::greater : std::strong_ordering::equal);
     }
 
-private:
+  private:
     explicit Name(std::string w) : wire_(std::move(w)) {}
     std::string wire_;
 };

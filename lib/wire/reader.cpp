@@ -47,9 +47,9 @@ bool Reader::seek(size_t pos) noexcept {
 }
 
 size_t read_name_at(std::span<const uint8_t> msg, size_t pos, uint8_t* out, size_t& len) noexcept {
-    size_t n = 0;           // bytes written to out
-    size_t end = 0;         // offset after the name in place
-    size_t segment = pos;   // start of the label sequence being read
+    size_t n = 0;          // bytes written to out
+    size_t end = 0;        // offset after the name in place
+    size_t segment = pos;  // start of the label sequence being read
     const size_t size = msg.size();
     for (;;) {
         if (pos >= size) return 0;

@@ -10,7 +10,7 @@
 namespace dns::wire {
 
 class Reader {
-public:
+  public:
     explicit Reader(std::span<const uint8_t> msg) noexcept : msg_(msg) {}
 
     size_t pos() const noexcept { return pos_; }
@@ -31,7 +31,7 @@ public:
     /// rules out loops and forward pointers.
     bool name(uint8_t* out, size_t& len) noexcept;
 
-private:
+  private:
     std::span<const uint8_t> msg_;
     size_t pos_ = 0;
 };

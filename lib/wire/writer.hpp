@@ -10,7 +10,7 @@
 namespace dns::wire {
 
 class Writer {
-public:
+  public:
     /// buf must hold at least `capacity` bytes; nothing is written past `limit` (<= capacity).
     Writer(uint8_t* buf, size_t capacity) noexcept : buf_(buf), cap_(capacity), limit_(capacity) {}
 
@@ -85,9 +85,11 @@ public:
     void remember_name(size_t offset) noexcept;
     /// Whether the name written at `offset` (pointers followed) equals `name`,
     /// ignoring ASCII case unless the writer is case-sensitive.
-    bool name_at(size_t offset, const uint8_t* name) const noexcept { return matches(offset, name); }
+    bool name_at(size_t offset, const uint8_t* name) const noexcept {
+        return matches(offset, name);
+    }
 
-private:
+  private:
     struct Entry {
         uint16_t offset;  ///< where a label sequence starts in the message
         uint16_t length;  ///< uncompressed length of the name from there

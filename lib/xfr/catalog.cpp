@@ -21,13 +21,16 @@ Result<std::vector<CatalogMember>> catalog_members(const zone::Zone& cat) {
     wire::Name vl = lower(*version_name), zl = lower(*zones_name);
     uint32_t vid = cat.find(vl.data(), vl.size());
     const zone::RRset* txt = vid == zone::kNone ? nullptr : cat.rrset(cat.node(vid), t::TXT);
-    if (!txt) return make_error(Errc::semantic, "catalog " + apex.to_text() + " has no version TXT record");
+    if (!txt)
+        return make_error(Errc::semantic,
+                          "catalog " + apex.to_text() + " has no version TXT record");
     bool v2 = false;
     for (uint32_t d = txt->first; d < txt->first + txt->count; ++d) {
         const uint8_t* rd = cat.rdata_bytes(d);
         if (cat.rdata(d).length == 2 && rd[0] == 1 && rd[1] == '2') v2 = true;
     }
-    if (!v2) return make_error(Errc::unsupported, "catalog " + apex.to_text() + " is not version 2");
+    if (!v2)
+        return make_error(Errc::unsupported, "catalog " + apex.to_text() + " is not version 2");
 
     std::vector<CatalogMember> out;
     uint32_t zid = cat.find(zl.data(), zl.size());
@@ -36,14 +39,17 @@ Result<std::vector<CatalogMember>> catalog_members(const zone::Zone& cat) {
     std::map<uint32_t, size_t> member_of;  // member node -> index in out
     for (uint32_t id = 0; id < cat.node_count(); ++id) {
         const zone::Node& n = cat.node(id);
-        if (n.parent != zid || n.labels != zones_labels + 1 || (n.flags & zone::nf::removed)) continue;
+        if (n.parent != zid || n.labels != zones_labels + 1 || (n.flags & zone::nf::removed))
+            continue;
         const zone::RRset* ptr = cat.rrset(n, t::PTR);
         if (!ptr || ptr->count != 1) continue;
         const uint8_t* owner = cat.owner(n);
-        auto member = wire::Name::from_wire_checked({cat.rdata_bytes(ptr->first), cat.rdata(ptr->first).length});
+        auto member = wire::Name::from_wire_checked(
+            {cat.rdata_bytes(ptr->first), cat.rdata(ptr->first).length});
         if (!member) continue;
         member_of[id] = out.size();
-        out.push_back({std::string(reinterpret_cast<const char*>(owner + 1), owner[0]), *member, {}, {}, {}});
+        out.push_back(
+            {std::string(reinterpret_cast<const char*>(owner + 1), owner[0]), *member, {}, {}, {}});
     }
     // Properties (RFC 9432 §4.4): coo and group right below a member, custom
     // ones below its "ext" label.
@@ -97,7 +103,9 @@ namespace dns::xfr {
 
 namespace {
 
-std::string wire_of(const wire::Name& n) { return std::string(reinterpret_cast<const char*>(n.data()), n.size()); }
+std::string wire_of(const wire::Name& n) {
+    return std::string(reinterpret_cast<const char*>(n.data()), n.size());
+}
 
 std::string soa_rdata(uint32_t serial) {
     // invalid. invalid. SERIAL 60 10 2419200 0: refresh often, the members' data is elsewhere.
@@ -118,7 +126,9 @@ std::string txt_rdata(const std::string& s) {
     return rd;
 }
 
-std::string key_of(const Record& r) { return r.owner + '\0' + std::to_string(r.type) + '\0' + r.rdata; }
+std::string key_of(const Record& r) {
+    return r.owner + '\0' + std::to_string(r.type) + '\0' + r.rdata;
+}
 
 }  // namespace
 
@@ -136,7 +146,9 @@ Result<std::vector<Record>> member_records(const wire::Name& apex, const Catalog
     auto zones = apex.prepend("zones");
     if (!zones) return zones.error();
     auto base = zones->prepend(id);
-    if (!base) return make_error(Errc::bad_name, "member " + m.zone.to_text() + ": " + base.error().message);
+    if (!base)
+        return make_error(Errc::bad_name,
+                          "member " + m.zone.to_text() + ": " + base.error().message);
     std::vector<Record> out;
     out.push_back({wire_of(*base), wire::type::PTR, 0, wire_of(m.zone)});
     for (const auto& g : m.groups) {
@@ -154,14 +166,18 @@ Result<std::vector<Record>> member_records(const wire::Name& apex, const Catalog
         if (!ext) return ext.error();
         for (const auto& [label, values] : m.ext) {
             auto owner = ext->prepend(label);
-            if (!owner) return make_error(Errc::bad_name, "ext property '" + label + "': " + owner.error().message);
-            for (const auto& v : values) out.push_back({wire_of(*owner), wire::type::TXT, 0, txt_rdata(v)});
+            if (!owner)
+                return make_error(Errc::bad_name,
+                                  "ext property '" + label + "': " + owner.error().message);
+            for (const auto& v : values)
+                out.push_back({wire_of(*owner), wire::type::TXT, 0, txt_rdata(v)});
         }
     }
     return out;
 }
 
-Result<zone::ZonePtr> build_catalog(const wire::Name& apex, uint32_t serial, const std::vector<CatalogMember>& members) {
+Result<zone::ZonePtr> build_catalog(const wire::Name& apex, uint32_t serial,
+                                    const std::vector<CatalogMember>& members) {
     zone::Builder b(apex);
     auto add = [&](const std::string& owner, uint16_t type, uint32_t ttl, const std::string& rd) {
         return b.add(reinterpret_cast<const uint8_t*>(owner.data()), type, wire::rrclass::IN, ttl,
@@ -170,16 +186,24 @@ Result<zone::ZonePtr> build_catalog(const wire::Name& apex, uint32_t serial, con
     auto version = apex.prepend("version");
     if (!version) return version.error();
     if (auto r = add(wire_of(apex), wire::type::SOA, 0, soa_rdata(serial)); !r) return r.error();
-    if (auto r = add(wire_of(apex), wire::type::NS, 0, std::string("\x07invalid\x00", 9)); !r) return r.error();
-    if (auto r = add(wire_of(*version), wire::type::TXT, 0, std::string("\x01" "2", 2)); !r) return r.error();
+    if (auto r = add(wire_of(apex), wire::type::NS, 0, std::string("\x07invalid\x00", 9)); !r)
+        return r.error();
+    if (auto r = add(wire_of(*version), wire::type::TXT, 0,
+                     std::string("\x01"
+                                 "2",
+                                 2));
+        !r)
+        return r.error();
     std::map<std::string, std::string> seen_ids, seen_zones;
     for (const auto& m : members) {
         const std::string id = m.id.empty() ? member_id(m.zone) : m.id;
         const std::string zkey = m.zone.lowercased().to_text();
         if (!seen_zones.emplace(zkey, id).second)
-            return make_error(Errc::semantic, "zone " + zkey + " listed twice in catalog " + apex.to_text());
+            return make_error(Errc::semantic,
+                              "zone " + zkey + " listed twice in catalog " + apex.to_text());
         if (!seen_ids.emplace(id, zkey).second)
-            return make_error(Errc::semantic, "member label " + id + " used twice in catalog " + apex.to_text());
+            return make_error(Errc::semantic,
+                              "member label " + id + " used twice in catalog " + apex.to_text());
         auto recs = member_records(apex, m);
         if (!recs) return recs.error();
         for (const auto& r : *recs)
@@ -188,11 +212,13 @@ Result<zone::ZonePtr> build_catalog(const wire::Name& apex, uint32_t serial, con
     return b.build();
 }
 
-Result<CatalogChange> change_catalog(const zone::ZonePtr& before, const std::vector<CatalogMember>& old_members,
+Result<CatalogChange> change_catalog(const zone::ZonePtr& before,
+                                     const std::vector<CatalogMember>& old_members,
                                      const std::vector<CatalogMember>& members, uint32_t serial) {
     const wire::Name& apex = before->apex();
     // The records of every member, old and new, by record identity.
-    auto records = [&](const std::vector<CatalogMember>& list) -> Result<std::map<std::string, Record>> {
+    auto records =
+        [&](const std::vector<CatalogMember>& list) -> Result<std::map<std::string, Record>> {
         std::map<std::string, Record> out;
         for (const auto& m : list) {
             auto recs = member_records(apex, m);

@@ -16,17 +16,17 @@
 namespace dns::xfr {
 
 struct CatalogMember {
-    std::string id;     ///< the unique label under zones.<catalog>
-    wire::Name zone;    ///< the member zone
-    std::vector<std::string> groups;     ///< "group" properties (RFC 9432 §4.4.2)
-    std::optional<wire::Name> coo;       ///< "coo": the catalog taking the member over (§4.4.1)
+    std::string id;                   ///< the unique label under zones.<catalog>
+    wire::Name zone;                  ///< the member zone
+    std::vector<std::string> groups;  ///< "group" properties (RFC 9432 §4.4.2)
+    std::optional<wire::Name> coo;    ///< "coo": the catalog taking the member over (§4.4.1)
     /// Custom properties (§4.4.3): label under ext -> the TXT strings there.
     std::map<std::string, std::vector<std::string>> ext;
 };
 
-/// Reads the members of a version 2 catalog (and their group, coo and ext properties). Fails on a missing or unsupported
-/// version; a member with several PTRs is ignored (RFC 9432 §4.1), as is anything
-/// that is not a member entry.
+/// Reads the members of a version 2 catalog (and their group, coo and ext properties). Fails on a
+/// missing or unsupported version; a member with several PTRs is ignored (RFC 9432 §4.1), as is
+/// anything that is not a member entry.
 Result<std::vector<CatalogMember>> catalog_members(const zone::Zone& catalog);
 
 // ---- producer ----
@@ -44,7 +44,8 @@ Result<std::vector<Record>> member_records(const wire::Name& apex, const Catalog
 /// The catalog zone `apex` at `serial` listing `members`: SOA (invalid.
 /// invalid., refresh 60, retry 10), NS invalid., version TXT "2", and the
 /// member records. Two members may not share a zone or an id.
-Result<zone::ZonePtr> build_catalog(const wire::Name& apex, uint32_t serial, const std::vector<CatalogMember>& members);
+Result<zone::ZonePtr> build_catalog(const wire::Name& apex, uint32_t serial,
+                                    const std::vector<CatalogMember>& members);
 
 /// The change from catalog `before` (built by build_catalog()) to the same
 /// catalog at `serial` listing `members`: the IXFR difference, computed from
@@ -53,7 +54,8 @@ struct CatalogChange {
     Diff diff;
     zone::ZonePtr catalog;
 };
-Result<CatalogChange> change_catalog(const zone::ZonePtr& before, const std::vector<CatalogMember>& old_members,
+Result<CatalogChange> change_catalog(const zone::ZonePtr& before,
+                                     const std::vector<CatalogMember>& old_members,
                                      const std::vector<CatalogMember>& members, uint32_t serial);
 
 }  // namespace dns::xfr

@@ -13,7 +13,7 @@
 namespace dns::xfr {
 
 class HistoryStore {
-public:
+  public:
     struct Limits {
         size_t differences = 32;  ///< per zone
         size_t records = 20000;   ///< per zone, over all its differences
@@ -29,7 +29,7 @@ public:
     /// The history ending at `serial` (the version served), or null.
     std::shared_ptr<const History> get(const std::string& key, uint32_t serial) const;
 
-private:
+  private:
     Limits limits_{};
     mutable std::mutex mu_;
     std::map<std::string, std::shared_ptr<const History>> zones_;

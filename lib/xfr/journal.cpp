@@ -32,7 +32,9 @@ uint32_t fnv1a(const uint8_t* p, size_t n) {
     return h;
 }
 
-Error io_error(const std::string& path) { return make_error(Errc::io, path + ": " + std::strerror(errno)); }
+Error io_error(const std::string& path) {
+    return make_error(Errc::io, path + ": " + std::strerror(errno));
+}
 
 }  // namespace
 
@@ -64,7 +66,8 @@ bool decode_record(const uint8_t*& p, const uint8_t* end, Record& out) {
 Result<size_t> Journal::append(std::span<const Diff> diffs, int64_t stamp) const {
     std::vector<uint8_t> b;
     struct stat st {};
-    const bool fresh = ::stat(path_.c_str(), &st) != 0 || st.st_size < static_cast<off_t>(sizeof kMagic);
+    const bool fresh =
+        ::stat(path_.c_str(), &st) != 0 || st.st_size < static_cast<off_t>(sizeof kMagic);
     if (fresh) b.insert(b.end(), kMagic, kMagic + sizeof kMagic);
     for (const Diff& d : diffs) {
         size_t at = b.size();
@@ -80,7 +83,8 @@ Result<size_t> Journal::append(std::span<const Diff> diffs, int64_t stamp) const
         for (int i = 0; i < 4; ++i) b[at + i] = static_cast<uint8_t>(len >> (24 - 8 * i));
         put(b, fnv1a(b.data() + at + 4, len), 4);
     }
-    int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (fresh ? O_TRUNC : O_APPEND), 0644);
+    int fd =
+        ::open(path_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (fresh ? O_TRUNC : O_APPEND), 0644);
     if (fd < 0) return io_error(path_);
     size_t off = 0;
     while (off < b.size()) {
@@ -113,14 +117,16 @@ Result<std::vector<Journal::Entry>> Journal::read(size_t* valid_bytes) const {
     std::vector<uint8_t> data;
     uint8_t chunk[1 << 16];
     size_t n;
-    while ((n = std::fread(chunk, 1, sizeof chunk, f)) > 0) data.insert(data.end(), chunk, chunk + n);
+    while ((n = std::fread(chunk, 1, sizeof chunk, f)) > 0)
+        data.insert(data.end(), chunk, chunk + n);
     std::fclose(f);
     auto r = parse(data, valid_bytes);
     if (!r) return make_error(r.error().code, path_ + ": " + r.error().message);
     return r;
 }
 
-Result<std::vector<Journal::Entry>> Journal::parse(std::span<const uint8_t> data, size_t* valid_bytes) {
+Result<std::vector<Journal::Entry>> Journal::parse(std::span<const uint8_t> data,
+                                                   size_t* valid_bytes) {
     if (valid_bytes) *valid_bytes = 0;
     std::vector<Entry> out;
     if (data.size() < sizeof kMagic || std::memcmp(data.data(), kMagic, sizeof kMagic) != 0)

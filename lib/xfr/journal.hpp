@@ -29,7 +29,7 @@ void encode_record(std::vector<uint8_t>& out, const Record& r);
 bool decode_record(const uint8_t*& p, const uint8_t* end, Record& out);
 
 class Journal {
-public:
+  public:
     struct Entry {
         Diff diff;
         int64_t stamp = 0;
@@ -46,7 +46,8 @@ public:
     /// next append). Fails only when the file exists but is not a journal.
     Result<std::vector<Entry>> read(size_t* valid_bytes = nullptr) const;
     /// The same from the bytes of a journal (for tests and fuzzing).
-    static Result<std::vector<Entry>> parse(std::span<const uint8_t> data, size_t* valid_bytes = nullptr);
+    static Result<std::vector<Entry>> parse(std::span<const uint8_t> data,
+                                            size_t* valid_bytes = nullptr);
     /// Cuts the journal to `bytes` (after a torn entry).
     Result<void> truncate(size_t bytes) const;
     /// Bytes on disk (0 when absent).
@@ -54,7 +55,7 @@ public:
     /// Deletes the journal.
     void clear() const;
 
-private:
+  private:
     std::string path_;
 };
 

@@ -24,7 +24,8 @@ uint64_t get(const uint8_t*& p, int bytes) {
 
 }  // namespace
 
-std::vector<uint8_t> encode_snapshot(const zone::Zone& zone, int64_t verified, const std::string& primary) {
+std::vector<uint8_t> encode_snapshot(const zone::Zone& zone, int64_t verified,
+                                     const std::string& primary) {
     auto records = records_of(zone);
     std::vector<uint8_t> b(kMagic, kMagic + 8);
     size_t size = 32 + zone.apex().size();
@@ -64,13 +65,15 @@ Result<Snapshot> decode_snapshot(std::span<const uint8_t> data, const wire::Name
         p += plen;
     }
     // Each record takes at least 10 bytes: a count beyond that is a lie.
-    if (count > static_cast<uint64_t>(end - p) / 10 + 1) return bad("record count larger than the data");
+    if (count > static_cast<uint64_t>(end - p) / 10 + 1)
+        return bad("record count larger than the data");
     zone::Builder builder(*apex);
     Record rec;
     for (uint64_t i = 0; i < count; ++i) {
         if (!decode_record(p, end, rec)) return bad("truncated or bad owner name");
-        auto r = builder.add(reinterpret_cast<const uint8_t*>(rec.owner.data()), rec.type, wire::rrclass::IN, rec.ttl,
-                             {reinterpret_cast<const uint8_t*>(rec.rdata.data()), rec.rdata.size()});
+        auto r = builder.add(
+            reinterpret_cast<const uint8_t*>(rec.owner.data()), rec.type, wire::rrclass::IN,
+            rec.ttl, {reinterpret_cast<const uint8_t*>(rec.rdata.data()), rec.rdata.size()});
         if (!r) return make_error(Errc::malformed, r.error().message);
     }
     if (p != end) return bad("trailing bytes");

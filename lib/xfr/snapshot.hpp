@@ -29,7 +29,8 @@ struct Snapshot {
 };
 
 /// Encodes a zone with its verification time and primary.
-std::vector<uint8_t> encode_snapshot(const zone::Zone& zone, int64_t verified_unix, const std::string& primary);
+std::vector<uint8_t> encode_snapshot(const zone::Zone& zone, int64_t verified_unix,
+                                     const std::string& primary);
 /// Decodes a snapshot of zone `apex`; fails (malformed) on anything else.
 Result<Snapshot> decode_snapshot(std::span<const uint8_t> bytes, const wire::Name& apex);
 /// The byte offset of the verified time (to update it in place).

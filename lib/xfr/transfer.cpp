@@ -98,8 +98,8 @@ TransferIn::Status TransferIn::add_record(const uint8_t* owner, size_t owner_len
                 if (!r) return fail(r.error().message);
             } else {
                 phase_ = Phase::after_first_soa;
-                pending_.push_back({std::string(reinterpret_cast<const char*>(owner), owner_len), type,
-                                    ttl, first_soa_rdata_});
+                pending_.push_back({std::string(reinterpret_cast<const char*>(owner), owner_len),
+                                    type, ttl, first_soa_rdata_});
             }
             return Status::more;
         }
@@ -107,8 +107,9 @@ TransferIn::Status TransferIn::add_record(const uint8_t* owner, size_t owner_len
             if (is_soa && soa_serial(rd, rdlen) == have_serial_ && new_serial_ != have_serial_) {
                 // Incremental: the old SOA opens the first difference.
                 diffs_.push_back({have_serial_, 0, {}, {}});
-                diffs_.back().removed.push_back({std::string(reinterpret_cast<const char*>(owner), owner_len),
-                                                 type, ttl, std::string(reinterpret_cast<const char*>(rd), rdlen)});
+                diffs_.back().removed.push_back(
+                    {std::string(reinterpret_cast<const char*>(owner), owner_len), type, ttl,
+                     std::string(reinterpret_cast<const char*>(rd), rdlen)});
                 pending_.clear();
                 phase_ = Phase::ixfr_removing;
                 return Status::more;
@@ -116,9 +117,9 @@ TransferIn::Status TransferIn::add_record(const uint8_t* owner, size_t owner_len
             // A full zone in IXFR clothing (RFC 1995 §4): build it like an AXFR.
             builder_ = std::make_unique<zone::Builder>(zone_name_);
             for (const auto& p : pending_) {
-                auto r = builder_->add(reinterpret_cast<const uint8_t*>(p.owner.data()), p.type,
-                                       wire::rrclass::IN, p.ttl,
-                                       {reinterpret_cast<const uint8_t*>(p.rdata.data()), p.rdata.size()});
+                auto r = builder_->add(
+                    reinterpret_cast<const uint8_t*>(p.owner.data()), p.type, wire::rrclass::IN,
+                    p.ttl, {reinterpret_cast<const uint8_t*>(p.rdata.data()), p.rdata.size()});
                 if (!r) return fail(r.error().message);
             }
             pending_.clear();
@@ -128,13 +129,15 @@ TransferIn::Status TransferIn::add_record(const uint8_t* owner, size_t owner_len
         }
         case Phase::axfr_body: {
             if (is_soa) {
-                if (rdlen != first_soa_rdata_.size() || std::memcmp(rd, first_soa_rdata_.data(), rdlen) != 0)
+                if (rdlen != first_soa_rdata_.size() ||
+                    std::memcmp(rd, first_soa_rdata_.data(), rdlen) != 0)
                     return fail("the closing SOA differs from the opening one");
                 return finish();
             }
             auto r = builder_->add(owner, type, wire::rrclass::IN, ttl, {rd, rdlen});
             if (!r) return fail(r.error().message);
-            if (builder_->out_of_zone()) return fail("record " + wire::to_text(owner) + " is outside the zone");
+            if (builder_->out_of_zone())
+                return fail("record " + wire::to_text(owner) + " is outside the zone");
             return Status::more;
         }
         case Phase::ixfr_removing:
@@ -150,7 +153,8 @@ TransferIn::Status TransferIn::add_record(const uint8_t* owner, size_t owner_len
             }
             uint32_t s = soa_serial(rd, rdlen);
             if (phase_ == Phase::ixfr_removing) {
-                if (!serial_gt(s, d.from)) return fail("IXFR difference does not move the serial forward");
+                if (!serial_gt(s, d.from))
+                    return fail("IXFR difference does not move the serial forward");
                 d.to = s;
                 d.added.push_back(std::move(rec));
                 phase_ = Phase::ixfr_adding;
@@ -168,7 +172,8 @@ TransferIn::Status TransferIn::add_record(const uint8_t* owner, size_t owner_len
 }
 
 TransferIn::Status TransferIn::feed(std::span<const uint8_t> msg) {
-    if (phase_ == Phase::done || phase_ == Phase::failed) return fail("message after the end of the transfer");
+    if (phase_ == Phase::done || phase_ == Phase::failed)
+        return fail("message after the end of the transfer");
     ++messages_;
     bytes_ += msg.size();
     if (limits_.max_messages && messages_ > limits_.max_messages)
@@ -182,24 +187,29 @@ TransferIn::Status TransferIn::feed(std::span<const uint8_t> msg) {
     if (id_known_ && h.id != id_) return fail("response with a foreign message ID");
     if (h.rcode()) {
         rcode_ = h.rcode();
-        return fail("the primary answered " + std::string(h.rcode() == wire::rcode::REFUSED ? "REFUSED"
-                                                          : h.rcode() == wire::rcode::NOTAUTH ? "NOTAUTH"
-                                                          : h.rcode() == wire::rcode::NOTIMP ? "NOTIMP"
-                                                          : h.rcode() == wire::rcode::SERVFAIL ? "SERVFAIL"
-                                                          : "rcode " + std::to_string(h.rcode())));
+        return fail("the primary answered " +
+                    std::string(h.rcode() == wire::rcode::REFUSED   ? "REFUSED"
+                                : h.rcode() == wire::rcode::NOTAUTH ? "NOTAUTH"
+                                : h.rcode() == wire::rcode::NOTIMP  ? "NOTIMP"
+                                : h.rcode() == wire::rcode::SERVFAIL
+                                    ? "SERVFAIL"
+                                    : "rcode " + std::to_string(h.rcode())));
     }
     if (h.flags & wire::flag::TC) return fail("truncated response");
-    if (r.qname() && !wire::name_equal(r.qname(), zone_name_.data())) return fail("response for another zone");
+    if (r.qname() && !wire::name_equal(r.qname(), zone_name_.data()))
+        return fail("response for another zone");
     static thread_local uint8_t buf[wire::kMaxRdata];
     wire::RecordView rr;
     for (;;) {
         int section = r.next(rr, buf);
         if (section == 0) break;
         if (section < 0) return fail("malformed record");
-        if (section == 3 && rr.type == t::OPT && expire_ < 0) expire_ = wire::edns_expire(rr.rdata, rr.rdata_len);
+        if (section == 3 && rr.type == t::OPT && expire_ < 0)
+            expire_ = wire::edns_expire(rr.rdata, rr.rdata_len);
         if (section != 1) continue;  // authority and additional (e.g. TSIG) are not zone data
         if (phase_ == Phase::done) return fail("records after the closing SOA");
-        if (rr.rrclass != wire::rrclass::IN) return fail("record of class " + std::to_string(rr.rrclass));
+        if (rr.rrclass != wire::rrclass::IN)
+            return fail("record of class " + std::to_string(rr.rrclass));
         Status s = add_record(rr.owner, rr.owner_len, rr.type, rr.ttl, rr.rdata, rr.rdata_len);
         if (s == Status::failed) return s;
     }
@@ -217,8 +227,9 @@ std::vector<Record> records_of(const zone::Zone& z) {
     std::vector<Record> out;
     out.reserve(z.record_count());
     auto emit = [&](const zone::Node& n, uint16_t type, uint32_t ttl, uint32_t d) {
-        out.push_back({std::string(reinterpret_cast<const char*>(z.owner(n)), n.name_len), type, ttl,
-                       std::string(reinterpret_cast<const char*>(z.rdata_bytes(d)), z.rdata(d).length)});
+        out.push_back(
+            {std::string(reinterpret_cast<const char*>(z.owner(n)), n.name_len), type, ttl,
+             std::string(reinterpret_cast<const char*>(z.rdata_bytes(d)), z.rdata(d).length)});
     };
     const zone::Node& apex = z.node(zone::Zone::apex_id());
     emit(apex, t::SOA, z.soa().ttl, z.soa().first);
@@ -231,7 +242,8 @@ std::vector<Record> records_of(const zone::Zone& z) {
     return out;
 }
 
-Result<zone::ZonePtr> apply(zone::ZonePtr base, const std::vector<Diff>& diffs, std::string* rebuilt) {
+Result<zone::ZonePtr> apply(zone::ZonePtr base, const std::vector<Diff>& diffs,
+                            std::string* rebuilt) {
     zone::Updater u(base);
     uint32_t serial = base->serial();
     auto span = [](const std::string& s) {
@@ -242,10 +254,14 @@ Result<zone::ZonePtr> apply(zone::ZonePtr base, const std::vector<Diff>& diffs, 
             return make_error(Errc::semantic, "IXFR starts at serial " + std::to_string(d.from) +
                                                   ", we hold " + std::to_string(serial));
         for (const Record& r : d.removed)
-            if (auto ok = u.remove(reinterpret_cast<const uint8_t*>(r.owner.data()), r.type, span(r.rdata)); !ok)
+            if (auto ok = u.remove(reinterpret_cast<const uint8_t*>(r.owner.data()), r.type,
+                                   span(r.rdata));
+                !ok)
                 return make_error(ok.error().code, "IXFR " + ok.error().message);
         for (const Record& r : d.added)
-            if (auto ok = u.add(reinterpret_cast<const uint8_t*>(r.owner.data()), r.type, r.ttl, span(r.rdata)); !ok)
+            if (auto ok = u.add(reinterpret_cast<const uint8_t*>(r.owner.data()), r.type, r.ttl,
+                                span(r.rdata));
+                !ok)
                 return make_error(ok.error().code, "IXFR " + ok.error().message);
         serial = d.to;
     }
@@ -253,8 +269,9 @@ Result<zone::ZonePtr> apply(zone::ZonePtr base, const std::vector<Diff>& diffs, 
     if (!z) return z.error();
     if (rebuilt) *rebuilt = u.rebuilt_because();
     if ((*z)->serial() != serial)
-        return make_error(Errc::semantic, "after IXFR the SOA serial is " + std::to_string((*z)->serial()) +
-                                              ", expected " + std::to_string(serial));
+        return make_error(Errc::semantic, "after IXFR the SOA serial is " +
+                                              std::to_string((*z)->serial()) + ", expected " +
+                                              std::to_string(serial));
     return z;
 }
 

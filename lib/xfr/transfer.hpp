@@ -34,13 +34,13 @@ struct Diff {
 };
 
 struct Limits {
-    size_t max_records = 0;  ///< 0: unlimited
-    size_t max_bytes = 0;    ///< total response bytes; 0: unlimited
-    size_t max_messages = 0; ///< 0: unlimited
+    size_t max_records = 0;   ///< 0: unlimited
+    size_t max_bytes = 0;     ///< total response bytes; 0: unlimited
+    size_t max_messages = 0;  ///< 0: unlimited
 };
 
 class TransferIn {
-public:
+  public:
     /// For IXFR, `serial` is the serial we hold (sent in the request's authority section).
     TransferIn(wire::Name zone, Kind kind, uint32_t serial = 0, Limits limits = {});
 
@@ -71,7 +71,7 @@ public:
     const wire::Name& zone_name() const { return zone_name_; }
     Kind kind() const { return kind_; }
 
-private:
+  private:
     Status fail(std::string why);
     Status add_record(const uint8_t* owner, size_t owner_len, uint16_t type, uint32_t ttl,
                       const uint8_t* rdata, size_t rdlen);
@@ -84,7 +84,15 @@ private:
     uint16_t id_ = 0;
     bool id_known_ = false;
 
-    enum class Phase { start, after_first_soa, axfr_body, ixfr_removing, ixfr_adding, done, failed };
+    enum class Phase {
+        start,
+        after_first_soa,
+        axfr_body,
+        ixfr_removing,
+        ixfr_adding,
+        done,
+        failed
+    };
     Phase phase_ = Phase::start;
     Outcome outcome_ = Outcome::none;
     uint32_t new_serial_ = 0;
@@ -107,7 +115,8 @@ private:
 /// what did not change with `base`). Fails if a removed record is absent, a
 /// serial does not follow on, or the result is invalid. When the Updater had
 /// to rebuild the whole zone, `rebuilt` (if given) receives why.
-Result<zone::ZonePtr> apply(zone::ZonePtr base, const std::vector<Diff>& diffs, std::string* rebuilt = nullptr);
+Result<zone::ZonePtr> apply(zone::ZonePtr base, const std::vector<Diff>& diffs,
+                            std::string* rebuilt = nullptr);
 
 /// Every record of a zone in transfer form (SOA first), e.g. to write it to disk.
 std::vector<Record> records_of(const zone::Zone& z);

@@ -73,12 +73,14 @@ Diff diff_zones(const zone::Zone& a, const zone::Zone& b) {
             std::string k = record_key(r);
             v.emplace_back(std::move(k), std::move(r));
         }
-        std::sort(v.begin(), v.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+        std::sort(v.begin(), v.end(),
+                  [](const auto& x, const auto& y) { return x.first < y.first; });
         return v;
     };
     auto soa_of = [](const zone::Zone& z) {
         const zone::Node& apex = z.node(zone::Zone::apex_id());
-        return Record{std::string(reinterpret_cast<const char*>(z.owner(apex)), apex.name_len), t::SOA, z.soa().ttl,
+        return Record{std::string(reinterpret_cast<const char*>(z.owner(apex)), apex.name_len),
+                      t::SOA, z.soa().ttl,
                       std::string(reinterpret_cast<const char*>(z.rdata_bytes(z.soa().first)),
                                   z.rdata(z.soa().first).length)};
     };
@@ -104,7 +106,8 @@ Diff diff_zones(const zone::Zone& a, const zone::Zone& b) {
 
 // ---- TransferOut ----
 
-TransferOut::TransferOut(const wire::Query& query, zone::ZonePtr zone, std::optional<uint32_t> ixfr_serial,
+TransferOut::TransferOut(const wire::Query& query, zone::ZonePtr zone,
+                         std::optional<uint32_t> ixfr_serial,
                          std::shared_ptr<const History> history)
     : q_(query), zone_(std::move(zone)) {
     if (!ixfr_serial) return;  // AXFR
@@ -134,8 +137,8 @@ void TransferOut::sign_with(TsigSession session, uint64_t now) {
     now_ = now;
 }
 
-bool TransferOut::write_record(wire::Writer& w, const uint8_t* owner, uint16_t type, uint32_t ttl, const uint8_t* rd,
-                               uint16_t len) {
+bool TransferOut::write_record(wire::Writer& w, const uint8_t* owner, uint16_t type, uint32_t ttl,
+                               const uint8_t* rd, uint16_t len) {
     if (!wire::write_rr(w, owner, type, wire::rrclass::IN, ttl, rd, len)) return false;
     ++records_;
     return true;
@@ -144,8 +147,8 @@ bool TransferOut::write_record(wire::Writer& w, const uint8_t* owner, uint16_t t
 bool TransferOut::write_soa(wire::Writer& w, bool) {
     const zone::Zone& z = *zone_;
     const zone::RRset& soa = z.soa();
-    return write_record(w, z.owner(z.node(zone::Zone::apex_id())), t::SOA, soa.ttl, z.rdata_bytes(soa.first),
-                        z.rdata(soa.first).length);
+    return write_record(w, z.owner(z.node(zone::Zone::apex_id())), t::SOA, soa.ttl,
+                        z.rdata_bytes(soa.first), z.rdata(soa.first).length);
 }
 
 struct TransferOut::Item {
@@ -170,12 +173,14 @@ bool TransferOut::fill_axfr(wire::Writer& w) {
         items.clear();
         if (!(n.flags & zone::nf::removed)) {
             z.for_each_record(n, [&](uint16_t type, uint32_t ttl, uint32_t d) {
-                if (!(type == t::SOA && node_ == zone::Zone::apex_id())) items.push_back({type, ttl, d});
+                if (!(type == t::SOA && node_ == zone::Zone::apex_id()))
+                    items.push_back({type, ttl, d});
             });
         }
         while (record_in_node_ < items.size()) {
             const Item& it = items[record_in_node_];
-            if (!write_record(w, z.owner(n), it.type, it.ttl, z.rdata_bytes(it.rdata), z.rdata(it.rdata).length))
+            if (!write_record(w, z.owner(n), it.type, it.ttl, z.rdata_bytes(it.rdata),
+                              z.rdata(it.rdata).length))
                 return false;
             ++record_in_node_;
         }
@@ -194,7 +199,8 @@ bool TransferOut::fill_ixfr(wire::Writer& w) {
     const size_t total = 2 + diff_.removed.size() + diff_.added.size();
     auto put = [&](const Record& r) {
         return write_record(w, reinterpret_cast<const uint8_t*>(r.owner.data()), r.type, r.ttl,
-                            reinterpret_cast<const uint8_t*>(r.rdata.data()), static_cast<uint16_t>(r.rdata.size()));
+                            reinterpret_cast<const uint8_t*>(r.rdata.data()),
+                            static_cast<uint16_t>(r.rdata.size()));
     };
     while (ixfr_pos_ < total) {
         bool ok;

@@ -35,7 +35,7 @@ Diff condense(std::span<const Diff> diffs);
 Diff diff_zones(const zone::Zone& from, const zone::Zone& to);
 
 class TransferOut {
-public:
+  public:
     /// The answer to `query` (an AXFR or IXFR for `zone`'s apex; the client's
     /// serial comes from the SOA in an IXFR's authority section, given as
     /// `ixfr_serial`). `history` may be null.
@@ -56,10 +56,10 @@ public:
     size_t records() const { return records_; }
     size_t messages() const { return messages_; }
 
-private:
+  private:
     struct Item;
-    bool write_record(wire::Writer& w, const uint8_t* owner, uint16_t type, uint32_t ttl, const uint8_t* rd,
-                      uint16_t len);
+    bool write_record(wire::Writer& w, const uint8_t* owner, uint16_t type, uint32_t ttl,
+                      const uint8_t* rd, uint16_t len);
     bool write_soa(wire::Writer& w, bool current);
     bool fill_axfr(wire::Writer& w);
     bool fill_ixfr(wire::Writer& w);
@@ -76,7 +76,8 @@ private:
     // IXFR: the condensed difference and the old SOA.
     Diff diff_;
     std::string old_soa_;  // RDATA of the client's SOA (from the history)
-    size_t ixfr_pos_ = 0;  // position in the sequence SOA new, SOA old, removed, SOA new, added, SOA new
+    size_t ixfr_pos_ =
+        0;  // position in the sequence SOA new, SOA old, removed, SOA new, added, SOA new
     size_t records_ = 0, messages_ = 0;
     bool failed_ = false;
 };

@@ -80,7 +80,7 @@ EVP_MAC* hmac_method() noexcept {
 }
 
 class Hmac {
-public:
+  public:
     Hmac() = default;
     Hmac(const Hmac&) = delete;
     Hmac& operator=(const Hmac&) = delete;
@@ -115,7 +115,7 @@ public:
         return n;
     }
 
-private:
+  private:
     EVP_MAC_CTX* ctx_ = nullptr;
     bool ok_ = true;
 };
@@ -247,7 +247,6 @@ Digest received_digest(std::span<const uint8_t> msg, const TsigRecord& t) {
     d.other = t.other;
     return d;
 }
-
 
 }  // namespace
 
@@ -593,8 +592,8 @@ Result<size_t> TsigSession::sign_error_response(std::span<const uint8_t> request
                        {mac, *n}, id, error, other);
 }
 
-size_t sign_answer(std::span<const uint8_t> query, const std::vector<TsigKey>& keys, uint8_t* out, size_t len,
-                   size_t cap, uint64_t now) noexcept {
+size_t sign_answer(std::span<const uint8_t> query, const std::vector<TsigKey>& keys, uint8_t* out,
+                   size_t len, size_t cap, uint64_t now) noexcept {
     try {
         uint16_t err = 0;
         auto session = TsigSession::verify_request(query, keys, now, err);
@@ -611,7 +610,8 @@ size_t sign_answer(std::span<const uint8_t> query, const std::vector<TsigKey>& k
             end += 5;
             if (end > len) return len;
         }
-        uint16_t flags = static_cast<uint16_t>((wire::get16(out + 2) & ~(wire::flag::AA | 0xF)) | wire::rcode::NOTAUTH);
+        uint16_t flags = static_cast<uint16_t>((wire::get16(out + 2) & ~(wire::flag::AA | 0xF)) |
+                                               wire::rcode::NOTAUTH);
         wire::put16(out + 2, flags);
         wire::put16(out + 6, 0);
         wire::put16(out + 8, 0);

@@ -94,7 +94,7 @@ bool message_has_tsig(std::span<const uint8_t> msg) noexcept;
 
 /// The TSIG state of one transaction (see the file comment). Movable, not thread-safe.
 class TsigSession {
-public:
+  public:
     /// A client session for a request signed with `key`.
     explicit TsigSession(TsigKey key);
 
@@ -158,7 +158,7 @@ public:
     /// error a server reported), NOERROR when nothing failed.
     uint16_t error() const noexcept { return error_; }
 
-private:
+  private:
     Result<void> fail(uint16_t code, Errc errc, std::string message);
 
     TsigKey key_;
@@ -176,7 +176,7 @@ private:
 /// verifies; when it does not, the response is cut to its header and
 /// question, becomes NOTAUTH and carries the TSIG error (§5.2). Returns the
 /// new length (the old one when the query has no TSIG). Never throws.
-size_t sign_answer(std::span<const uint8_t> query, const std::vector<TsigKey>& keys, uint8_t* out, size_t len,
-                   size_t cap, uint64_t now) noexcept;
+size_t sign_answer(std::span<const uint8_t> query, const std::vector<TsigKey>& keys, uint8_t* out,
+                   size_t len, size_t cap, uint64_t now) noexcept;
 
 }  // namespace dns::xfr

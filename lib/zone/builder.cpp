@@ -24,8 +24,8 @@ using wire::type::SRV;
 
 Builder::Builder(wire::Name apex, Limits limits) : apex_(std::move(apex)), limits_(limits) {}
 
-Result<void> Builder::add(const uint8_t* owner_wire, uint16_t rrtype, uint16_t rrclass, uint32_t ttl,
-                          std::span<const uint8_t> rdata) {
+Result<void> Builder::add(const uint8_t* owner_wire, uint16_t rrtype, uint16_t rrclass,
+                          uint32_t ttl, std::span<const uint8_t> rdata) {
     struct Owner {
         const uint8_t* p;
         size_t n;
@@ -44,12 +44,15 @@ Result<void> Builder::add(const uint8_t* owner_wire, uint16_t rrtype, uint16_t r
         return make_error(Errc::malformed, "malformed " + wire::type_to_text(rrtype) +
                                                " RDATA at " + owner.to_text());
     if (wire::is_meta_type(rrtype))
-        return make_error(Errc::semantic, "meta type " + wire::type_to_text(rrtype) + " in zone data");
+        return make_error(Errc::semantic,
+                          "meta type " + wire::type_to_text(rrtype) + " in zone data");
     if (limits_.max_records && recs_.size() >= limits_.max_records)
-        return make_error(Errc::limit, "zone exceeds " + std::to_string(limits_.max_records) + " records");
+        return make_error(Errc::limit,
+                          "zone exceeds " + std::to_string(limits_.max_records) + " records");
     bytes_ += owner.size() + rdata.size();
     if (limits_.max_bytes && bytes_ > limits_.max_bytes)
-        return make_error(Errc::limit, "zone exceeds " + std::to_string(limits_.max_bytes) + " bytes");
+        return make_error(Errc::limit,
+                          "zone exceeds " + std::to_string(limits_.max_bytes) + " bytes");
 
     Rec r{};
     r.owner = static_cast<uint32_t>(owners_.size());
@@ -61,7 +64,8 @@ Result<void> Builder::add(const uint8_t* owner_wire, uint16_t rrtype, uint16_t r
     // The apex labels, common to every record, are left out of the key.
     uint8_t offs[wire::kMaxLabels];
     size_t n = 0;
-    for (size_t p = 0; owner.data()[p]; p += owner.data()[p] + 1u) offs[n++] = static_cast<uint8_t>(p);
+    for (size_t p = 0; owner.data()[p]; p += owner.data()[p] + 1u)
+        offs[n++] = static_cast<uint8_t>(p);
     n -= apex_.labels();
     while (n > 0) {
         const uint8_t* l = owner.data() + offs[--n];
@@ -92,9 +96,12 @@ size_t base32hex_decode(const uint8_t* in, size_t len, uint8_t* out, size_t cap)
     size_t n = 0;
     for (size_t i = 0; i < len; ++i) {
         uint8_t c = wire::lower(in[i]), v;
-        if (c >= '0' && c <= '9') v = c - '0';
-        else if (c >= 'a' && c <= 'v') v = c - 'a' + 10;
-        else return 0;
+        if (c >= '0' && c <= '9')
+            v = c - '0';
+        else if (c >= 'a' && c <= 'v')
+            v = c - 'a' + 10;
+        else
+            return 0;
         buf = buf << 5 | v;
         bits += 5;
         if (bits >= 8) {
@@ -111,7 +118,7 @@ namespace detail {
 // Collects the nodes of a zone from sorted records and indexes them in the
 // zone's own open-addressing table as it goes.
 class Assembler {
-public:
+  public:
     Assembler(Zone& z, NodeWriter& w) : z_(z), w_(w), tok_(z.token_) {}
 
     void reserve(size_t names_bytes, size_t records, size_t owners) {
@@ -141,7 +148,8 @@ public:
                 chain[nchain++] = static_cast<uint32_t>(p);
             while (nchain > 0) {
                 uint32_t p = chain[--nchain];
-                parent = w_.add_node(off + p, loff + p, static_cast<uint8_t>(len - p), parent, true);
+                parent =
+                    w_.add_node(off + p, loff + p, static_cast<uint8_t>(len - p), parent, true);
                 path_.push_back(parent);
             }
         }
@@ -162,7 +170,7 @@ public:
         return p == len - n.name_len;
     }
 
-private:
+  private:
     Zone& z_;
     NodeWriter& w_;
     const uint64_t tok_;
@@ -173,10 +181,14 @@ private:
 
 const uint8_t* detail::rdata_target(uint16_t rrtype, const uint8_t* rd) noexcept {
     switch (rrtype) {
-        case NS: return rd;
-        case MX: return rd + 2;
-        case SRV: return rd + 6;
-        default: return nullptr;
+        case NS:
+            return rd;
+        case MX:
+            return rd + 2;
+        case SRV:
+            return rd + 6;
+        default:
+            return nullptr;
     }
 }
 
@@ -190,7 +202,8 @@ uint32_t NodeWriter::append_name(const uint8_t* owner, size_t len) {
     return off;
 }
 
-uint32_t NodeWriter::add_node(uint32_t name, uint32_t lname, uint8_t len, uint32_t parent, bool indexed) {
+uint32_t NodeWriter::add_node(uint32_t name, uint32_t lname, uint8_t len, uint32_t parent,
+                              bool indexed) {
     const uint64_t tok = z_.token_;
     Node n{};
     n.name = name;
@@ -219,7 +232,8 @@ bool NodeWriter::in_nsec3_chain(const Zone& z, uint32_t id) {
 bool NodeWriter::nsec3_entry(const Zone& z, uint32_t id, Zone::Nsec3Entry& out) {
     const uint8_t* l = z.names_.ptr(z.nodes_[id].lname);
     out = {};
-    out.hash_len = static_cast<uint8_t>(base32hex_decode(l + 1, l[0], out.hash.data(), out.hash.size()));
+    out.hash_len =
+        static_cast<uint8_t>(base32hex_decode(l + 1, l[0], out.hash.data(), out.hash.size()));
     out.node = id;
     return out.hash_len != 0;
 }
@@ -241,14 +255,16 @@ Result<size_t> NodeWriter::write(uint32_t id, std::span<const RecView> recs) {
     // RRset of type RRSIG, as Knot DNS and NSD keep and serve them.
     auto covers_present = [&](const RecView& sig) {
         uint16_t covered = wire::get16(sig.rdata);
-        return std::any_of(recs.begin(), recs.end(), [&](const RecView& r) { return r.type == covered; });
+        return std::any_of(recs.begin(), recs.end(),
+                           [&](const RecView& r) { return r.type == covered; });
     };
     size_t types = 0;
     bool orphans = false;
     for (size_t k = 0; k < recs.size(); ++k) {
         if (recs[k].type == SOA && !is_apex)
-            return make_error(Errc::semantic, "SOA record at " + wire::to_text(z_.owner(z_.nodes_[id])) +
-                                                  ", not at the apex");
+            return make_error(
+                Errc::semantic,
+                "SOA record at " + wire::to_text(z_.owner(z_.nodes_[id])) + ", not at the apex");
         if (recs[k].type == RRSIG) {
             orphans = orphans || !covers_present(recs[k]);
         } else if (k == 0 || recs[k].type != recs[k - 1].type) {
@@ -268,9 +284,10 @@ Result<size_t> NodeWriter::write(uint32_t id, std::span<const RecView> recs) {
         RRset rs{};
         rs.type = group[0].type;
         // RRs of one RRset with different TTLs: all take the lowest (RFC 2181 §5.2).
-        rs.ttl = std::min_element(group.begin(), group.end(), [](const RecView& a, const RecView& b) {
-                     return a.ttl < b.ttl;
-                 })->ttl;
+        rs.ttl =
+            std::min_element(group.begin(), group.end(), [](const RecView& a, const RecView& b) {
+                return a.ttl < b.ttl;
+            })->ttl;
         rs.first = static_cast<uint32_t>(z_.rdatas_.size());
         auto same = [&](const RecView& x, uint32_t d) {
             const Rdata& rd = z_.rdatas_[d];
@@ -289,7 +306,8 @@ Result<size_t> NodeWriter::write(uint32_t id, std::span<const RecView> recs) {
             uint32_t d = push_rdata(x);
             if (rdata_target(x.type, x.rdata)) new_targets_.emplace_back(d, x.type);
         }
-        if (z_.rdatas_.size() - rs.first > 65535) return make_error(Errc::limit, "RRset larger than 65535 records");
+        if (z_.rdatas_.size() - rs.first > 65535)
+            return make_error(Errc::limit, "RRset larger than 65535 records");
         rs.count = static_cast<uint16_t>(z_.rdatas_.size() - rs.first);
         kept += rs.count;
         z_.rrsets_.mut(q++, tok) = rs;
@@ -318,8 +336,9 @@ Result<size_t> NodeWriter::write(uint32_t id, std::span<const RecView> recs) {
     node.rrset_first = first;
     node.rrset_count = static_cast<uint16_t>(types);
     // Attach each RRSIG to the RRset it covers.
-    std::stable_sort(sigs_.begin(), sigs_.end(),
-                     [&](uint32_t a, uint32_t b) { return wire::get16(recs[a].rdata) < wire::get16(recs[b].rdata); });
+    std::stable_sort(sigs_.begin(), sigs_.end(), [&](uint32_t a, uint32_t b) {
+        return wire::get16(recs[a].rdata) < wire::get16(recs[b].rdata);
+    });
     for (size_t s = 0; s < sigs_.size();) {
         uint16_t covered = wire::get16(recs[sigs_[s]].rdata);
         size_t e = s;
@@ -355,13 +374,15 @@ void NodeWriter::resolve_target(uint32_t d, uint16_t rrtype,
     wire::to_lower(t, len, lbuf);
     uint32_t id = z_.find(lbuf, len);
     if (id != z_.targets_[d]) z_.targets_.mut(d, z_.token_) = id;
-    if (id == kNone && wire::is_subdomain(lbuf, z_.lapex_.data())) unresolved.emplace_back(d, rrtype);
+    if (id == kNone && wire::is_subdomain(lbuf, z_.lapex_.data()))
+        unresolved.emplace_back(d, rrtype);
 }
 
 void NodeWriter::retire_targets(const Node& old) {
     for (const RRset& rs : z_.rrsets(old)) {
         if (rs.type != NS && rs.type != MX && rs.type != SRV) continue;
-        for (uint32_t d = rs.first; d < rs.first + rs.count; ++d) z_.targets_.mut(d, z_.token_) = kGarbage;
+        for (uint32_t d = rs.first; d < rs.first + rs.count; ++d)
+            z_.targets_.mut(d, z_.token_) = kGarbage;
     }
 }
 
@@ -370,9 +391,10 @@ Result<void> NodeWriter::read_soa() {
     const RRset* soa = z_.rrset(apex, SOA);
     size_t count = soa ? soa->count : 0;  // distinct SOA RDATAs
     if (count != 1)
-        return make_error(Errc::semantic, "zone " + z_.apex_.to_text() + " has " + std::to_string(count) +
-                                              " SOA records (needs 1)");
-    z_.soa_rrset_ = static_cast<uint32_t>(soa - z_.rrsets_.ptr(apex.rrset_first)) + apex.rrset_first;
+        return make_error(Errc::semantic, "zone " + z_.apex_.to_text() + " has " +
+                                              std::to_string(count) + " SOA records (needs 1)");
+    z_.soa_rrset_ =
+        static_cast<uint32_t>(soa - z_.rrsets_.ptr(apex.rrset_first)) + apex.rrset_first;
     const Rdata& rd = z_.rdatas_[soa->first];
     const uint8_t* p = z_.data_.ptr(rd.offset);
     size_t fixed = rd.length - 20;
@@ -439,7 +461,8 @@ Result<ZonePtr> Builder::build() {
     }
     items = {};
     if (order.empty() || !wire::name_equal(owners_.data() + recs_[order[0]].owner, apex_.data()))
-        return make_error(Errc::semantic, "zone " + apex_.to_text() + " has no records at its apex");
+        return make_error(Errc::semantic,
+                          "zone " + apex_.to_text() + " has no records at its apex");
 
     detail::NodeWriter writer(z);
     detail::Assembler as(z, writer);
@@ -485,7 +508,8 @@ Result<ZonePtr> Builder::build() {
     for (uint32_t id = 1; id < z.nodes_.size(); ++id) {
         Node& n = z.nodes_.mut(id, tok);
         const Node& p = z.nodes_[n.parent];
-        n.cut = p.cut != kNone ? p.cut : ((p.flags & (nf::delegation | nf::dname)) ? n.parent : kNone);
+        n.cut =
+            p.cut != kNone ? p.cut : ((p.flags & (nf::delegation | nf::dname)) ? n.parent : kNone);
         const uint8_t* on = z.names_.ptr(n.lname);
         if (on[0] == 1 && on[1] == '*') z.nodes_.mut(n.parent, tok).wildcard = id;
     }
@@ -493,7 +517,8 @@ Result<ZonePtr> Builder::build() {
     // ---- additional-section targets ----
     std::vector<std::pair<uint32_t, uint16_t>> unresolved;
     for (auto [d, type] : writer.new_targets()) writer.resolve_target(d, type, unresolved);
-    if (!unresolved.empty()) z.unresolved_ = std::make_shared<const decltype(unresolved)>(std::move(unresolved));
+    if (!unresolved.empty())
+        z.unresolved_ = std::make_shared<const decltype(unresolved)>(std::move(unresolved));
 
     // ---- DNSSEC chains ----
     detail::read_nsec3_params(z, z.nsec3_params_);
@@ -503,11 +528,14 @@ Result<ZonePtr> Builder::build() {
         const Node& n = z.nodes_[id];
         if (n.flags & nf::has_nsec) nsec_nodes.push_back(id);
         Zone::Nsec3Entry e;
-        if (detail::NodeWriter::in_nsec3_chain(z, id) && detail::NodeWriter::nsec3_entry(z, id, e)) nsec3.push_back(e);
+        if (detail::NodeWriter::in_nsec3_chain(z, id) && detail::NodeWriter::nsec3_entry(z, id, e))
+            nsec3.push_back(e);
     }
     std::sort(nsec3.begin(), nsec3.end(), Zone::nsec3_less);
-    if (!nsec_nodes.empty()) z.nsec_nodes_ = std::make_shared<const std::vector<uint32_t>>(std::move(nsec_nodes));
-    if (!nsec3.empty()) z.nsec3_ = std::make_shared<const std::vector<Zone::Nsec3Entry>>(std::move(nsec3));
+    if (!nsec_nodes.empty())
+        z.nsec_nodes_ = std::make_shared<const std::vector<uint32_t>>(std::move(nsec_nodes));
+    if (!nsec3.empty())
+        z.nsec3_ = std::make_shared<const std::vector<Zone::Nsec3Entry>>(std::move(nsec3));
 
     recs_ = {};
     owners_ = {};

@@ -20,7 +20,7 @@ struct Limits {
 };
 
 class Builder {
-public:
+  public:
     explicit Builder(wire::Name apex, Limits limits = {});
 
     /// Adds one record. A record outside the zone is dropped and counted, not an
@@ -41,13 +41,13 @@ public:
     /// Builds the snapshot. The builder is left empty.
     Result<ZonePtr> build();
 
-private:
+  private:
     struct Rec {
-        uint32_t owner;      // offset in owners_
-        uint32_t key;        // offset in keys_ (canonical sort key)
-        uint32_t rdata;      // offset in rdata_
+        uint32_t owner;  // offset in owners_
+        uint32_t key;    // offset in keys_ (canonical sort key)
+        uint32_t rdata;  // offset in rdata_
         uint32_t ttl;
-        uint64_t prefix;     // first 8 bytes of the key, big-endian
+        uint64_t prefix;  // first 8 bytes of the key, big-endian
         uint16_t rdata_len;
         uint16_t type;
         uint16_t key_len;

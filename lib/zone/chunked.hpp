@@ -31,7 +31,7 @@ template <class T, unsigned Bits>
 class Chunked {
     static_assert(std::is_trivially_copyable_v<T>);
 
-public:
+  public:
     static constexpr size_t kChunk = size_t{1} << Bits;
     static constexpr size_t kMask = kChunk - 1;
 
@@ -120,7 +120,7 @@ public:
         return b;
     }
 
-private:
+  private:
     struct Chunk {
         std::atomic<uint32_t> refs;
         uint32_t capacity;

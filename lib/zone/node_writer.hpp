@@ -21,7 +21,7 @@ struct RecView {
 };
 
 class NodeWriter {
-public:
+  public:
     explicit NodeWriter(Zone& z) : z_(z) {}
 
     /// Writes the RRsets of node `id` from its records, sorted by type (stably:
@@ -34,7 +34,8 @@ public:
 
     /// The node an NS, MX or SRV RDATA points at; a target inside the zone
     /// without a node yet is noted in `unresolved`.
-    void resolve_target(uint32_t rdata, uint16_t rrtype, std::vector<std::pair<uint32_t, uint16_t>>& unresolved);
+    void resolve_target(uint32_t rdata, uint16_t rrtype,
+                        std::vector<std::pair<uint32_t, uint16_t>>& unresolved);
 
     /// Serial, negative TTL and the SOA RRset, from the apex.
     Result<void> read_soa();
@@ -59,7 +60,7 @@ public:
     /// (the node is being rewritten or removed).
     void retire_targets(const Node& old);
 
-private:
+  private:
     uint32_t push_rdata(const RecView& r);
 
     Zone& z_;

@@ -54,16 +54,20 @@ Updater::Edit& Updater::edit_of(const uint8_t* owner, size_t len) {
     const Node& n = z.node(id);
     e.owner.assign(reinterpret_cast<const char*>(z.owner(n)), len);
     z.for_each_record(n, [&](uint16_t type, uint32_t ttl, uint32_t d) {
-        e.recs.push_back({type, ttl, std::string(reinterpret_cast<const char*>(z.rdata_bytes(d)), z.rdata(d).length)});
+        e.recs.push_back(
+            {type, ttl,
+             std::string(reinterpret_cast<const char*>(z.rdata_bytes(d)), z.rdata(d).length)});
     });
     e.base_records = e.recs.size();
     return e;
 }
 
-Result<void> Updater::remove(const uint8_t* owner, uint16_t rrtype, std::span<const uint8_t> rdata) {
+Result<void> Updater::remove(const uint8_t* owner, uint16_t rrtype,
+                             std::span<const uint8_t> rdata) {
     size_t len = wire::name_length(owner);
     auto missing = [&] {
-        return make_error(Errc::semantic, "removes " + wire::to_text(owner) + " " + wire::type_to_text(rrtype) +
+        return make_error(Errc::semantic, "removes " + wire::to_text(owner) + " " +
+                                              wire::type_to_text(rrtype) +
                                               ", which the zone does not hold");
     };
     if (!wire::is_subdomain(owner, base_->apex().data())) return missing();
@@ -78,23 +82,27 @@ Result<void> Updater::remove(const uint8_t* owner, uint16_t rrtype, std::span<co
     return {};
 }
 
-Result<void> Updater::add(const uint8_t* owner, uint16_t rrtype, uint32_t ttl, std::span<const uint8_t> rdata) {
+Result<void> Updater::add(const uint8_t* owner, uint16_t rrtype, uint32_t ttl,
+                          std::span<const uint8_t> rdata) {
     size_t len = wire::name_length(owner);
     if (!wire::is_subdomain(owner, base_->apex().data()))
         return make_error(Errc::semantic, "adds " + wire::to_text(owner) + ", outside the zone");
     if (rdata.size() > 65535 || !wire::rdata_well_formed(rrtype, rdata.data(), rdata.size()))
-        return make_error(Errc::malformed, "malformed " + wire::type_to_text(rrtype) + " RDATA at " +
-                                               wire::to_text(owner));
+        return make_error(Errc::malformed, "malformed " + wire::type_to_text(rrtype) +
+                                               " RDATA at " + wire::to_text(owner));
     if (wire::is_meta_type(rrtype))
-        return make_error(Errc::semantic, "meta type " + wire::type_to_text(rrtype) + " in zone data");
+        return make_error(Errc::semantic,
+                          "meta type " + wire::type_to_text(rrtype) + " in zone data");
     if (rrtype == t::SOA && len != base_->apex().size())
-        return make_error(Errc::semantic, "SOA record at " + wire::to_text(owner) + ", not at the apex");
+        return make_error(Errc::semantic,
+                          "SOA record at " + wire::to_text(owner) + ", not at the apex");
     Edit& e = edit_of(owner, len);
     for (const Rec& r : e.recs)
         if (r.type == rrtype && r.rdata.size() == rdata.size() &&
             std::memcmp(r.rdata.data(), rdata.data(), rdata.size()) == 0)
             return {};
-    e.recs.push_back({rrtype, ttl, std::string(reinterpret_cast<const char*>(rdata.data()), rdata.size())});
+    e.recs.push_back(
+        {rrtype, ttl, std::string(reinterpret_cast<const char*>(rdata.data()), rdata.size())});
     if (rrtype == t::NSEC3PARAM) nsec3param_changed_ = true;
     return {};
 }
@@ -111,15 +119,19 @@ Result<ZonePtr> Updater::rebuild(const Zone& from, bool apply_edits, std::string
         if ((n.flags & nf::removed) || skip.count(id)) continue;
         Result<void> r;
         from.for_each_record(n, [&](uint16_t type, uint32_t ttl, uint32_t d) {
-            if (r) r = b.add(from.owner(n), type, wire::rrclass::IN, ttl, {from.rdata_bytes(d), from.rdata(d).length});
+            if (r)
+                r = b.add(from.owner(n), type, wire::rrclass::IN, ttl,
+                          {from.rdata_bytes(d), from.rdata(d).length});
         });
         if (!r) return r.error();
     }
     if (apply_edits) {
         for (const auto& [key, e] : edits_) {
             for (const Rec& rec : e.recs) {
-                auto r = b.add(reinterpret_cast<const uint8_t*>(e.owner.data()), rec.type, wire::rrclass::IN, rec.ttl,
-                               {reinterpret_cast<const uint8_t*>(rec.rdata.data()), rec.rdata.size()});
+                auto r =
+                    b.add(reinterpret_cast<const uint8_t*>(e.owner.data()), rec.type,
+                          wire::rrclass::IN, rec.ttl,
+                          {reinterpret_cast<const uint8_t*>(rec.rdata.data()), rec.rdata.size()});
                 if (!r) return r.error();
             }
         }
@@ -127,10 +139,11 @@ Result<ZonePtr> Updater::rebuild(const Zone& from, bool apply_edits, std::string
     return b.build();
 }
 
-uint32_t Updater::new_node(Zone& z, detail::NodeWriter& w, const uint8_t* owner, size_t len, uint32_t parent,
-                           bool indexed) {
+uint32_t Updater::new_node(Zone& z, detail::NodeWriter& w, const uint8_t* owner, size_t len,
+                           uint32_t parent, bool indexed) {
     uint32_t off = w.append_name(owner, len);
-    uint32_t id = w.add_node(off, off + static_cast<uint32_t>(len), static_cast<uint8_t>(len), parent, indexed);
+    uint32_t id = w.add_node(off, off + static_cast<uint32_t>(len), static_cast<uint8_t>(len),
+                             parent, indexed);
     if (is_wildcard(z.names_.ptr(z.nodes_[id].lname))) z.nodes_.mut(parent, z.token_).wildcard = id;
     born_.push_back(id);
     return id;
@@ -150,7 +163,8 @@ uint32_t Updater::revive(Zone& z, uint32_t id) {
     return id;
 }
 
-uint32_t Updater::ensure_live(Zone& z, detail::NodeWriter& w, const uint8_t* lname, size_t len, const uint8_t* owner) {
+uint32_t Updater::ensure_live(Zone& z, detail::NodeWriter& w, const uint8_t* lname, size_t len,
+                              const uint8_t* owner) {
     uint32_t id = z.find_any(lname, len, wire::name_hash(lname, len));
     if (id != kNone) return (z.nodes_[id].flags & nf::removed) ? revive(z, id) : id;
     // A new name: its parent first (the apex always exists, so this ends).
@@ -186,11 +200,11 @@ Result<ZonePtr> Updater::finish() {
         if (e.recs.empty()) continue;
         const bool is_apex = key.size() == base.lapex().size();
         // An NSEC3-only owner holds an NSEC3 and nothing but its signatures (as in the Builder).
-        e.nsec3_owner = !is_apex &&
-                        std::any_of(e.recs.begin(), e.recs.end(), [](const Rec& r) { return r.type == t::NSEC3; }) &&
-                        std::all_of(e.recs.begin(), e.recs.end(), [](const Rec& r) {
-                            return r.type == t::NSEC3 || r.type == t::RRSIG;
-                        });
+        e.nsec3_owner = !is_apex && std::any_of(e.recs.begin(), e.recs.end(), [](const Rec& r) {
+            return r.type == t::NSEC3;
+        }) && std::all_of(e.recs.begin(), e.recs.end(), [](const Rec& r) {
+            return r.type == t::NSEC3 || r.type == t::RRSIG;
+        });
         const auto* l = reinterpret_cast<const uint8_t*>(key.data());
         if (e.base != kNone && e.nsec3_owner != e.base_nsec3)
             return rebuild(base, true, "a name became or stopped being an NSEC3-only owner");
@@ -218,7 +232,8 @@ Result<ZonePtr> Updater::finish() {
         } else if (e.nsec3_owner) {
             e.id = new_node(z, writer, owner, e.owner.size(), Zone::apex_id(), false);
         } else {
-            e.id = ensure_live(z, writer, reinterpret_cast<const uint8_t*>(key.data()), key.size(), owner);
+            e.id = ensure_live(z, writer, reinterpret_cast<const uint8_t*>(key.data()), key.size(),
+                               owner);
         }
     }
 
@@ -234,7 +249,8 @@ Result<ZonePtr> Updater::finish() {
         std::vector<const Rec*> sorted;
         sorted.reserve(e.recs.size());
         for (const Rec& r : e.recs) sorted.push_back(&r);
-        std::stable_sort(sorted.begin(), sorted.end(), [](const Rec* a, const Rec* b) { return a->type < b->type; });
+        std::stable_sort(sorted.begin(), sorted.end(),
+                         [](const Rec* a, const Rec* b) { return a->type < b->type; });
         views.clear();
         for (const Rec* r : sorted)
             views.push_back({r->type, r->ttl, reinterpret_cast<const uint8_t*>(r->rdata.data()),
@@ -246,7 +262,8 @@ Result<ZonePtr> Updater::finish() {
 
     // 3. Names left without records: removed, or empty non-terminals while they have children.
     for (auto& [key, e] : edits_)
-        if (e.id != kNone && e.id != Zone::apex_id() && z.nodes_[e.id].rrset_count == 0) remove_node(z, e.id);
+        if (e.id != kNone && e.id != Zone::apex_id() && z.nodes_[e.id].rrset_count == 0)
+            remove_node(z, e.id);
 
     // 4. Zone cuts. A name that became or stopped being a cut or DNAME owner
     //    changes the cut of every name below it; that is done in place only
@@ -292,8 +309,11 @@ Result<ZonePtr> Updater::finish() {
             std::sort(gained.begin(), gained.end(), less);
             std::vector<uint32_t> merged;
             merged.reserve(v.size() + gained.size());
-            std::merge(v.begin(), v.end(), gained.begin(), gained.end(), std::back_inserter(merged), less);
-            z.nsec_nodes_ = merged.empty() ? nullptr : std::make_shared<const std::vector<uint32_t>>(std::move(merged));
+            std::merge(v.begin(), v.end(), gained.begin(), gained.end(), std::back_inserter(merged),
+                       less);
+            z.nsec_nodes_ = merged.empty()
+                                ? nullptr
+                                : std::make_shared<const std::vector<uint32_t>>(std::move(merged));
         }
     }
     {
@@ -315,7 +335,9 @@ Result<ZonePtr> Updater::finish() {
             std::erase_if(v, [&](const Zone::Nsec3Entry& x) { return drop.count(x.node) != 0; });
             v.insert(v.end(), gained.begin(), gained.end());
             std::sort(v.begin(), v.end(), Zone::nsec3_less);
-            z.nsec3_ = v.empty() ? nullptr : std::make_shared<const std::vector<Zone::Nsec3Entry>>(std::move(v));
+            z.nsec3_ = v.empty()
+                           ? nullptr
+                           : std::make_shared<const std::vector<Zone::Nsec3Entry>>(std::move(v));
         }
     }
 
@@ -338,7 +360,10 @@ Result<ZonePtr> Updater::finish() {
             }
         }
         if (changed)
-            z.unresolved_ = unresolved.empty() ? nullptr : std::make_shared<const decltype(unresolved)>(std::move(unresolved));
+            z.unresolved_ =
+                unresolved.empty()
+                    ? nullptr
+                    : std::make_shared<const decltype(unresolved)>(std::move(unresolved));
     }
 
     if (auto soa = writer.read_soa(); !soa) return soa.error();

@@ -31,7 +31,7 @@ class NodeWriter;
 }
 
 class Updater {
-public:
+  public:
     explicit Updater(ZonePtr base);
 
     /// Removes a record (owner compared case-insensitively, type and RDATA
@@ -40,7 +40,8 @@ public:
     /// Adds a record; one the zone already holds changes nothing (RRsets are
     /// sets, RFC 2181 §5). Out-of-zone owners, meta types and malformed RDATA
     /// are errors.
-    Result<void> add(const uint8_t* owner, uint16_t rrtype, uint32_t ttl, std::span<const uint8_t> rdata);
+    Result<void> add(const uint8_t* owner, uint16_t rrtype, uint32_t ttl,
+                     std::span<const uint8_t> rdata);
 
     /// The new snapshot (the base itself when nothing was changed). The
     /// updater is spent afterwards.
@@ -50,34 +51,35 @@ public:
     /// (empty when it was updated in place).
     const std::string& rebuilt_because() const { return rebuilt_; }
 
-private:
+  private:
     struct Rec {
         uint16_t type;
         uint32_t ttl;
         std::string rdata;
     };
     struct Edit {
-        std::string owner;       // wire form, original case
-        std::vector<Rec> recs;   // what the name will hold
-        uint32_t base = kNone;   // its live node in the base zone
-        bool base_nsec3 = false; // that node is an NSEC3-only owner (not indexed)
-        bool nsec3_owner = false; // the name will be an NSEC3-only owner
+        std::string owner;         // wire form, original case
+        std::vector<Rec> recs;     // what the name will hold
+        uint32_t base = kNone;     // its live node in the base zone
+        bool base_nsec3 = false;   // that node is an NSEC3-only owner (not indexed)
+        bool nsec3_owner = false;  // the name will be an NSEC3-only owner
         size_t base_records = 0;
-        uint32_t id = kNone;     // its node in the new zone
+        uint32_t id = kNone;  // its node in the new zone
     };
 
     Edit& edit_of(const uint8_t* owner, size_t len);
     Result<ZonePtr> rebuild(const Zone& from, bool apply_edits, std::string why);
-    uint32_t ensure_live(Zone& z, detail::NodeWriter& w, const uint8_t* lname, size_t len, const uint8_t* owner);
+    uint32_t ensure_live(Zone& z, detail::NodeWriter& w, const uint8_t* lname, size_t len,
+                         const uint8_t* owner);
     uint32_t revive(Zone& z, uint32_t id);
-    uint32_t new_node(Zone& z, detail::NodeWriter& w, const uint8_t* owner, size_t len, uint32_t parent,
-                      bool indexed);
+    uint32_t new_node(Zone& z, detail::NodeWriter& w, const uint8_t* owner, size_t len,
+                      uint32_t parent, bool indexed);
     void remove_node(Zone& z, uint32_t id);
 
     ZonePtr base_;
     std::unordered_map<std::string, Edit> edits_;  // by lower-cased owner
     bool nsec3param_changed_ = false;
-    std::vector<uint32_t> born_;     // nodes created or revived by this update
+    std::vector<uint32_t> born_;  // nodes created or revived by this update
     std::string rebuilt_;
 };
 

@@ -79,7 +79,8 @@ uint32_t Zone::nsec3_for(const uint8_t* hash, size_t hash_len, bool& exact) cons
     if (!nsec3_ || nsec3_->empty()) return kNone;
     const std::vector<Nsec3Entry>& v = *nsec3_;
     auto less = [&](const uint8_t* h, const Nsec3Entry& e) {
-        return std::lexicographical_compare(h, h + hash_len, e.hash.begin(), e.hash.begin() + e.hash_len);
+        return std::lexicographical_compare(h, h + hash_len, e.hash.begin(),
+                                            e.hash.begin() + e.hash_len);
     };
     auto it = std::upper_bound(v.begin(), v.end(), hash, less);
     const Nsec3Entry& e = (it == v.begin()) ? v.back() : *(it - 1);
@@ -104,8 +105,8 @@ size_t Zone::nsec3_hash(const uint8_t* lname, size_t len, uint8_t* out) const no
 }
 
 size_t Zone::memory_usage() const {
-    return nodes_.bytes() + children_.bytes() + rrsets_.bytes() + rdatas_.bytes() + targets_.bytes() +
-           data_.bytes() + names_.bytes() + index_.bytes() +
+    return nodes_.bytes() + children_.bytes() + rrsets_.bytes() + rdatas_.bytes() +
+           targets_.bytes() + data_.bytes() + names_.bytes() + index_.bytes() +
            (nsec_nodes_ ? nsec_nodes_->capacity() * 4 : 0) +
            (nsec3_ ? nsec3_->capacity() * sizeof(Nsec3Entry) : 0) +
            (unresolved_ ? unresolved_->capacity() * 8 : 0);

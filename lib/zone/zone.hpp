@@ -44,7 +44,7 @@ inline constexpr uint16_t removed = 1 << 5;
 
 struct RRset {
     uint16_t type;
-    uint16_t count;      ///< number of RDATAs
+    uint16_t count;  ///< number of RDATAs
     uint32_t ttl;
     uint32_t first;      ///< index of the first RDATA
     uint32_t sig_first;  ///< index of the first covering RRSIG RDATA
@@ -53,13 +53,13 @@ struct RRset {
 };
 
 struct Node {
-    uint32_t name;        ///< offset of the owner (original case) in the name arena
-    uint32_t lname;       ///< offset of the lower-cased owner in the name arena
-    uint32_t parent;      ///< kNone for the apex
-    uint32_t cut;         ///< nearest strict ancestor that is a delegation or owns a DNAME
-    uint32_t wildcard;    ///< the node "*.<this>", or kNone
+    uint32_t name;      ///< offset of the owner (original case) in the name arena
+    uint32_t lname;     ///< offset of the lower-cased owner in the name arena
+    uint32_t parent;    ///< kNone for the apex
+    uint32_t cut;       ///< nearest strict ancestor that is a delegation or owns a DNAME
+    uint32_t wildcard;  ///< the node "*.<this>", or kNone
     uint32_t rrset_first;
-    uint16_t rrset_count; ///< 0 for an empty non-terminal
+    uint16_t rrset_count;  ///< 0 for an empty non-terminal
     uint16_t flags;
     uint8_t name_len;
     uint8_t labels;
@@ -82,10 +82,10 @@ class Updater;
 namespace detail {
 class Assembler;
 class NodeWriter;
-}
+}  // namespace detail
 
 class Zone {
-public:
+  public:
     const wire::Name& apex() const { return apex_; }
     /// The apex lower-cased (computed once, at build).
     const wire::Name& lapex() const { return lapex_; }
@@ -182,7 +182,7 @@ public:
     /// Records an update replaced or removed that still take space (a rebuild frees them).
     size_t garbage() const { return garbage_; }
 
-private:
+  private:
     friend class Builder;
     friend class Updater;
     friend class detail::Assembler;
@@ -204,7 +204,7 @@ private:
     uint64_t token_ = 0;  // the writer token while being built or updated
     size_t records_ = 0;
     size_t garbage_ = 0;
-    detail::Chunked<Node, 11> nodes_;  // chunks under 128 KiB stay off mmap
+    detail::Chunked<Node, 11> nodes_;         // chunks under 128 KiB stay off mmap
     detail::Chunked<uint32_t, 14> children_;  // parallel to nodes_: live children (for updates)
     detail::Chunked<RRset, 12> rrsets_;
     detail::Chunked<Rdata, 13> rdatas_;
@@ -227,8 +227,8 @@ private:
         uint32_t node;
     };
     static bool nsec3_less(const Nsec3Entry& a, const Nsec3Entry& b) {
-        return std::lexicographical_compare(a.hash.begin(), a.hash.begin() + a.hash_len, b.hash.begin(),
-                                            b.hash.begin() + b.hash_len);
+        return std::lexicographical_compare(a.hash.begin(), a.hash.begin() + a.hash_len,
+                                            b.hash.begin(), b.hash.begin() + b.hash_len);
     }
     std::shared_ptr<const std::vector<Nsec3Entry>> nsec3_;  // sorted by hash
     Nsec3Params nsec3_params_;

@@ -18,7 +18,7 @@
 namespace dns::zone {
 
 class ZoneStore {
-public:
+  public:
     enum class Source { file, secondary };
 
     ZoneStore() : table_(std::make_shared<const ZoneTable>()) {}
@@ -38,7 +38,8 @@ public:
         std::lock_guard lock(mu_);
         auto it = entries_.find(key);
         if (it != entries_.end() && it->second[static_cast<int>(source)].expiry)
-            it->second[static_cast<int>(source)].expiry->store(unix_time, std::memory_order_relaxed);
+            it->second[static_cast<int>(source)].expiry->store(unix_time,
+                                                               std::memory_order_relaxed);
     }
     /// Stages a change of the expired mark of a staged zone.
     void set_expired(Source source, const std::string& key, bool expired) {
@@ -71,7 +72,8 @@ public:
             expired.push_back(e.expired);
             expiry.push_back(e.expiry);
         }
-        table_ = std::make_shared<const ZoneTable>(std::move(zones), std::move(expired), std::move(expiry));
+        table_ = std::make_shared<const ZoneTable>(std::move(zones), std::move(expired),
+                                                   std::move(expiry));
         generation_.fetch_add(1, std::memory_order_release);
     }
 
@@ -81,7 +83,7 @@ public:
     }
     uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
 
-private:
+  private:
     struct Entry {
         ZonePtr zone;
         bool expired = false;
@@ -95,7 +97,7 @@ private:
 
 /// A worker's cached view of the store.
 class ZoneView {
-public:
+  public:
     explicit ZoneView(const ZoneStore& store) : store_(store) { refresh(); }
     /// Picks up a newer table if one was published; cheap when none was.
     const ZoneTable& current() {
@@ -103,7 +105,7 @@ public:
         return *table_;
     }
 
-private:
+  private:
     void refresh() {
         generation_ = store_.generation();
         table_ = store_.get();

@@ -4,7 +4,8 @@
 
 namespace dns::zone {
 
-ZoneTable::ZoneTable(std::vector<ZonePtr> zones, std::vector<bool> expired, std::vector<ExpiryCell> expiry)
+ZoneTable::ZoneTable(std::vector<ZonePtr> zones, std::vector<bool> expired,
+                     std::vector<ExpiryCell> expiry)
     : zones_(std::move(zones)), expired_(std::move(expired)), expiry_(std::move(expiry)) {
     if (expired_.size() != zones_.size()) expired_.clear();
     if (expiry_.size() != zones_.size()) expiry_.clear();
@@ -53,7 +54,8 @@ uint32_t ZoneTable::expire_remaining(uint32_t i, int64_t now) const noexcept {
     return at <= now ? 0 : static_cast<uint32_t>(std::min<int64_t>(at - now, 0xFFFFFFFF));
 }
 
-const Zone* ZoneTable::find(const uint8_t* lname, size_t len, bool* expired, uint32_t* index) const noexcept {
+const Zone* ZoneTable::find(const uint8_t* lname, size_t len, bool* expired,
+                            uint32_t* index) const noexcept {
     if (zones_.empty()) return nullptr;
     uint8_t offs[wire::kMaxLabels + 1];
     size_t n = 0;

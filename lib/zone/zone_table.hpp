@@ -18,7 +18,7 @@ namespace dns::zone {
 using ExpiryCell = std::shared_ptr<std::atomic<int64_t>>;
 
 class ZoneTable {
-public:
+  public:
     ZoneTable() = default;
     /// `expired[i]` marks zones[i] as past its SOA expire (answers SERVFAIL);
     /// `expiry[i]` is its expiry cell (null: never expires). Both may be empty.
@@ -47,12 +47,12 @@ public:
     /// A copy without the zone of that apex.
     std::shared_ptr<const ZoneTable> without(const wire::Name& apex) const;
 
-private:
+  private:
     uint32_t probe(const uint8_t* lname, size_t len) const noexcept;
 
     std::vector<ZonePtr> zones_;
-    std::vector<bool> expired_;         // parallel to zones_ (empty: none expired)
-    std::vector<ExpiryCell> expiry_;    // parallel to zones_ (empty: none expires)
+    std::vector<bool> expired_;             // parallel to zones_ (empty: none expired)
+    std::vector<ExpiryCell> expiry_;        // parallel to zones_ (empty: none expires)
     std::vector<const wire::Name*> lapex_;  // the zones' lower-cased apexes, parallel to zones_
     std::vector<uint32_t> index_;
     size_t mask_ = 0;

@@ -41,7 +41,7 @@ bool ipv6(std::string_view s, std::string& out) {
 
 // Reads the fields of one record in order; each method reports the first error.
 class Fields {
-public:
+  public:
     Fields(std::span<const Token> tokens, const wire::Name& origin, std::string& error)
         : tk_(tokens), origin_(origin), error_(error) {}
 
@@ -85,7 +85,9 @@ public:
         auto s = raw(what);
         if (!s) return false;
         auto n = wire::Name::from_text(*s, &origin_);
-        if (!n) return fail(std::string("bad ") + what + " '" + std::string(*s) + "': " + n.error().message);
+        if (!n)
+            return fail(std::string("bad ") + what + " '" + std::string(*s) +
+                        "': " + n.error().message);
         out.append(reinterpret_cast<const char*>(n->data()), n->size());
         return true;
     }
@@ -115,9 +117,11 @@ public:
         out += *d;
         return true;
     }
-    bool done() { return more() ? fail("unexpected field '" + std::string(tk_[i_].text) + "'") : true; }
+    bool done() {
+        return more() ? fail("unexpected field '" + std::string(tk_[i_].text) + "'") : true;
+    }
 
-private:
+  private:
     bool uint(std::string& out, const char* what, uint32_t max, int width) {
         auto s = raw(what);
         if (!s) return false;
@@ -168,10 +172,10 @@ bool type_bitmap(Fields& f, std::string& out) {
 
 namespace svc {
 
-constexpr uint16_t kMandatory = 0, kAlpn = 1, kNoDefaultAlpn = 2, kPort = 3, kIpv4Hint = 4, kEch = 5,
-                   kIpv6Hint = 6, kDohPath = 7;
-constexpr std::array<std::string_view, 8> kNames = {"mandatory", "alpn", "no-default-alpn", "port",
-                                                     "ipv4hint", "ech",  "ipv6hint",        "dohpath"};
+constexpr uint16_t kMandatory = 0, kAlpn = 1, kNoDefaultAlpn = 2, kPort = 3, kIpv4Hint = 4,
+                   kEch = 5, kIpv6Hint = 6, kDohPath = 7;
+constexpr std::array<std::string_view, 8> kNames = {
+    "mandatory", "alpn", "no-default-alpn", "port", "ipv4hint", "ech", "ipv6hint", "dohpath"};
 
 // "alpn", or "keyNNNNN" (decimal, no leading zero; 65535 is reserved).
 std::optional<uint16_t> key_from_text(std::string_view s) {
@@ -208,10 +212,12 @@ struct Param {
 };
 
 // Encodes one SvcParam's value (`v` already has the char-string escapes undone).
-bool encode_value(uint16_t key, const std::optional<std::string>& v, std::string& out, std::string& error) {
+bool encode_value(uint16_t key, const std::optional<std::string>& v, std::string& out,
+                  std::string& error) {
     auto need = [&]() {
         if (v && !v->empty()) return true;
-        error = "SvcParam " + (key < kNames.size() ? std::string(kNames[key]) : "key" + std::to_string(key)) +
+        error = "SvcParam " +
+                (key < kNames.size() ? std::string(kNames[key]) : "key" + std::to_string(key)) +
                 " needs a value";
         return false;
     };
@@ -260,10 +266,12 @@ bool encode_value(uint16_t key, const std::optional<std::string>& v, std::string
             size_t start = 0;
             for (;;) {
                 size_t comma = v->find(',', start);
-                std::string_view a = std::string_view(*v).substr(start, comma == std::string::npos ? std::string::npos
-                                                                                                   : comma - start);
+                std::string_view a = std::string_view(*v).substr(
+                    start, comma == std::string::npos ? std::string::npos : comma - start);
                 if (!(key == kIpv4Hint ? ipv4(a, out) : ipv6(a, out)))
-                    return error = "bad address '" + std::string(a) + "' in " + std::string(kNames[key]), false;
+                    return error = "bad address '" + std::string(a) + "' in " +
+                                   std::string(kNames[key]),
+                           false;
                 if (comma == std::string::npos) return true;
                 start = comma + 1;
             }
@@ -290,7 +298,8 @@ bool encode(Fields& f, std::span<const Token> tk, std::string& out, std::string&
     std::vector<Param> params;
     // Each SvcParam is one field: `key`, `key=value` or `key="value"` (tokens glued).
     for (size_t i = 2; i < tk.size();) {
-        if (tk[i].quoted) return f.fail("SvcParam without a key: \"" + std::string(tk[i].text) + "\"");
+        if (tk[i].quoted)
+            return f.fail("SvcParam without a key: \"" + std::string(tk[i].text) + "\"");
         std::string_view first = tk[i].text;
         size_t eq = first.find('=');
         auto key = key_from_text(first.substr(0, eq));
@@ -299,9 +308,11 @@ bool encode(Fields& f, std::span<const Token> tk, std::string& out, std::string&
         ++i;
         if (eq != std::string_view::npos) {
             value.emplace();
-            if (!decode_escapes(first.substr(eq + 1), *value)) return f.fail("bad escape in SvcParam value");
+            if (!decode_escapes(first.substr(eq + 1), *value))
+                return f.fail("bad escape in SvcParam value");
             for (; i < tk.size() && tk[i].glued; ++i)
-                if (!decode_escapes(tk[i].text, *value)) return f.fail("bad escape in SvcParam value");
+                if (!decode_escapes(tk[i].text, *value))
+                    return f.fail("bad escape in SvcParam value");
         } else if (i < tk.size() && tk[i].glued) {
             return f.fail("SvcParam '" + std::string(first) + "' followed by text without '='");
         }
@@ -310,16 +321,20 @@ bool encode(Fields& f, std::span<const Token> tk, std::string& out, std::string&
         if (p.value.size() > 0xFFFF) return f.fail("SvcParam value too long");
         params.push_back(std::move(p));
     }
-    std::sort(params.begin(), params.end(), [](const Param& a, const Param& b) { return a.key < b.key; });
+    std::sort(params.begin(), params.end(),
+              [](const Param& a, const Param& b) { return a.key < b.key; });
     for (size_t k = 1; k < params.size(); ++k)
         if (params[k].key == params[k - 1].key) return f.fail("SvcParam key given twice");
     // Every key that mandatory lists must be present (RFC 9460 §8).
     if (!params.empty() && params[0].key == kMandatory) {
         const std::string& m = params[0].value;
         for (size_t k = 0; k + 1 < m.size(); k += 2) {
-            uint16_t want = static_cast<uint16_t>(static_cast<uint8_t>(m[k]) << 8 | static_cast<uint8_t>(m[k + 1]));
-            bool present = std::any_of(params.begin(), params.end(), [&](const Param& p) { return p.key == want; });
-            if (!present) return f.fail("mandatory key " + std::to_string(want) + " is not in the record");
+            uint16_t want = static_cast<uint16_t>(static_cast<uint8_t>(m[k]) << 8 |
+                                                  static_cast<uint8_t>(m[k + 1]));
+            bool present = std::any_of(params.begin(), params.end(),
+                                       [&](const Param& p) { return p.key == want; });
+            if (!present)
+                return f.fail("mandatory key " + std::to_string(want) + " is not in the record");
         }
     }
     for (const auto& p : params) {
@@ -338,8 +353,9 @@ bool encode_caa(Fields& f, std::string& out) {
     if (!f.u8(out, "flags")) return false;
     auto tag = f.raw("tag");
     if (!tag) return false;
-    if (tag->empty() || tag->size() > 255 ||
-        !std::all_of(tag->begin(), tag->end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); }))
+    if (tag->empty() || tag->size() > 255 || !std::all_of(tag->begin(), tag->end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c));
+        }))
         return f.fail("bad CAA tag '" + std::string(*tag) + "'");
     out.push_back(static_cast<char>(tag->size()));
     out += *tag;
@@ -372,7 +388,9 @@ bool encode_wks(Fields& f, std::string& out) {
     if (!proto) return false;
     std::string p(*proto);
     for (char& c : p) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    std::optional<uint32_t> pv = p == "tcp" ? 6u : p == "udp" ? 17u : parse_number(p, 255).value_or(256u);
+    std::optional<uint32_t> pv = p == "tcp"   ? 6u
+                                 : p == "udp" ? 17u
+                                              : parse_number(p, 255).value_or(256u);
     if (*pv > 255) return f.fail("bad protocol '" + std::string(*proto) + "'");
     out.push_back(static_cast<char>(*pv));
     std::string bits;
@@ -389,7 +407,8 @@ bool encode_wks(Fields& f, std::string& out) {
 }
 
 bool encode_ipseckey(Fields& f, std::string& out) {
-    if (!f.u8(out, "precedence") || !f.u8(out, "gateway type") || !f.u8(out, "algorithm")) return false;
+    if (!f.u8(out, "precedence") || !f.u8(out, "gateway type") || !f.u8(out, "algorithm"))
+        return false;
     const uint8_t gw_type = static_cast<uint8_t>(out[1]);
     switch (gw_type) {
         case 0: {
@@ -420,21 +439,34 @@ struct Mnemonic {
     uint16_t value;
 };
 
-std::optional<uint16_t> mnemonic_or_number(std::string_view s, std::span<const Mnemonic> table, uint32_t max) {
+std::optional<uint16_t> mnemonic_or_number(std::string_view s, std::span<const Mnemonic> table,
+                                           uint32_t max) {
     for (const auto& m : table)
         if (s.size() == m.text.size() &&
-            std::equal(s.begin(), s.end(), m.text.begin(), [](char a, char b) { return std::toupper(a) == b; }))
+            std::equal(s.begin(), s.end(), m.text.begin(),
+                       [](char a, char b) { return std::toupper(a) == b; }))
             return m.value;
     if (auto n = parse_number(s, max)) return static_cast<uint16_t>(*n);
     return std::nullopt;
 }
 
 // DNSSEC algorithm mnemonics (RFC 4034 appendix A.1 and its successors).
-constexpr Mnemonic kAlgorithms[] = {
-    {"RSAMD5", 1},         {"DH", 2},           {"DSA", 3},          {"RSASHA1", 5},
-    {"DSA-NSEC3-SHA1", 6}, {"RSASHA1-NSEC3-SHA1", 7}, {"RSASHA256", 8}, {"RSASHA512", 10},
-    {"ECC-GOST", 12},      {"ECDSAP256SHA256", 13}, {"ECDSAP384SHA384", 14}, {"ED25519", 15},
-    {"ED448", 16},         {"INDIRECT", 252},   {"PRIVATEDNS", 253}, {"PRIVATEOID", 254}};
+constexpr Mnemonic kAlgorithms[] = {{"RSAMD5", 1},
+                                    {"DH", 2},
+                                    {"DSA", 3},
+                                    {"RSASHA1", 5},
+                                    {"DSA-NSEC3-SHA1", 6},
+                                    {"RSASHA1-NSEC3-SHA1", 7},
+                                    {"RSASHA256", 8},
+                                    {"RSASHA512", 10},
+                                    {"ECC-GOST", 12},
+                                    {"ECDSAP256SHA256", 13},
+                                    {"ECDSAP384SHA384", 14},
+                                    {"ED25519", 15},
+                                    {"ED448", 16},
+                                    {"INDIRECT", 252},
+                                    {"PRIVATEDNS", 253},
+                                    {"PRIVATEOID", 254}};
 
 bool algorithm(Fields& f, std::string& out) {
     auto alg = f.raw("algorithm");
@@ -449,17 +481,23 @@ bool algorithm(Fields& f, std::string& out) {
 // 8162), ZONEMD (RFC 8976): numbers, then the digest in hexadecimal.
 bool encode_digest(uint16_t rrtype, Fields& f, std::string& out) {
     switch (rrtype) {
-        case t::DS: case t::CDS: case t::DLV:
-            if (!f.u16(out, "key tag") || !algorithm(f, out) || !f.u8(out, "digest type")) return false;
+        case t::DS:
+        case t::CDS:
+        case t::DLV:
+            if (!f.u16(out, "key tag") || !algorithm(f, out) || !f.u8(out, "digest type"))
+                return false;
             break;
         case t::SSHFP:
             if (!f.u8(out, "algorithm") || !f.u8(out, "fingerprint type")) return false;
             break;
-        case t::TLSA: case t::SMIMEA:
-            if (!f.u8(out, "usage") || !f.u8(out, "selector") || !f.u8(out, "matching type")) return false;
+        case t::TLSA:
+        case t::SMIMEA:
+            if (!f.u8(out, "usage") || !f.u8(out, "selector") || !f.u8(out, "matching type"))
+                return false;
             break;
         case t::ZONEMD:
-            if (!f.u32(out, "serial") || !f.u8(out, "scheme") || !f.u8(out, "hash algorithm")) return false;
+            if (!f.u32(out, "serial") || !f.u8(out, "scheme") || !f.u8(out, "hash algorithm"))
+                return false;
             break;
         default:
             return false;
@@ -469,9 +507,9 @@ bool encode_digest(uint16_t rrtype, Fields& f, std::string& out) {
 
 bool encode_cert(Fields& f, std::string& out) {
     // RFC 4398 §2.1 certificate types; the algorithm as for DNSSEC (§2.2).
-    static constexpr Mnemonic kTypes[] = {{"PKIX", 1},   {"SPKI", 2},    {"PGP", 3},     {"IPKIX", 4},
-                                          {"ISPKI", 5},  {"IPGP", 6},    {"ACPKIX", 7},  {"IACPKIX", 8},
-                                          {"URI", 253},  {"OID", 254}};
+    static constexpr Mnemonic kTypes[] = {{"PKIX", 1},  {"SPKI", 2}, {"PGP", 3},    {"IPKIX", 4},
+                                          {"ISPKI", 5}, {"IPGP", 6}, {"ACPKIX", 7}, {"IACPKIX", 8},
+                                          {"URI", 253}, {"OID", 254}};
     auto type = f.raw("certificate type");
     if (!type) return false;
     auto tv = mnemonic_or_number(*type, kTypes, 0xFFFF);
@@ -512,7 +550,8 @@ bool decode_escapes(std::string_view s, std::string& out) {
             continue;
         }
         if (i + 3 < s.size() && std::isdigit(static_cast<unsigned char>(s[i + 1])) &&
-            std::isdigit(static_cast<unsigned char>(s[i + 2])) && std::isdigit(static_cast<unsigned char>(s[i + 3]))) {
+            std::isdigit(static_cast<unsigned char>(s[i + 2])) &&
+            std::isdigit(static_cast<unsigned char>(s[i + 3]))) {
             int d = (s[i + 1] - '0') * 100 + (s[i + 2] - '0') * 10 + (s[i + 3] - '0');
             if (d > 255) return false;
             out.push_back(static_cast<char>(d));
@@ -524,19 +563,40 @@ bool decode_escapes(std::string_view s, std::string& out) {
     return true;
 }
 
-bool encode_rdata(uint16_t rrtype, std::span<const Token> tokens, const wire::Name& origin, std::string& out,
-                  std::string& error) {
+bool encode_rdata(uint16_t rrtype, std::span<const Token> tokens, const wire::Name& origin,
+                  std::string& out, std::string& error) {
     Fields f(tokens, origin, error);
     out.clear();
     switch (rrtype) {
-        case t::SVCB: case t::HTTPS: svc::encode(f, tokens, out, error); break;
-        case t::CAA: encode_caa(f, out); break;
-        case t::URI: encode_uri(f, out); break;
-        case t::CSYNC: encode_csync(f, out); break;
-        case t::IPSECKEY: encode_ipseckey(f, out); break;
-        case t::WKS: encode_wks(f, out); break;
-        case t::CERT: encode_cert(f, out); break;
-        case t::DS: case t::CDS: case t::DLV: case t::SSHFP: case t::TLSA: case t::SMIMEA: case t::ZONEMD:
+        case t::SVCB:
+        case t::HTTPS:
+            svc::encode(f, tokens, out, error);
+            break;
+        case t::CAA:
+            encode_caa(f, out);
+            break;
+        case t::URI:
+            encode_uri(f, out);
+            break;
+        case t::CSYNC:
+            encode_csync(f, out);
+            break;
+        case t::IPSECKEY:
+            encode_ipseckey(f, out);
+            break;
+        case t::WKS:
+            encode_wks(f, out);
+            break;
+        case t::CERT:
+            encode_cert(f, out);
+            break;
+        case t::DS:
+        case t::CDS:
+        case t::DLV:
+        case t::SSHFP:
+        case t::TLSA:
+        case t::SMIMEA:
+        case t::ZONEMD:
             encode_digest(rrtype, f, out);
             break;
         default:

@@ -4,7 +4,6 @@
 #include <strings.h>
 
 #include <cctype>
-
 #include <cstring>
 
 #include "lib/wire/message.hpp"
@@ -27,12 +26,23 @@ bool parse_ttl(std::string_view s, uint32_t& out) noexcept {
         }
         uint64_t mul;
         switch (ch | 0x20) {
-            case 's': mul = 1; break;
-            case 'm': mul = 60; break;
-            case 'h': mul = 3600; break;
-            case 'd': mul = 86400; break;
-            case 'w': mul = 604800; break;
-            default: return false;
+            case 's':
+                mul = 1;
+                break;
+            case 'm':
+                mul = 60;
+                break;
+            case 'h':
+                mul = 3600;
+                break;
+            case 'd':
+                mul = 86400;
+                break;
+            case 'w':
+                mul = 604800;
+                break;
+            default:
+                return false;
         }
         if (!digits) return false;
         total += cur * mul;
@@ -220,7 +230,10 @@ bool Scanner::parse_rdata(Entry& e, std::string& error) {
             out.assign(reinterpret_cast<char*>(a), 16);
             return true;
         }
-        case t::NS: case t::CNAME: case t::PTR: case t::DNAME:
+        case t::NS:
+        case t::CNAME:
+        case t::PTR:
+        case t::DNAME:
             if (!need(1)) return true;
             return name(tk[0].text, out);
         case t::MX: {
@@ -239,7 +252,8 @@ bool Scanner::parse_rdata(Entry& e, std::string& error) {
             }
             return name(tk[3].text, out);
         }
-        case t::TXT: case t::SPF:
+        case t::TXT:
+        case t::SPF:
             if (n == 0) return false;
             for (size_t i = 0; i < n; ++i) {
                 if (!put_charstr(out, tk[i].text)) {
@@ -320,7 +334,8 @@ Scanner::Step Scanner::next(Entry& e, std::string& error) {
             std::string_view tok = tokens_[i].text;
             uint32_t ttl;
             uint16_t cls;
-            if (!have_ttl && !tok.empty() && tok[0] >= '0' && tok[0] <= '9' && parse_ttl(tok, ttl)) {
+            if (!have_ttl && !tok.empty() && tok[0] >= '0' && tok[0] <= '9' &&
+                parse_ttl(tok, ttl)) {
                 e.ttl = ttl;
                 have_ttl = true;
                 ++i;
@@ -351,8 +366,8 @@ Scanner::Step Scanner::next(Entry& e, std::string& error) {
             // already parsed (e.owner), and its text can be longer than ldns
             // takes (255 characters: "\000" escapes make it up to 4 times the
             // name), so ldns sees the root instead.
-            e.text = ". " + std::to_string(e.ttl) + ' ' +
-                     wire::class_to_text(e.rrclass) + ' ' + wire::type_to_text(e.type);
+            e.text = ". " + std::to_string(e.ttl) + ' ' + wire::class_to_text(e.rrclass) + ' ' +
+                     wire::type_to_text(e.type);
             for (size_t k = i; k < tokens_.size(); ++k) {
                 if (!tokens_[k].glued) e.text += ' ';
                 if (tokens_[k].quoted) e.text += '"';

@@ -21,14 +21,14 @@ struct Entry {
     uint32_t ttl = 0;
     uint16_t rrclass = 1;
     uint16_t type = 0;
-    bool parsed = false;    ///< rdata holds wire RDATA; otherwise `text` holds the record for ldns
-    std::string rdata;      ///< wire form, when parsed
-    std::string text;       ///< ". ttl class type rdata" (owner in `owner`), when not parsed
+    bool parsed = false;  ///< rdata holds wire RDATA; otherwise `text` holds the record for ldns
+    std::string rdata;    ///< wire form, when parsed
+    std::string text;     ///< ". ttl class type rdata" (owner in `owner`), when not parsed
     int line = 0;
 };
 
 class Scanner {
-public:
+  public:
     /// `data` must outlive the scanner.
     Scanner(std::string_view data, wire::Name origin, uint32_t default_ttl = 3600);
 
@@ -40,7 +40,7 @@ public:
     uint32_t default_ttl() const { return default_ttl_; }
     int line() const { return line_; }
 
-private:
+  private:
     bool read_entry(std::string& error);  // fills tokens_, leading_blank_
     bool parse_rdata(Entry& e, std::string& error);
 

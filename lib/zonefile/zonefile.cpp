@@ -60,7 +60,8 @@ Result<std::string> expand_includes(const std::string& path, int depth) {
 Result<zone::ZonePtr> load_stream(FILE* fp, const wire::Name& origin, const LoadOptions& opt,
                                   const std::string& source) {
     zone::Builder builder(origin, opt.limits);
-    ldns_rdf* ldns_origin = ldns_dname_new_frm_data(static_cast<uint16_t>(origin.size()), origin.data());
+    ldns_rdf* ldns_origin =
+        ldns_dname_new_frm_data(static_cast<uint16_t>(origin.size()), origin.data());
     ldns_rdf* prev = nullptr;
     uint32_t default_ttl = 3600;
     int line = 1;
@@ -91,16 +92,17 @@ Result<zone::ZonePtr> load_stream(FILE* fp, const wire::Name& origin, const Load
             failed = at(source, line, "cannot convert record to wire form");
             break;
         }
-        auto added = builder.add(*name, ldns_rr_get_type(rr), ldns_rr_get_class(rr), ldns_rr_ttl(rr),
-                                 {ldns_buffer_begin(buf), ldns_buffer_position(buf)});
+        auto added =
+            builder.add(*name, ldns_rr_get_type(rr), ldns_rr_get_class(rr), ldns_rr_ttl(rr),
+                        {ldns_buffer_begin(buf), ldns_buffer_position(buf)});
         ldns_rr_free(rr);
         if (!added) {
             failed = at(source, line, added.error().message);
             break;
         }
         if (builder.out_of_zone() && !opt.allow_out_of_zone) {
-            failed = at(source, line, "record " + name->to_text() + " is outside the zone " +
-                                          origin.to_text());
+            failed = at(source, line,
+                        "record " + name->to_text() + " is outside the zone " + origin.to_text());
             break;
         }
         if (std::feof(fp)) break;
@@ -114,9 +116,8 @@ Result<zone::ZonePtr> load_stream(FILE* fp, const wire::Name& origin, const Load
     return z;
 }
 
-
-Result<zone::ZonePtr> load_text(std::string_view text, const wire::Name& origin, const LoadOptions& opt,
-                                const std::string& source) {
+Result<zone::ZonePtr> load_text(std::string_view text, const wire::Name& origin,
+                                const LoadOptions& opt, const std::string& source) {
     zone::Builder builder(origin, opt.limits);
     Scanner scanner(text, origin);
     Entry e;
@@ -141,8 +142,8 @@ Result<zone::ZonePtr> load_text(std::string_view text, const wire::Name& origin,
             if (!ldns_origin || !(ldns_origin_name == scanner.origin())) {
                 if (ldns_origin) ldns_rdf_deep_free(ldns_origin);
                 ldns_origin_name = scanner.origin();
-                ldns_origin = ldns_dname_new_frm_data(static_cast<uint16_t>(ldns_origin_name.size()),
-                                                      ldns_origin_name.data());
+                ldns_origin = ldns_dname_new_frm_data(
+                    static_cast<uint16_t>(ldns_origin_name.size()), ldns_origin_name.data());
             }
             ldns_rr* rr = nullptr;
             ldns_status s = ldns_rr_new_frm_str(&rr, e.text.c_str(), e.ttl, ldns_origin, nullptr);
@@ -154,7 +155,8 @@ Result<zone::ZonePtr> load_text(std::string_view text, const wire::Name& origin,
             if (ldns_rr_rdata2buffer_wire(buf, rr) != LDNS_STATUS_OK)
                 added = make_error(Errc::syntax, "cannot convert record to wire form");
             else
-                added = builder.add(e.owner, ldns_rr_get_type(rr), ldns_rr_get_class(rr), ldns_rr_ttl(rr),
+                added = builder.add(e.owner, ldns_rr_get_type(rr), ldns_rr_get_class(rr),
+                                    ldns_rr_ttl(rr),
                                     {ldns_buffer_begin(buf), ldns_buffer_position(buf)});
             ldns_rr_free(rr);
         }
@@ -163,7 +165,8 @@ Result<zone::ZonePtr> load_text(std::string_view text, const wire::Name& origin,
             break;
         }
         if (builder.out_of_zone() && !opt.allow_out_of_zone) {
-            failed = at(source, e.line, "record " + owner.to_text() + " is outside the zone " + origin.to_text());
+            failed = at(source, e.line,
+                        "record " + owner.to_text() + " is outside the zone " + origin.to_text());
             break;
         }
     }
@@ -193,7 +196,8 @@ Result<std::string> read_file(const std::string& path) {
 
 }  // namespace
 
-Result<zone::ZonePtr> load(const std::string& path, const wire::Name& origin, const LoadOptions& opt) {
+Result<zone::ZonePtr> load(const std::string& path, const wire::Name& origin,
+                           const LoadOptions& opt) {
     if (opt.allow_include) {
         auto text = expand_includes(path, 0);
         if (!text) return text.error();
@@ -209,8 +213,8 @@ Result<zone::ZonePtr> load(const std::string& path, const wire::Name& origin, co
     return load_stream(fp.get(), origin, opt, path);
 }
 
-Result<zone::ZonePtr> parse(const std::string& text, const wire::Name& origin, const LoadOptions& opt,
-                            const std::string& source) {
+Result<zone::ZonePtr> parse(const std::string& text, const wire::Name& origin,
+                            const LoadOptions& opt, const std::string& source) {
     if (!opt.ldns_only) return load_text(text, origin, opt, source);
     FilePtr fp(fmemopen(const_cast<char*>(text.data()), text.size(), "r"));
     if (text.empty()) fp.reset(std::fopen("/dev/null", "r"));

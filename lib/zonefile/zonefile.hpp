@@ -13,7 +13,8 @@
 namespace dns::zonefile {
 
 struct LoadOptions {
-    bool allow_include = false;  ///< honour $INCLUDE (off by default: a zone file cannot read other files)
+    bool allow_include =
+        false;  ///< honour $INCLUDE (off by default: a zone file cannot read other files)
     zone::Limits limits;
     bool allow_out_of_zone = false;  ///< drop out-of-zone records instead of failing
     /// Parse every record with ldns (slower). By default the project's scanner

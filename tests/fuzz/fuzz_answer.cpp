@@ -145,7 +145,8 @@ struct State {
             auto name = dns::wire::Name::from_text(origin);
             auto z = dns::zonefile::parse(text, *name, {}, origin);
             if (!z) {
-                std::fprintf(stderr, "fuzz_answer: zone %s does not load: %s\n", origin, z.error().message.c_str());
+                std::fprintf(stderr, "fuzz_answer: zone %s does not load: %s\n", origin,
+                             z.error().message.c_str());
                 std::abort();
             }
             zones.push_back(*z);
@@ -174,11 +175,13 @@ void check_codec(std::span<const uint8_t> in) {
     auto again = dns::wire::parse_message({buf.data(), w.size()});
     if (!again) fail("write_message output does not parse", in.size());
     if (again->question.size() != m->question.size() || again->answer.size() != m->answer.size() ||
-        again->authority.size() != m->authority.size() || again->additional.size() != m->additional.size() ||
+        again->authority.size() != m->authority.size() ||
+        again->additional.size() != m->additional.size() ||
         again->edns.present != m->edns.present || again->has_tsig != m->has_tsig)
         fail("write_message changed the message", in.size());
     for (size_t i = 0; i < m->answer.size(); ++i)
-        if (again->answer[i].rdata != m->answer[i].rdata || again->answer[i].type != m->answer[i].type)
+        if (again->answer[i].rdata != m->answer[i].rdata ||
+            again->answer[i].type != m->answer[i].type)
             fail("write_message changed RDATA", in.size());
 }
 
@@ -191,16 +194,19 @@ void check_respond(std::span<const uint8_t> in, dns::answer::Transport tr) {
     if (n > sizeof out) fail("response longer than the buffer", in.size());
     auto r = dns::wire::parse_message({out, n});
     if (!r) {
-        std::fprintf(stderr, "fuzz_answer: response does not parse: %s\n", r.error().message.c_str());
+        std::fprintf(stderr, "fuzz_answer: response does not parse: %s\n",
+                     r.error().message.c_str());
         fail("unparseable response", in.size());
     }
-    if (in.size() < 2 || r->header.id != dns::wire::get16(in.data())) fail("response ID differs", in.size());
+    if (in.size() < 2 || r->header.id != dns::wire::get16(in.data()))
+        fail("response ID differs", in.size());
     if (!(r->header.flags & dns::wire::flag::QR)) fail("response without QR", in.size());
     if (tr == dns::answer::Transport::udp) {
         // 512 without EDNS; with EDNS at most max(512, min(client size, our maximum)).
         dns::wire::Query q{};
         bool edns = dns::wire::parse_query(in, q) == dns::wire::QueryStatus::ok && q.has_edns;
-        size_t limit = edns ? std::max<size_t>(512, std::min<size_t>(q.udp_size, s.id.max_udp)) : 512;
+        size_t limit =
+            edns ? std::max<size_t>(512, std::min<size_t>(q.udp_size, s.id.max_udp)) : 512;
         if (n > limit) fail("UDP response larger than allowed", in.size());
     }
 }
@@ -208,13 +214,31 @@ void check_respond(std::span<const uint8_t> in, dns::answer::Transport tr) {
 // (c) structured: a well-formed query built from the input, for a name near the
 // zones' contents, so that most inputs reach the answer algorithm.
 void check_structured(std::span<const uint8_t> in) {
-    static const char* const kNames[] = {
-        "example.com.", "www.example.com.", "alias.example.com.", "chain1.example.com.",
-        "dangling.example.com.", "loop1.example.com.", "wild.example.com.", "host.wild.example.com.",
-        "cw.example.com.", "b.c.example.com.", "sub.example.com.", "ns1.sub.example.com.",
-        "nods.example.com.", "dn.example.com.", "old.example.com.", "big.example.com.",
-        "_tcp.example.com.", "z.example.com.", "child.example.com.", "nsec3.test.", "w.nsec3.test.",
-        "d.nsec3.test.", "example.org.", "version.bind.", "id.server."};
+    static const char* const kNames[] = {"example.com.",
+                                         "www.example.com.",
+                                         "alias.example.com.",
+                                         "chain1.example.com.",
+                                         "dangling.example.com.",
+                                         "loop1.example.com.",
+                                         "wild.example.com.",
+                                         "host.wild.example.com.",
+                                         "cw.example.com.",
+                                         "b.c.example.com.",
+                                         "sub.example.com.",
+                                         "ns1.sub.example.com.",
+                                         "nods.example.com.",
+                                         "dn.example.com.",
+                                         "old.example.com.",
+                                         "big.example.com.",
+                                         "_tcp.example.com.",
+                                         "z.example.com.",
+                                         "child.example.com.",
+                                         "nsec3.test.",
+                                         "w.nsec3.test.",
+                                         "d.nsec3.test.",
+                                         "example.org.",
+                                         "version.bind.",
+                                         "id.server."};
     if (in.size() < 4) return;
     const uint8_t sel = in[0], f = in[3];
     const uint16_t qtype = static_cast<uint16_t>(in[1] << 8 | in[2]);
@@ -225,7 +249,8 @@ void check_structured(std::span<const uint8_t> in) {
     for (int i = 0; i < ((sel >> 5) & 3) && pos < in.size(); ++i) {
         size_t len = 1 + in[pos] % 8;
         std::string label;
-        for (size_t k = 1; k <= len && pos + k < in.size(); ++k) label.push_back(static_cast<char>(in[pos + k]));
+        for (size_t k = 1; k <= len && pos + k < in.size(); ++k)
+            label.push_back(static_cast<char>(in[pos + k]));
         pos += len + 1;
         if (label.empty()) break;
         auto longer = qname.prepend(label);

@@ -46,7 +46,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!members) return 0;
     std::set<std::string> zones, ids, before;
     for (const auto& m : *members) {
-        if (!zones.insert(m.zone.lowercased().to_text()).second || !ids.insert(m.id).second) return 0;
+        if (!zones.insert(m.zone.lowercased().to_text()).second || !ids.insert(m.id).second)
+            return 0;
         before.insert(describe(m));
     }
     auto built = dns::xfr::build_catalog(apex, (*z)->serial(), *members);

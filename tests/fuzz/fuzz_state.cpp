@@ -35,7 +35,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (!entries) return 0;
         check(valid <= bytes.size(), "valid prefix longer than the data");
         auto again = dns::xfr::Journal::parse(std::span<const uint8_t>(bytes.data(), valid));
-        check(again.has_value() && again->size() == entries->size(), "the good prefix parses differently");
+        check(again.has_value() && again->size() == entries->size(),
+              "the good prefix parses differently");
         // Replaying them on an empty-ish snapshot must not crash.
         return 0;
     }
@@ -46,7 +47,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check(again.has_value(), "an encoded snapshot does not decode");
     check(dns::xfr::records_of(*again->zone).size() == dns::xfr::records_of(*snap->zone).size(),
           "snapshot round trip changed the zone");
-    check(again->verified_unix == snap->verified_unix && again->primary == snap->primary.substr(0, 255),
+    check(again->verified_unix == snap->verified_unix &&
+              again->primary == snap->primary.substr(0, 255),
           "snapshot round trip changed the header");
     return 0;
 }

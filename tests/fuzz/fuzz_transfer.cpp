@@ -38,7 +38,8 @@ const dns::wire::Name& origin() {
 
 dns::zone::ZonePtr base() {
     static dns::zone::ZonePtr z = *dns::zonefile::parse(
-        "$ORIGIN example.com.\n@ 3600 SOA ns1 hm 1 7200 3600 1209600 300\n@ NS ns1\nns1 A 192.0.2.1\n"
+        "$ORIGIN example.com.\n@ 3600 SOA ns1 hm 1 7200 3600 1209600 300\n@ NS ns1\nns1 A "
+        "192.0.2.1\n"
         "www A 192.0.2.2\nwww TXT \"x\"\n*.w CNAME www\nsub NS ns.sub\nns.sub A 192.0.2.3\n",
         origin());
     return z;
@@ -48,8 +49,10 @@ std::vector<std::string> records(const dns::zone::Zone& z) {
     std::vector<std::string> out;
     for (const auto& r : dns::xfr::records_of(z)) {
         std::string owner;
-        for (char c : r.owner) owner.push_back(static_cast<char>(dns::wire::lower(static_cast<uint8_t>(c))));
-        out.push_back(owner + "|" + std::to_string(r.type) + "|" + std::to_string(r.ttl) + "|" + r.rdata);
+        for (char c : r.owner)
+            owner.push_back(static_cast<char>(dns::wire::lower(static_cast<uint8_t>(c))));
+        out.push_back(owner + "|" + std::to_string(r.type) + "|" + std::to_string(r.ttl) + "|" +
+                      r.rdata);
     }
     std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());
@@ -75,7 +78,8 @@ void round_trip(const dns::zone::ZonePtr& z) {
     dns::xfr::TransferIn in(origin(), dns::xfr::Kind::axfr, 0);
     auto req = in.request(7);
     dns::wire::Query q;
-    check(dns::wire::parse_query(req, q) == dns::wire::QueryStatus::ok, "own request does not parse");
+    check(dns::wire::parse_query(req, q) == dns::wire::QueryStatus::ok,
+          "own request does not parse");
     dns::xfr::TransferOut out(q, z, std::nullopt, nullptr);
     std::vector<uint8_t> buf(65535);
     for (int i = 0; i < 100000; ++i) {
@@ -88,9 +92,11 @@ void round_trip(const dns::zone::ZonePtr& z) {
     const auto before = records(*z), after = records(*in.zone());
     if (before != after) {
         for (const auto& r : before)
-            if (!std::binary_search(after.begin(), after.end(), r)) std::fprintf(stderr, "  lost: %s\n", printable(r).c_str());
+            if (!std::binary_search(after.begin(), after.end(), r))
+                std::fprintf(stderr, "  lost: %s\n", printable(r).c_str());
         for (const auto& r : after)
-            if (!std::binary_search(before.begin(), before.end(), r)) std::fprintf(stderr, "  new:  %s\n", printable(r).c_str());
+            if (!std::binary_search(before.begin(), before.end(), r))
+                std::fprintf(stderr, "  new:  %s\n", printable(r).c_str());
     }
     check(before == after, "AXFR round trip changed the zone");
 }
@@ -104,7 +110,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     limits.max_records = (mode & 2) ? 50 : 0;
     limits.max_messages = (mode & 4) ? 3 : 0;
     const bool ixfr = mode & 1;
-    dns::xfr::TransferIn t(origin(), ixfr ? dns::xfr::Kind::ixfr : dns::xfr::Kind::axfr, ixfr ? 1 : 0, limits);
+    dns::xfr::TransferIn t(origin(), ixfr ? dns::xfr::Kind::ixfr : dns::xfr::Kind::axfr,
+                           ixfr ? 1 : 0, limits);
     t.request(0x4242);
     size_t pos = 1;
     auto st = dns::xfr::TransferIn::Status::more;
@@ -129,7 +136,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             break;
         case dns::xfr::TransferIn::Outcome::incremental:
             if (auto applied = dns::xfr::apply(base(), t.diffs())) {
-                check((*applied)->serial() == t.diffs().back().to, "applied IXFR has another serial");
+                check((*applied)->serial() == t.diffs().back().to,
+                      "applied IXFR has another serial");
                 round_trip(*applied);
             }
             break;

@@ -44,7 +44,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     // A client that signed some request verifies this input as the answer: it must not pass.
     dns::xfr::TsigSession client(keys()[0]);
-    std::vector<uint8_t> req = dns::wire::make_query(*dns::wire::Name::from_text("example.com."), 6, 1);
+    std::vector<uint8_t> req =
+        dns::wire::make_query(*dns::wire::Name::from_text("example.com."), 6, 1);
     req.resize(req.size() + 512);
     auto rl = client.sign_request(req.data(), req.size() - 512, req.size(), now);
     check(rl.has_value(), "cannot sign our own request");

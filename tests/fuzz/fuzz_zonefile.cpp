@@ -26,7 +26,8 @@ void check(bool ok, const char* what) {
 std::vector<std::string> records(const dns::zone::Zone& z) {
     std::vector<std::string> out;
     for (const auto& r : dns::xfr::records_of(z))
-        out.push_back(r.owner + "|" + std::to_string(r.type) + "|" + std::to_string(r.ttl) + "|" + r.rdata);
+        out.push_back(r.owner + "|" + std::to_string(r.type) + "|" + std::to_string(r.ttl) + "|" +
+                      r.rdata);
     std::sort(out.begin(), out.end());
     return out;
 }

@@ -24,7 +24,8 @@ bool run_file(const fs::path& p) {
         std::fprintf(stderr, "fuzz_replay: cannot read %s\n", p.c_str());
         return false;
     }
-    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                               std::istreambuf_iterator<char>());
     // A copy of exactly the file's size, so that out-of-bounds reads are caught by ASan builds.
     std::vector<uint8_t> exact(bytes.begin(), bytes.end());
     LLVMFuzzerTestOneInput(exact.empty() ? nullptr : exact.data(), exact.size());
@@ -48,18 +49,23 @@ int main(int argc, char** argv) {
             for (const auto& e : fs::directory_iterator(arg, ec))
                 if (e.is_regular_file()) files.push_back(e.path());
             if (ec) {
-                std::fprintf(stderr, "fuzz_replay: cannot list %s: %s\n", argv[i], ec.message().c_str());
+                std::fprintf(stderr, "fuzz_replay: cannot list %s: %s\n", argv[i],
+                             ec.message().c_str());
                 ok = false;
                 continue;
             }
             std::sort(files.begin(), files.end());
             for (const auto& f : files) {
-                if (!run_file(f)) ok = false;
-                else ++count;
+                if (!run_file(f))
+                    ok = false;
+                else
+                    ++count;
             }
         } else if (fs::is_regular_file(arg, ec)) {
-            if (!run_file(arg)) ok = false;
-            else ++count;
+            if (!run_file(arg))
+                ok = false;
+            else
+                ++count;
         } else {
             std::fprintf(stderr, "fuzz_replay: no such file or directory: %s\n", argv[i]);
             ok = false;

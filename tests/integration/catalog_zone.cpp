@@ -26,7 +26,9 @@ dns::wire::Name name_of(const std::string& text) {
 
 int main(int argc, char** argv) {
     if (argc < 3) {
-        std::fprintf(stderr, "usage: catalog_zone APEX SERIAL [MEMBER[;group=G][;coo=C][;ext.LABEL=V]...]...\n");
+        std::fprintf(
+            stderr,
+            "usage: catalog_zone APEX SERIAL [MEMBER[;group=G][;coo=C][;ext.LABEL=V]...]...\n");
         return 2;
     }
     std::vector<dns::xfr::CatalogMember> members;
@@ -37,9 +39,11 @@ int main(int argc, char** argv) {
         m.zone = name_of(spec.substr(0, pos));
         while (pos != std::string::npos) {
             size_t next = spec.find(';', pos + 1);
-            std::string prop = spec.substr(pos + 1, next == std::string::npos ? std::string::npos : next - pos - 1);
+            std::string prop = spec.substr(
+                pos + 1, next == std::string::npos ? std::string::npos : next - pos - 1);
             size_t eq = prop.find('=');
-            std::string key = prop.substr(0, eq), value = eq == std::string::npos ? "" : prop.substr(eq + 1);
+            std::string key = prop.substr(0, eq),
+                        value = eq == std::string::npos ? "" : prop.substr(eq + 1);
             if (key == "group")
                 m.groups.push_back(value);
             else if (key == "coo")
@@ -54,8 +58,8 @@ int main(int argc, char** argv) {
         }
         members.push_back(std::move(m));
     }
-    auto catalog = dns::xfr::build_catalog(name_of(argv[1]), static_cast<uint32_t>(std::strtoul(argv[2], nullptr, 10)),
-                                           members);
+    auto catalog = dns::xfr::build_catalog(
+        name_of(argv[1]), static_cast<uint32_t>(std::strtoul(argv[2], nullptr, 10)), members);
     if (!catalog) {
         std::fprintf(stderr, "catalog_zone: %s\n", catalog.error().message.c_str());
         return 1;

@@ -1,6 +1,8 @@
 // lib/secondary/engine: the secondary's decisions driven by hand, with a
 // manual clock, through the cases that otherwise only real primaries reach.
 
+#include "lib/secondary/engine.hpp"
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -8,7 +10,6 @@
 #include <vector>
 
 #include "lib/base/clock.hpp"
-#include "lib/secondary/engine.hpp"
 #include "test_util.hpp"
 
 using dns::ManualClock;
@@ -88,348 +89,365 @@ void bootstrap(Rig& r, uint32_t s) {
 }  // namespace
 
 TEST_SUITE("engine") {
+    TEST_CASE(
+        "a zone with one primary and no data is transferred at once, then checked on refresh") {
+        Rig r;
+        r.engine.add(spec(kZone, {"192.0.2.1:53"}));
+        bootstrap(r, 10);
+        auto st = r.engine.status(kZone);
+        REQUIRE(st);
+        CHECK(st->state == ZoneState::fresh);
+        CHECK(st->serial == 10);
+        CHECK(st->primary == "192.0.2.1:53");
+        // Nothing happens before the refresh (3600 s, less up to 10% jitter).
+        r.advance(seconds(3000));
+        CHECK(r.step().empty());
+        r.advance(seconds(700));
+        auto a = r.step();
+        REQUIRE(count(a, Kind::query_soa) == 1);
+        r.engine.soa_answer(kZone, 0, 10);
+        auto b = r.drain();
+        CHECK(count(b, Kind::verified) == 1);
+        CHECK(count(b, Kind::transfer) == 0);
+        // A newer serial: IXFR from the primary the data came from.
+        r.advance(seconds(3700));
+        r.step();
+        r.engine.soa_answer(kZone, 0, 11);
+        auto c = r.drain();
+        const Action* t = first(c, Kind::transfer);
+        REQUIRE(t);
+        CHECK(t->ixfr);
+        CHECK(t->serial == 10);
+    }
 
-TEST_CASE("a zone with one primary and no data is transferred at once, then checked on refresh") {
-    Rig r;
-    r.engine.add(spec(kZone, {"192.0.2.1:53"}));
-    bootstrap(r, 10);
-    auto st = r.engine.status(kZone);
-    REQUIRE(st);
-    CHECK(st->state == ZoneState::fresh);
-    CHECK(st->serial == 10);
-    CHECK(st->primary == "192.0.2.1:53");
-    // Nothing happens before the refresh (3600 s, less up to 10% jitter).
-    r.advance(seconds(3000));
-    CHECK(r.step().empty());
-    r.advance(seconds(700));
-    auto a = r.step();
-    REQUIRE(count(a, Kind::query_soa) == 1);
-    r.engine.soa_answer(kZone, 0, 10);
-    auto b = r.drain();
-    CHECK(count(b, Kind::verified) == 1);
-    CHECK(count(b, Kind::transfer) == 0);
-    // A newer serial: IXFR from the primary the data came from.
-    r.advance(seconds(3700));
-    r.step();
-    r.engine.soa_answer(kZone, 0, 11);
-    auto c = r.drain();
-    const Action* t = first(c, Kind::transfer);
-    REQUIRE(t);
-    CHECK(t->ixfr);
-    CHECK(t->serial == 10);
-}
+    TEST_CASE("NOTIFY storm: many NOTIFYs during a check make exactly one more check") {
+        Rig r;
+        r.engine.add(spec(kZone, {"192.0.2.1:53", "192.0.2.2:53"}),
+                     Saved{5, timers(), r.clock.now(), "192.0.2.1:53"});
+        r.engine.start();
+        r.drain();
+        CHECK(r.engine.notify(kZone));
+        auto a = r.drain();
+        CHECK(count(a, Kind::query_soa) == 2);  // both primaries asked
+        for (int i = 0; i < 50; ++i) CHECK(r.engine.notify(kZone));
+        CHECK(r.drain().empty());  // collapsed while busy
+        r.engine.soa_answer(kZone, 0, 5);
+        r.engine.soa_answer(kZone, 1, 5);
+        auto b = r.drain();
+        CHECK(count(b, Kind::verified) == 1);
+        // ... and then one more round, not fifty.
+        CHECK(count(b, Kind::query_soa) == 2);
+        r.engine.soa_answer(kZone, 0, 5);
+        r.engine.soa_answer(kZone, 1, 5);
+        auto c = r.drain();
+        CHECK(count(c, Kind::query_soa) == 0);
+        CHECK_FALSE(r.engine.notify("unknown.example."));
+        CHECK(r.engine.counters().notify_accepted == 51);
+    }
 
-TEST_CASE("NOTIFY storm: many NOTIFYs during a check make exactly one more check") {
-    Rig r;
-    r.engine.add(spec(kZone, {"192.0.2.1:53", "192.0.2.2:53"}), Saved{5, timers(), r.clock.now(), "192.0.2.1:53"});
-    r.engine.start();
-    r.drain();
-    CHECK(r.engine.notify(kZone));
-    auto a = r.drain();
-    CHECK(count(a, Kind::query_soa) == 2);  // both primaries asked
-    for (int i = 0; i < 50; ++i) CHECK(r.engine.notify(kZone));
-    CHECK(r.drain().empty());  // collapsed while busy
-    r.engine.soa_answer(kZone, 0, 5);
-    r.engine.soa_answer(kZone, 1, 5);
-    auto b = r.drain();
-    CHECK(count(b, Kind::verified) == 1);
-    // ... and then one more round, not fifty.
-    CHECK(count(b, Kind::query_soa) == 2);
-    r.engine.soa_answer(kZone, 0, 5);
-    r.engine.soa_answer(kZone, 1, 5);
-    auto c = r.drain();
-    CHECK(count(c, Kind::query_soa) == 0);
-    CHECK_FALSE(r.engine.notify("unknown.example."));
-    CHECK(r.engine.counters().notify_accepted == 51);
-}
+    TEST_CASE("a primary that goes backwards is never followed; the highest serial wins") {
+        Rig r;
+        r.engine.add(spec(kZone, {"192.0.2.1:53", "192.0.2.2:53"}),
+                     Saved{100, timers(), r.clock.now(), "192.0.2.1:53"});
+        r.engine.start();
+        r.engine.notify(kZone);
+        r.drain();
+        r.engine.soa_answer(kZone, 0, 90);   // went backwards
+        r.engine.soa_answer(kZone, 1, 100);  // same as ours
+        auto a = r.drain();
+        CHECK(count(a, Kind::transfer) == 0);
+        CHECK(count(a, Kind::verified) == 1);
+        CHECK(r.engine.status(kZone)->serial == 100);
+        // Both ahead: the higher serial is transferred, by AXFR (not our history).
+        r.engine.notify(kZone);
+        r.drain();
+        r.engine.soa_answer(kZone, 0, 101);
+        r.engine.soa_answer(kZone, 1, 105);
+        auto b = r.drain();
+        const Action* t = first(b, Kind::transfer);
+        REQUIRE(t);
+        CHECK(t->primary == 1);
+        CHECK_FALSE(t->ixfr);
+        // A transfer that brings an older serial than ours is not installed.
+        r.engine.transfer_done(kZone, 1, false, full(99));
+        auto c = r.drain();
+        CHECK(count(c, Kind::install) == 0);
+        // The next candidate (primary 0, our history) is tried by IXFR.
+        const Action* t2 = first(c, Kind::transfer);
+        REQUIRE(t2);
+        CHECK(t2->primary == 0);
+        CHECK(t2->ixfr);
+    }
 
-TEST_CASE("a primary that goes backwards is never followed; the highest serial wins") {
-    Rig r;
-    r.engine.add(spec(kZone, {"192.0.2.1:53", "192.0.2.2:53"}), Saved{100, timers(), r.clock.now(), "192.0.2.1:53"});
-    r.engine.start();
-    r.engine.notify(kZone);
-    r.drain();
-    r.engine.soa_answer(kZone, 0, 90);   // went backwards
-    r.engine.soa_answer(kZone, 1, 100);  // same as ours
-    auto a = r.drain();
-    CHECK(count(a, Kind::transfer) == 0);
-    CHECK(count(a, Kind::verified) == 1);
-    CHECK(r.engine.status(kZone)->serial == 100);
-    // Both ahead: the higher serial is transferred, by AXFR (not our history).
-    r.engine.notify(kZone);
-    r.drain();
-    r.engine.soa_answer(kZone, 0, 101);
-    r.engine.soa_answer(kZone, 1, 105);
-    auto b = r.drain();
-    const Action* t = first(b, Kind::transfer);
-    REQUIRE(t);
-    CHECK(t->primary == 1);
-    CHECK_FALSE(t->ixfr);
-    // A transfer that brings an older serial than ours is not installed.
-    r.engine.transfer_done(kZone, 1, false, full(99));
-    auto c = r.drain();
-    CHECK(count(c, Kind::install) == 0);
-    // The next candidate (primary 0, our history) is tried by IXFR.
-    const Action* t2 = first(c, Kind::transfer);
-    REQUIRE(t2);
-    CHECK(t2->primary == 0);
-    CHECK(t2->ixfr);
-}
+    TEST_CASE("two primaries with different histories: IXFR only from the one the data came from") {
+        Rig r;
+        r.engine.add(spec(kZone, {"192.0.2.1:53", "192.0.2.2:53"}),
+                     Saved{7, timers(), r.clock.now(), "192.0.2.2:53"});
+        r.engine.start();
+        r.engine.notify(kZone);
+        r.drain();
+        r.engine.soa_answer(kZone, 0, 8);
+        r.engine.soa_answer(kZone, 1, 8);
+        auto a = r.drain();
+        const Action* t = first(a, Kind::transfer);
+        REQUIRE(t);
+        CHECK(t->primary == 1);  // a tie goes to where the data came from
+        CHECK(t->ixfr);
+        // The IXFR does not apply: AXFR from the same primary.
+        r.engine.transfer_failed(kZone, 1, true, Failure::no_apply, "removed record not present");
+        auto b = r.drain();
+        const Action* t2 = first(b, Kind::transfer);
+        REQUIRE(t2);
+        CHECK(t2->primary == 1);
+        CHECK_FALSE(t2->ixfr);
+        r.engine.transfer_done(kZone, 1, false, full(8));
+        CHECK(count(r.drain(), Kind::install) == 1);
+        // Next change comes only from primary 0: AXFR, never IXFR across histories.
+        r.engine.notify(kZone);
+        r.drain();
+        r.engine.soa_answer(kZone, 0, 9);
+        r.engine.soa_failed(kZone, 1, Failure::timeout, "timed out");
+        auto c = r.drain();
+        const Action* t3 = first(c, Kind::transfer);
+        REQUIRE(t3);
+        CHECK(t3->primary == 0);
+        CHECK_FALSE(t3->ixfr);
+        r.engine.transfer_done(kZone, 0, false, full(9));
+        r.drain();
+        CHECK(r.engine.status(kZone)->primary == "192.0.2.1:53");
+    }
 
-TEST_CASE("two primaries with different histories: IXFR only from the one the data came from") {
-    Rig r;
-    r.engine.add(spec(kZone, {"192.0.2.1:53", "192.0.2.2:53"}), Saved{7, timers(), r.clock.now(), "192.0.2.2:53"});
-    r.engine.start();
-    r.engine.notify(kZone);
-    r.drain();
-    r.engine.soa_answer(kZone, 0, 8);
-    r.engine.soa_answer(kZone, 1, 8);
-    auto a = r.drain();
-    const Action* t = first(a, Kind::transfer);
-    REQUIRE(t);
-    CHECK(t->primary == 1);  // a tie goes to where the data came from
-    CHECK(t->ixfr);
-    // The IXFR does not apply: AXFR from the same primary.
-    r.engine.transfer_failed(kZone, 1, true, Failure::no_apply, "removed record not present");
-    auto b = r.drain();
-    const Action* t2 = first(b, Kind::transfer);
-    REQUIRE(t2);
-    CHECK(t2->primary == 1);
-    CHECK_FALSE(t2->ixfr);
-    r.engine.transfer_done(kZone, 1, false, full(8));
-    CHECK(count(r.drain(), Kind::install) == 1);
-    // Next change comes only from primary 0: AXFR, never IXFR across histories.
-    r.engine.notify(kZone);
-    r.drain();
-    r.engine.soa_answer(kZone, 0, 9);
-    r.engine.soa_failed(kZone, 1, Failure::timeout, "timed out");
-    auto c = r.drain();
-    const Action* t3 = first(c, Kind::transfer);
-    REQUIRE(t3);
-    CHECK(t3->primary == 0);
-    CHECK_FALSE(t3->ixfr);
-    r.engine.transfer_done(kZone, 0, false, full(9));
-    r.drain();
-    CHECK(r.engine.status(kZone)->primary == "192.0.2.1:53");
-}
+    TEST_CASE(
+        "a primary dying in mid-transfer: the next primary with the serial, then retry with "
+        "back-off") {
+        Rig r;
+        r.engine.add(spec(kZone, {"192.0.2.1:53", "192.0.2.2:53"}),
+                     Saved{1, timers(3600, 60), r.clock.now(), ""});
+        r.engine.start();
+        r.engine.notify(kZone);
+        r.drain();
+        r.engine.soa_answer(kZone, 0, 2);
+        r.engine.soa_answer(kZone, 1, 2);
+        auto a = r.drain();
+        const Action* t = first(a, Kind::transfer);
+        REQUIRE(t);
+        size_t p = t->primary;
+        r.engine.transfer_failed(kZone, p, false, Failure::unreachable, "connection reset");
+        auto b = r.drain();
+        const Action* t2 = first(b, Kind::transfer);
+        REQUIRE(t2);
+        CHECK(t2->primary == 1 - p);
+        r.engine.transfer_failed(kZone, 1 - p, false, Failure::timeout, "stalled");
+        auto c = r.drain();
+        CHECK(count(c, Kind::transfer) == 0);
+        auto st = r.engine.status(kZone);
+        CHECK(st->failures == 1);
+        CHECK(st->last_error.find("stalled") != std::string::npos);
+        CHECK(st->serial == 1);  // the old data keeps serving
+        // Retry after about the SOA retry (60 s), not before.
+        r.advance(seconds(40));
+        CHECK(count(r.step(), Kind::query_soa) == 0);
+        r.advance(seconds(25));
+        CHECK(count(r.step(), Kind::query_soa) == 2);
+    }
 
-TEST_CASE("a primary dying in mid-transfer: the next primary with the serial, then retry with back-off") {
-    Rig r;
-    r.engine.add(spec(kZone, {"192.0.2.1:53", "192.0.2.2:53"}), Saved{1, timers(3600, 60), r.clock.now(), ""});
-    r.engine.start();
-    r.engine.notify(kZone);
-    r.drain();
-    r.engine.soa_answer(kZone, 0, 2);
-    r.engine.soa_answer(kZone, 1, 2);
-    auto a = r.drain();
-    const Action* t = first(a, Kind::transfer);
-    REQUIRE(t);
-    size_t p = t->primary;
-    r.engine.transfer_failed(kZone, p, false, Failure::unreachable, "connection reset");
-    auto b = r.drain();
-    const Action* t2 = first(b, Kind::transfer);
-    REQUIRE(t2);
-    CHECK(t2->primary == 1 - p);
-    r.engine.transfer_failed(kZone, 1 - p, false, Failure::timeout, "stalled");
-    auto c = r.drain();
-    CHECK(count(c, Kind::transfer) == 0);
-    auto st = r.engine.status(kZone);
-    CHECK(st->failures == 1);
-    CHECK(st->last_error.find("stalled") != std::string::npos);
-    CHECK(st->serial == 1);  // the old data keeps serving
-    // Retry after about the SOA retry (60 s), not before.
-    r.advance(seconds(40));
-    CHECK(count(r.step(), Kind::query_soa) == 0);
-    r.advance(seconds(25));
-    CHECK(count(r.step(), Kind::query_soa) == 2);
-}
+    TEST_CASE("a primary that does not answer for any zone is paused and probed later") {
+        Rig r;
+        for (int i = 0; i < 4; ++i)
+            r.engine.add(
+                spec("z" + std::to_string(i) + ".example.", {"192.0.2.9:53", "192.0.2.1:53"}),
+                Saved{1, timers(), r.clock.now(), "192.0.2.1:53"});
+        r.engine.start();
+        for (int i = 0; i < 4; ++i) r.engine.notify("z" + std::to_string(i) + ".example.");
+        auto a = r.drain();
+        CHECK(count(a, Kind::query_soa) == 8);
+        for (int i = 0; i < 3; ++i) {
+            std::string z = "z" + std::to_string(i) + ".example.";
+            r.engine.soa_failed(z, 0, Failure::timeout, "timed out");
+            r.engine.soa_answer(z, 1, 1);
+        }
+        CHECK(r.engine.counters().primaries_paused == 1);
+        // The fourth zone's next check skips the paused primary.
+        r.engine.soa_failed("z3.example.", 0, Failure::timeout, "timed out");
+        r.engine.soa_answer("z3.example.", 1, 1);
+        r.drain();
+        r.engine.notify("z3.example.");
+        auto b = r.drain();
+        CHECK(count(b, Kind::query_soa) == 1);
+        CHECK(r.engine.counters().soa_skipped >= 1);
+        // REFUSED says nothing about the primary's health.
+        Rig q;
+        q.engine.add(spec(kZone, {"192.0.2.1:53", "192.0.2.2:53"}),
+                     Saved{1, timers(), q.clock.now(), ""});
+        q.engine.start();
+        for (int i = 0; i < 5; ++i) {
+            q.engine.notify(kZone);
+            q.drain();
+            q.engine.soa_failed(kZone, 0, Failure::refused, "REFUSED");
+            q.engine.soa_answer(kZone, 1, 1);
+            q.drain();
+        }
+        CHECK(q.engine.counters().primaries_paused == 0);
+    }
 
-TEST_CASE("a primary that does not answer for any zone is paused and probed later") {
-    Rig r;
-    for (int i = 0; i < 4; ++i)
-        r.engine.add(spec("z" + std::to_string(i) + ".example.", {"192.0.2.9:53", "192.0.2.1:53"}),
+    TEST_CASE(
+        "expiry: SERVFAIL after the SOA expire without a refresh, revived by the next success") {
+        Rig r;
+        r.engine.add(spec(kZone, {"192.0.2.1:53"}),
+                     Saved{3, timers(300, 60, 900), r.clock.now(), "192.0.2.1:53"});
+        r.engine.start();
+        r.step();
+        bool expired = false;
+        for (int i = 0; i < 200 && !expired; ++i) {
+            for (const auto& a : r.drain()) {
+                if (a.kind == Kind::query_soa)
+                    r.engine.soa_failed(kZone, a.primary, Failure::refused, "REFUSED");
+                if (a.kind == Kind::expired) expired = true;
+            }
+            for (const auto& a : r.step()) {
+                if (a.kind == Kind::query_soa)
+                    r.engine.soa_failed(kZone, a.primary, Failure::refused, "REFUSED");
+                if (a.kind == Kind::expired) expired = true;
+            }
+            r.advance(seconds(30));
+        }
+        CHECK(expired);
+        CHECK(r.engine.status(kZone)->state == ZoneState::expired);
+        // Recovery: the primary answers with the serial we hold.
+        r.engine.notify(kZone);
+        auto a = r.drain();
+        REQUIRE(count(a, Kind::query_soa) == 1);
+        r.engine.soa_answer(kZone, 0, 3);
+        auto b = r.drain();
+        CHECK(count(b, Kind::verified) == 1);
+        CHECK(count(b, Kind::revived) == 1);
+        CHECK(r.engine.status(kZone)->state == ZoneState::fresh);
+    }
+
+    TEST_CASE("a saved zone already past its expire starts expired and is asked at once") {
+        Rig r;
+        auto long_ago = r.clock.now();
+        r.advance(seconds(100000));
+        r.engine.add(spec(kZone, {"192.0.2.1:53"}),
+                     Saved{3, timers(300, 60, 900), long_ago, "192.0.2.1:53"});
+        CHECK(r.engine.status(kZone)->state == ZoneState::expired);
+        r.engine.start();
+        auto a = r.step();
+        CHECK(count(a, Kind::query_soa) == 1);
+    }
+
+    TEST_CASE("transfers wait for a slot; a NOTIFY'd zone goes before routine ones") {
+        EngineOptions o;
+        o.max_transfers = 1;
+        Rig r(o);
+        // Three zones due for a routine refresh, all behind their primary.
+        const auto old = r.clock.now();
+        r.advance(seconds(4000));
+        for (const char* z : {"a.example.", "b.example.", "c.example."})
+            r.engine.add(spec(z, {"192.0.2.1:53"}), Saved{1, timers(), old, "192.0.2.1:53"});
+        r.engine.start();
+        auto a = r.step();
+        CHECK(count(a, Kind::query_soa) == 3);
+        for (const char* z : {"a.example.", "b.example.", "c.example."})
+            r.engine.soa_answer(z, 0, 2);
+        auto b = r.drain();
+        REQUIRE(count(b, Kind::transfer) == 1);
+        CHECK(r.engine.transfers_running() == 1);
+        const Action* t = first(b, Kind::transfer);
+        CHECK(t->zone == "a.example.");
+        // c waits behind b; a NOTIFY for c moves it ahead.
+        r.engine.notify("c.example.");
+        r.engine.transfer_done(t->zone, 0, true, full(2));
+        auto c = r.drain();
+        const Action* next = first(c, Kind::transfer);
+        REQUIRE(next);
+        CHECK(next->zone == "c.example.");
+    }
+
+    TEST_CASE("catalog members come and go, and move between catalogs with their data") {
+        Rig r;
+        r.engine.add(spec("cat1.example.", {"192.0.2.1:53"}, true));
+        r.engine.add(spec("cat2.example.", {"192.0.2.2:53"}, true));
+        r.engine.start();
+        r.drain();
+        auto m = [](const char* z, const char* coo = "") { return CatalogEntry{N(z), coo}; };
+        r.engine.catalog_changed("cat1.example.", {m("a.example."), m("b.example.")});
+        auto a = r.drain();
+        CHECK(count(a, Kind::added) == 2);
+        CHECK(r.engine.catalog_of("a.example.") == "cat1.example.");
+        CHECK(r.engine.spec("a.example.")->primaries == std::vector<std::string>{"192.0.2.1:53"});
+        // The new member is transferred at once.
+        auto b = r.step();
+        CHECK(count(b, Kind::transfer, "a.example.") == 1);
+        r.engine.transfer_done("a.example.", 0, false, full(4));
+        r.drain();
+
+        // cat2 lists a too: it stays with cat1 (the first to list it).
+        r.engine.catalog_changed("cat2.example.", {m("a.example.")});
+        CHECK(count(r.drain(), Kind::added) == 0);
+        CHECK(r.engine.catalog_of("a.example.") == "cat1.example.");
+        // cat1 drops it: it moves to cat2 with its data (no removal), asks cat2's primary.
+        r.engine.catalog_changed("cat1.example.", {m("b.example.")});
+        auto c = r.drain();
+        CHECK(count(c, Kind::removed, "a.example.") == 0);
+        CHECK(r.engine.catalog_of("a.example.") == "cat2.example.");
+        CHECK(r.engine.spec("a.example.")->primaries == std::vector<std::string>{"192.0.2.2:53"});
+        CHECK(r.engine.status("a.example.")->serial == 4);
+        // cat2 drops it too: removed.
+        r.engine.catalog_changed("cat2.example.", {});
+        CHECK(count(r.drain(), Kind::removed, "a.example.") == 1);
+        CHECK_FALSE(r.engine.spec("a.example."));
+
+        // A coo property hands b over from cat1 to cat2 while cat1 still lists it.
+        r.engine.catalog_changed("cat1.example.", {m("b.example.", "cat2.example.")});
+        r.engine.catalog_changed("cat2.example.", {m("b.example.")});
+        r.drain();
+        CHECK(r.engine.catalog_of("b.example.") == "cat2.example.");
+        // Removing a catalog removes the members only it lists.
+        r.engine.remove("cat2.example.");
+        auto d = r.drain();
+        CHECK(count(d, Kind::removed, "cat2.example.") == 1);
+        CHECK(count(d, Kind::removed, "b.example.") == 0);  // cat1 still lists it
+        CHECK(r.engine.catalog_of("b.example.") == "cat1.example.");
+    }
+
+    TEST_CASE("reconfigure: zones added, removed and given new primaries") {
+        Rig r;
+        r.engine.add(spec("a.example.", {"192.0.2.1:53"}),
                      Saved{1, timers(), r.clock.now(), "192.0.2.1:53"});
-    r.engine.start();
-    for (int i = 0; i < 4; ++i) r.engine.notify("z" + std::to_string(i) + ".example.");
-    auto a = r.drain();
-    CHECK(count(a, Kind::query_soa) == 8);
-    for (int i = 0; i < 3; ++i) {
-        std::string z = "z" + std::to_string(i) + ".example.";
-        r.engine.soa_failed(z, 0, Failure::timeout, "timed out");
-        r.engine.soa_answer(z, 1, 1);
+        r.engine.add(spec("b.example.", {"192.0.2.1:53"}),
+                     Saved{1, timers(), r.clock.now(), "192.0.2.1:53"});
+        r.engine.start();
+        r.step();
+        size_t changed = r.engine.reconfigure(
+            {spec("a.example.", {"192.0.2.7:53"}), spec("c.example.", {"192.0.2.1:53"})});
+        CHECK(changed == 3);
+        auto a = r.drain();
+        CHECK(count(a, Kind::removed, "b.example.") == 1);
+        CHECK(r.engine.spec("c.example."));
+        CHECK(r.engine.spec("a.example.")->primaries == std::vector<std::string>{"192.0.2.7:53"});
+        auto b = r.step();
+        CHECK(count(b, Kind::transfer, "c.example.") == 1);
+        // a asks its new primary at once; the data did not come from it, so no IXFR.
+        REQUIRE(count(b, Kind::query_soa, "a.example.") == 1);
+        r.engine.soa_answer("a.example.", 0, 2);
+        const Action* t = first(r.drain(), Kind::transfer, "a.example.");
+        REQUIRE(t);
+        CHECK_FALSE(t->ixfr);
     }
-    CHECK(r.engine.counters().primaries_paused == 1);
-    // The fourth zone's next check skips the paused primary.
-    r.engine.soa_failed("z3.example.", 0, Failure::timeout, "timed out");
-    r.engine.soa_answer("z3.example.", 1, 1);
-    r.drain();
-    r.engine.notify("z3.example.");
-    auto b = r.drain();
-    CHECK(count(b, Kind::query_soa) == 1);
-    CHECK(r.engine.counters().soa_skipped >= 1);
-    // REFUSED says nothing about the primary's health.
-    Rig q;
-    q.engine.add(spec(kZone, {"192.0.2.1:53", "192.0.2.2:53"}), Saved{1, timers(), q.clock.now(), ""});
-    q.engine.start();
-    for (int i = 0; i < 5; ++i) {
-        q.engine.notify(kZone);
-        q.drain();
-        q.engine.soa_failed(kZone, 0, Failure::refused, "REFUSED");
-        q.engine.soa_answer(kZone, 1, 1);
-        q.drain();
+
+    TEST_CASE("answers for zones that are gone, and late answers, change nothing") {
+        Rig r;
+        r.engine.add(spec(kZone, {"192.0.2.1:53"}));
+        r.engine.start();
+        r.step();
+        r.engine.remove(kZone);
+        r.engine.transfer_done(kZone, 0, false, full(3));
+        r.engine.soa_answer(kZone, 0, 3);
+        auto a = r.drain();
+        CHECK(count(a, Kind::install) == 0);
+        CHECK(r.engine.transfers_running() == 0);
+        CHECK(r.engine.size() == 0);
     }
-    CHECK(q.engine.counters().primaries_paused == 0);
-}
-
-TEST_CASE("expiry: SERVFAIL after the SOA expire without a refresh, revived by the next success") {
-    Rig r;
-    r.engine.add(spec(kZone, {"192.0.2.1:53"}), Saved{3, timers(300, 60, 900), r.clock.now(), "192.0.2.1:53"});
-    r.engine.start();
-    r.step();
-    bool expired = false;
-    for (int i = 0; i < 200 && !expired; ++i) {
-        for (const auto& a : r.drain()) {
-            if (a.kind == Kind::query_soa) r.engine.soa_failed(kZone, a.primary, Failure::refused, "REFUSED");
-            if (a.kind == Kind::expired) expired = true;
-        }
-        for (const auto& a : r.step()) {
-            if (a.kind == Kind::query_soa) r.engine.soa_failed(kZone, a.primary, Failure::refused, "REFUSED");
-            if (a.kind == Kind::expired) expired = true;
-        }
-        r.advance(seconds(30));
-    }
-    CHECK(expired);
-    CHECK(r.engine.status(kZone)->state == ZoneState::expired);
-    // Recovery: the primary answers with the serial we hold.
-    r.engine.notify(kZone);
-    auto a = r.drain();
-    REQUIRE(count(a, Kind::query_soa) == 1);
-    r.engine.soa_answer(kZone, 0, 3);
-    auto b = r.drain();
-    CHECK(count(b, Kind::verified) == 1);
-    CHECK(count(b, Kind::revived) == 1);
-    CHECK(r.engine.status(kZone)->state == ZoneState::fresh);
-}
-
-TEST_CASE("a saved zone already past its expire starts expired and is asked at once") {
-    Rig r;
-    auto long_ago = r.clock.now();
-    r.advance(seconds(100000));
-    r.engine.add(spec(kZone, {"192.0.2.1:53"}), Saved{3, timers(300, 60, 900), long_ago, "192.0.2.1:53"});
-    CHECK(r.engine.status(kZone)->state == ZoneState::expired);
-    r.engine.start();
-    auto a = r.step();
-    CHECK(count(a, Kind::query_soa) == 1);
-}
-
-TEST_CASE("transfers wait for a slot; a NOTIFY'd zone goes before routine ones") {
-    EngineOptions o;
-    o.max_transfers = 1;
-    Rig r(o);
-    // Three zones due for a routine refresh, all behind their primary.
-    const auto old = r.clock.now();
-    r.advance(seconds(4000));
-    for (const char* z : {"a.example.", "b.example.", "c.example."})
-        r.engine.add(spec(z, {"192.0.2.1:53"}), Saved{1, timers(), old, "192.0.2.1:53"});
-    r.engine.start();
-    auto a = r.step();
-    CHECK(count(a, Kind::query_soa) == 3);
-    for (const char* z : {"a.example.", "b.example.", "c.example."}) r.engine.soa_answer(z, 0, 2);
-    auto b = r.drain();
-    REQUIRE(count(b, Kind::transfer) == 1);
-    CHECK(r.engine.transfers_running() == 1);
-    const Action* t = first(b, Kind::transfer);
-    CHECK(t->zone == "a.example.");
-    // c waits behind b; a NOTIFY for c moves it ahead.
-    r.engine.notify("c.example.");
-    r.engine.transfer_done(t->zone, 0, true, full(2));
-    auto c = r.drain();
-    const Action* next = first(c, Kind::transfer);
-    REQUIRE(next);
-    CHECK(next->zone == "c.example.");
-}
-
-TEST_CASE("catalog members come and go, and move between catalogs with their data") {
-    Rig r;
-    r.engine.add(spec("cat1.example.", {"192.0.2.1:53"}, true));
-    r.engine.add(spec("cat2.example.", {"192.0.2.2:53"}, true));
-    r.engine.start();
-    r.drain();
-    auto m = [](const char* z, const char* coo = "") { return CatalogEntry{N(z), coo}; };
-    r.engine.catalog_changed("cat1.example.", {m("a.example."), m("b.example.")});
-    auto a = r.drain();
-    CHECK(count(a, Kind::added) == 2);
-    CHECK(r.engine.catalog_of("a.example.") == "cat1.example.");
-    CHECK(r.engine.spec("a.example.")->primaries == std::vector<std::string>{"192.0.2.1:53"});
-    // The new member is transferred at once.
-    auto b = r.step();
-    CHECK(count(b, Kind::transfer, "a.example.") == 1);
-    r.engine.transfer_done("a.example.", 0, false, full(4));
-    r.drain();
-
-    // cat2 lists a too: it stays with cat1 (the first to list it).
-    r.engine.catalog_changed("cat2.example.", {m("a.example.")});
-    CHECK(count(r.drain(), Kind::added) == 0);
-    CHECK(r.engine.catalog_of("a.example.") == "cat1.example.");
-    // cat1 drops it: it moves to cat2 with its data (no removal), asks cat2's primary.
-    r.engine.catalog_changed("cat1.example.", {m("b.example.")});
-    auto c = r.drain();
-    CHECK(count(c, Kind::removed, "a.example.") == 0);
-    CHECK(r.engine.catalog_of("a.example.") == "cat2.example.");
-    CHECK(r.engine.spec("a.example.")->primaries == std::vector<std::string>{"192.0.2.2:53"});
-    CHECK(r.engine.status("a.example.")->serial == 4);
-    // cat2 drops it too: removed.
-    r.engine.catalog_changed("cat2.example.", {});
-    CHECK(count(r.drain(), Kind::removed, "a.example.") == 1);
-    CHECK_FALSE(r.engine.spec("a.example."));
-
-    // A coo property hands b over from cat1 to cat2 while cat1 still lists it.
-    r.engine.catalog_changed("cat1.example.", {m("b.example.", "cat2.example.")});
-    r.engine.catalog_changed("cat2.example.", {m("b.example.")});
-    r.drain();
-    CHECK(r.engine.catalog_of("b.example.") == "cat2.example.");
-    // Removing a catalog removes the members only it lists.
-    r.engine.remove("cat2.example.");
-    auto d = r.drain();
-    CHECK(count(d, Kind::removed, "cat2.example.") == 1);
-    CHECK(count(d, Kind::removed, "b.example.") == 0);  // cat1 still lists it
-    CHECK(r.engine.catalog_of("b.example.") == "cat1.example.");
-}
-
-TEST_CASE("reconfigure: zones added, removed and given new primaries") {
-    Rig r;
-    r.engine.add(spec("a.example.", {"192.0.2.1:53"}), Saved{1, timers(), r.clock.now(), "192.0.2.1:53"});
-    r.engine.add(spec("b.example.", {"192.0.2.1:53"}), Saved{1, timers(), r.clock.now(), "192.0.2.1:53"});
-    r.engine.start();
-    r.step();
-    size_t changed = r.engine.reconfigure({spec("a.example.", {"192.0.2.7:53"}), spec("c.example.", {"192.0.2.1:53"})});
-    CHECK(changed == 3);
-    auto a = r.drain();
-    CHECK(count(a, Kind::removed, "b.example.") == 1);
-    CHECK(r.engine.spec("c.example."));
-    CHECK(r.engine.spec("a.example.")->primaries == std::vector<std::string>{"192.0.2.7:53"});
-    auto b = r.step();
-    CHECK(count(b, Kind::transfer, "c.example.") == 1);
-    // a asks its new primary at once; the data did not come from it, so no IXFR.
-    REQUIRE(count(b, Kind::query_soa, "a.example.") == 1);
-    r.engine.soa_answer("a.example.", 0, 2);
-    const Action* t = first(r.drain(), Kind::transfer, "a.example.");
-    REQUIRE(t);
-    CHECK_FALSE(t->ixfr);
-}
-
-TEST_CASE("answers for zones that are gone, and late answers, change nothing") {
-    Rig r;
-    r.engine.add(spec(kZone, {"192.0.2.1:53"}));
-    r.engine.start();
-    r.step();
-    r.engine.remove(kZone);
-    r.engine.transfer_done(kZone, 0, false, full(3));
-    r.engine.soa_answer(kZone, 0, 3);
-    auto a = r.drain();
-    CHECK(count(a, Kind::install) == 0);
-    CHECK(r.engine.transfers_running() == 0);
-    CHECK(r.engine.size() == 0);
-}
 
 }  // TEST_SUITE

@@ -2,6 +2,7 @@
 // DNS over TCP with streamed answers, transfer rules, and the state directory
 // over a Storage that fails. Sockets are real, on 127.0.0.1.
 
+#include <arpa/inet.h>
 #include <doctest/doctest.h>
 #include <netinet/in.h>
 
@@ -9,7 +10,6 @@
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
-#include <arpa/inet.h>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -49,210 +49,229 @@ std::vector<uint8_t> notify_query(const char* zone, uint16_t id = 5) {
 }  // namespace
 
 TEST_SUITE("io") {
+    TEST_CASE(
+        "NotifyGate: a primary's NOTIFY is accepted; strangers, unknown zones and bad TSIG are "
+        "NOTAUTH") {
+        dns::io::NotifyGate gate;
+        std::vector<std::string> accepted;
+        gate.on_accept([&](const std::string& z) { accepted.push_back(z); });
+        auto key =
+            dns::xfr::parse_tsig_key("k.:hmac-sha256:c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0").value();
+        auto acl = std::make_shared<dns::io::NotifyAcl>();
+        (*acl)["example.com."] = {{asio::ip::make_address("192.0.2.1")}, std::nullopt};
+        (*acl)["signed.example."] = {{asio::ip::make_address("192.0.2.1")}, key};
+        gate.set(acl);
+        uint8_t out[4096];
+        auto ask = [&](const std::vector<uint8_t>& q, const char* from) {
+            auto sa = peer_v4(from);
+            size_t n =
+                gate.respond(q, reinterpret_cast<const sockaddr*>(&sa), out, sizeof out, 1000);
+            REQUIRE(n >= 12);
+            auto m = w::parse_message({out, n});
+            REQUIRE(m.has_value());
+            return *m;
+        };
+        CHECK(dns::io::NotifyGate::is_notify(notify_query("example.com.")));
+        CHECK_FALSE(
+            dns::io::NotifyGate::is_notify(w::make_query(N("example.com."), w::type::SOA, 1)));
+        auto ok = ask(notify_query("Example.COM."), "192.0.2.1");
+        CHECK(ok.rcode() == w::rcode::NOERROR);
+        CHECK((ok.header.flags & w::flag::AA) != 0);
+        CHECK(accepted == std::vector<std::string>{"example.com."});
+        auto stranger = ask(notify_query("example.com."), "192.0.2.9");
+        CHECK(stranger.rcode() == w::rcode::NOTAUTH);
+        CHECK((stranger.header.flags & w::flag::AA) == 0);
+        REQUIRE(stranger.question.size() == 1);
+        CHECK(ask(notify_query("other.example."), "192.0.2.1").rcode() == w::rcode::NOTAUTH);
+        // The zone wants TSIG: unsigned is NOTAUTH; signed with the key is accepted and signed.
+        CHECK(ask(notify_query("signed.example."), "192.0.2.1").rcode() == w::rcode::NOTAUTH);
+        auto q = notify_query("signed.example.", 9);
+        std::vector<uint8_t> sq(q.size() + 512);
+        std::copy(q.begin(), q.end(), sq.begin());
+        dns::xfr::TsigSession client(key);
+        auto len = client.sign_request(sq.data(), q.size(), sq.size(), 1000);
+        REQUIRE(len.has_value());
+        sq.resize(*len);
+        auto sa = peer_v4("192.0.2.1");
+        size_t n = gate.respond(sq, reinterpret_cast<const sockaddr*>(&sa), out, sizeof out, 1000);
+        REQUIRE(n > 0);
+        CHECK(client.verify_response({out, n}, 1000).has_value());
+        CHECK(accepted.size() == 2);
+        CHECK(gate.accepted() == 2);
+        CHECK(gate.refused() == 3);
+    }
 
-TEST_CASE("NotifyGate: a primary's NOTIFY is accepted; strangers, unknown zones and bad TSIG are NOTAUTH") {
-    dns::io::NotifyGate gate;
-    std::vector<std::string> accepted;
-    gate.on_accept([&](const std::string& z) { accepted.push_back(z); });
-    auto key = dns::xfr::parse_tsig_key("k.:hmac-sha256:c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0").value();
-    auto acl = std::make_shared<dns::io::NotifyAcl>();
-    (*acl)["example.com."] = {{asio::ip::make_address("192.0.2.1")}, std::nullopt};
-    (*acl)["signed.example."] = {{asio::ip::make_address("192.0.2.1")}, key};
-    gate.set(acl);
-    uint8_t out[4096];
-    auto ask = [&](const std::vector<uint8_t>& q, const char* from) {
-        auto sa = peer_v4(from);
-        size_t n = gate.respond(q, reinterpret_cast<const sockaddr*>(&sa), out, sizeof out, 1000);
-        REQUIRE(n >= 12);
-        auto m = w::parse_message({out, n});
-        REQUIRE(m.has_value());
-        return *m;
-    };
-    CHECK(dns::io::NotifyGate::is_notify(notify_query("example.com.")));
-    CHECK_FALSE(dns::io::NotifyGate::is_notify(w::make_query(N("example.com."), w::type::SOA, 1)));
-    auto ok = ask(notify_query("Example.COM."), "192.0.2.1");
-    CHECK(ok.rcode() == w::rcode::NOERROR);
-    CHECK((ok.header.flags & w::flag::AA) != 0);
-    CHECK(accepted == std::vector<std::string>{"example.com."});
-    auto stranger = ask(notify_query("example.com."), "192.0.2.9");
-    CHECK(stranger.rcode() == w::rcode::NOTAUTH);
-    CHECK((stranger.header.flags & w::flag::AA) == 0);
-    REQUIRE(stranger.question.size() == 1);
-    CHECK(ask(notify_query("other.example."), "192.0.2.1").rcode() == w::rcode::NOTAUTH);
-    // The zone wants TSIG: unsigned is NOTAUTH; signed with the key is accepted and signed.
-    CHECK(ask(notify_query("signed.example."), "192.0.2.1").rcode() == w::rcode::NOTAUTH);
-    auto q = notify_query("signed.example.", 9);
-    std::vector<uint8_t> sq(q.size() + 512);
-    std::copy(q.begin(), q.end(), sq.begin());
-    dns::xfr::TsigSession client(key);
-    auto len = client.sign_request(sq.data(), q.size(), sq.size(), 1000);
-    REQUIRE(len.has_value());
-    sq.resize(*len);
-    auto sa = peer_v4("192.0.2.1");
-    size_t n = gate.respond(sq, reinterpret_cast<const sockaddr*>(&sa), out, sizeof out, 1000);
-    REQUIRE(n > 0);
-    CHECK(client.verify_response({out, n}, 1000).has_value());
-    CHECK(accepted.size() == 2);
-    CHECK(gate.accepted() == 2);
-    CHECK(gate.refused() == 3);
-}
+    TEST_CASE("NotifySender: retries until the target answers, gives up after its tries") {
+        asio::io_context io;
+        asio::ip::udp::socket target(
+            io, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+        const uint16_t port = target.local_endpoint().port();
+        int received = 0;
+        std::array<uint8_t, 1024> buf{};
+        asio::ip::udp::endpoint from;
+        std::function<void()> serve = [&] {
+            target.async_receive_from(
+                asio::buffer(buf), from, [&](boost::system::error_code ec, size_t n) {
+                    if (ec) return;
+                    ++received;
+                    if (received >= 3) {
+                        // Answer the third try.
+                        std::vector<uint8_t> resp(buf.begin(), buf.begin() + n);
+                        resp[2] |= 0x80;
+                        target.send_to(asio::buffer(resp), from);
+                    }
+                    serve();
+                });
+        };
+        serve();
+        dns::io::NotifySender::Options o;
+        o.timeout = std::chrono::milliseconds(100);
+        o.first_retry = std::chrono::milliseconds(20);
+        o.tries = 5;
+        dns::io::NotifySender sender(io, o);
+        dns::io::Endpoint ep{asio::ip::make_address("127.0.0.1"), port};
+        sender.notify(N("example.com."), 7, ep);
+        // A target that never answers.
+        asio::ip::udp::socket silent(
+            io, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+        dns::io::Endpoint silent_ep{asio::ip::make_address("127.0.0.1"),
+                                    silent.local_endpoint().port()};
+        sender.notify(N("example.com."), 7, silent_ep);
+        for (int i = 0;
+             i < 400 && (sender.counters().answered < 1 || sender.counters().given_up < 1); ++i)
+            io.run_for(std::chrono::milliseconds(10));
+        CHECK(received == 3);
+        auto c = sender.counters();
+        CHECK(c.answered == 1);
+        CHECK(c.given_up == 1);
+        CHECK(c.sent == 3 + 5);
+        CHECK(sender.pending() == 0);
+    }
 
-TEST_CASE("NotifySender: retries until the target answers, gives up after its tries") {
-    asio::io_context io;
-    asio::ip::udp::socket target(io, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-    const uint16_t port = target.local_endpoint().port();
-    int received = 0;
-    std::array<uint8_t, 1024> buf{};
-    asio::ip::udp::endpoint from;
-    std::function<void()> serve = [&] {
-        target.async_receive_from(asio::buffer(buf), from, [&](boost::system::error_code ec, size_t n) {
-            if (ec) return;
-            ++received;
-            if (received >= 3) {
-                // Answer the third try.
-                std::vector<uint8_t> resp(buf.begin(), buf.begin() + n);
-                resp[2] |= 0x80;
-                target.send_to(asio::buffer(resp), from);
-            }
-            serve();
-        });
-    };
-    serve();
-    dns::io::NotifySender::Options o;
-    o.timeout = std::chrono::milliseconds(100);
-    o.first_retry = std::chrono::milliseconds(20);
-    o.tries = 5;
-    dns::io::NotifySender sender(io, o);
-    dns::io::Endpoint ep{asio::ip::make_address("127.0.0.1"), port};
-    sender.notify(N("example.com."), 7, ep);
-    // A target that never answers.
-    asio::ip::udp::socket silent(io, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-    dns::io::Endpoint silent_ep{asio::ip::make_address("127.0.0.1"), silent.local_endpoint().port()};
-    sender.notify(N("example.com."), 7, silent_ep);
-    for (int i = 0; i < 400 && (sender.counters().answered < 1 || sender.counters().given_up < 1); ++i)
-        io.run_for(std::chrono::milliseconds(10));
-    CHECK(received == 3);
-    auto c = sender.counters();
-    CHECK(c.answered == 1);
-    CHECK(c.given_up == 1);
-    CHECK(c.sent == 3 + 5);
-    CHECK(sender.pending() == 0);
-}
-
-TEST_CASE("TcpListener: pipelined queries answered in order, a streamed answer in many messages") {
-    struct Handler : dns::io::TcpHandler {
-        struct Count : dns::io::MessageStream {
-            int left;
-            explicit Count(int n) : left(n) {}
-            size_t next(uint8_t* out, size_t cap) override {
-                if (left == 0 || cap < 3) return 0;
-                out[0] = 's';
-                out[1] = static_cast<uint8_t>(left--);
+    TEST_CASE(
+        "TcpListener: pipelined queries answered in order, a streamed answer in many messages") {
+        struct Handler : dns::io::TcpHandler {
+            struct Count : dns::io::MessageStream {
+                int left;
+                explicit Count(int n) : left(n) {}
+                size_t next(uint8_t* out, size_t cap) override {
+                    if (left == 0 || cap < 3) return 0;
+                    out[0] = 's';
+                    out[1] = static_cast<uint8_t>(left--);
+                    return 2;
+                }
+            };
+            size_t answer(std::span<const uint8_t> m, const sockaddr*, uint8_t* out, size_t,
+                          std::unique_ptr<dns::io::MessageStream>& stream) noexcept override {
+                if (m.size() == 1 && m[0] == 'x') {
+                    stream = std::make_unique<Count>(1000);
+                    return 0;
+                }
+                out[0] = 'a';
+                out[1] = m[0];
                 return 2;
             }
-        };
-        size_t answer(std::span<const uint8_t> m, const sockaddr*, uint8_t* out, size_t,
-                      std::unique_ptr<dns::io::MessageStream>& stream) noexcept override {
-            if (m.size() == 1 && m[0] == 'x') {
-                stream = std::make_unique<Count>(1000);
-                return 0;
-            }
-            out[0] = 'a';
-            out[1] = m[0];
-            return 2;
+        } handler;
+        asio::io_context io;
+        dns::io::TcpListener l(io, handler, {});
+        REQUIRE(l.open(asio::ip::make_address("127.0.0.1"), 0, false).has_value());
+        l.start();
+        std::thread t([&] { io.run_for(std::chrono::seconds(5)); });
+        asio::io_context cio;
+        asio::ip::tcp::socket s(cio);
+        s.connect({asio::ip::make_address("127.0.0.1"), l.port()});
+        // Three queries in one write: "1", "x" (a stream of 1000), "2".
+        std::vector<uint8_t> q = {0, 1, '1', 0, 1, 'x', 0, 1, '2'};
+        asio::write(s, asio::buffer(q));
+        std::vector<std::string> got;
+        for (int i = 0; i < 1002; ++i) {
+            uint8_t hdr[2], body[4];
+            asio::read(s, asio::buffer(hdr));
+            REQUIRE(w::get16(hdr) == 2);
+            asio::read(s, asio::buffer(body, 2));
+            got.emplace_back(reinterpret_cast<char*>(body), 2);
         }
-    } handler;
-    asio::io_context io;
-    dns::io::TcpListener l(io, handler, {});
-    REQUIRE(l.open(asio::ip::make_address("127.0.0.1"), 0, false).has_value());
-    l.start();
-    std::thread t([&] { io.run_for(std::chrono::seconds(5)); });
-    asio::io_context cio;
-    asio::ip::tcp::socket s(cio);
-    s.connect({asio::ip::make_address("127.0.0.1"), l.port()});
-    // Three queries in one write: "1", "x" (a stream of 1000), "2".
-    std::vector<uint8_t> q = {0, 1, '1', 0, 1, 'x', 0, 1, '2'};
-    asio::write(s, asio::buffer(q));
-    std::vector<std::string> got;
-    for (int i = 0; i < 1002; ++i) {
-        uint8_t hdr[2], body[4];
-        asio::read(s, asio::buffer(hdr));
-        REQUIRE(w::get16(hdr) == 2);
-        asio::read(s, asio::buffer(body, 2));
-        got.emplace_back(reinterpret_cast<char*>(body), 2);
+        CHECK(got.front() == "a1");
+        CHECK(got[1][0] == 's');
+        CHECK(static_cast<uint8_t>(got[1][1]) == 1000 % 256);
+        CHECK(got.back() == "a2");
+        s.close();
+        io.stop();
+        t.join();
     }
-    CHECK(got.front() == "a1");
-    CHECK(got[1][0] == 's');
-    CHECK(static_cast<uint8_t>(got[1][1]) == 1000 % 256);
-    CHECK(got.back() == "a2");
-    s.close();
-    io.stop();
-    t.join();
-}
 
-TEST_CASE("transfer rules: prefixes, keys, and matching") {
-    auto r = dns::io::parse_transfer_rule("192.0.2.0/24:Xfr-Key");
-    REQUIRE(r.has_value());
-    CHECK(r->prefix == 24);
-    CHECK(r->key == "xfr-key.");
-    CHECK(r->matches(asio::ip::make_address("192.0.2.200")));
-    CHECK_FALSE(r->matches(asio::ip::make_address("192.0.3.1")));
-    CHECK_FALSE(r->matches(asio::ip::make_address("2001:db8::1")));
-    auto v6 = dns::io::parse_transfer_rule("2001:db8::/32");
-    REQUIRE(v6.has_value());
-    CHECK(v6->key.empty());
-    CHECK(v6->matches(asio::ip::make_address("2001:db8:ffff::1")));
-    auto host = dns::io::parse_transfer_rule("127.0.0.1");
-    REQUIRE(host.has_value());
-    CHECK(host->prefix == 32);
-    CHECK_FALSE(host->matches(asio::ip::make_address("127.0.0.2")));
-    auto odd = dns::io::parse_transfer_rule("192.0.2.0/20");
-    REQUIRE(odd.has_value());
-    CHECK(odd->matches(asio::ip::make_address("192.0.15.1")));
-    CHECK_FALSE(odd->matches(asio::ip::make_address("192.0.16.1")));
-    for (const char* bad : {"", "not-an-address", "192.0.2.0/33", "2001:db8::/129", "192.0.2.0/x"})
-        CHECK_FALSE(dns::io::parse_transfer_rule(bad).has_value());
-}
+    TEST_CASE("transfer rules: prefixes, keys, and matching") {
+        auto r = dns::io::parse_transfer_rule("192.0.2.0/24:Xfr-Key");
+        REQUIRE(r.has_value());
+        CHECK(r->prefix == 24);
+        CHECK(r->key == "xfr-key.");
+        CHECK(r->matches(asio::ip::make_address("192.0.2.200")));
+        CHECK_FALSE(r->matches(asio::ip::make_address("192.0.3.1")));
+        CHECK_FALSE(r->matches(asio::ip::make_address("2001:db8::1")));
+        auto v6 = dns::io::parse_transfer_rule("2001:db8::/32");
+        REQUIRE(v6.has_value());
+        CHECK(v6->key.empty());
+        CHECK(v6->matches(asio::ip::make_address("2001:db8:ffff::1")));
+        auto host = dns::io::parse_transfer_rule("127.0.0.1");
+        REQUIRE(host.has_value());
+        CHECK(host->prefix == 32);
+        CHECK_FALSE(host->matches(asio::ip::make_address("127.0.0.2")));
+        auto odd = dns::io::parse_transfer_rule("192.0.2.0/20");
+        REQUIRE(odd.has_value());
+        CHECK(odd->matches(asio::ip::make_address("192.0.15.1")));
+        CHECK_FALSE(odd->matches(asio::ip::make_address("192.0.16.1")));
+        for (const char* bad :
+             {"", "not-an-address", "192.0.2.0/33", "2001:db8::/129", "192.0.2.0/x"})
+            CHECK_FALSE(dns::io::parse_transfer_rule(bad).has_value());
+    }
 
-TEST_CASE("StateDir over a Storage that fails: the error says so and the saved copy stays") {
-    struct Flaky : dns::io::Storage {
-        dns::io::FileStorage real;
-        bool fail = false;
-        dns::Result<void> prepare_dir(const std::string& d) override { return real.prepare_dir(d); }
-        dns::Result<void> write_atomically(const std::string& p, std::span<const uint8_t> d) override {
-            if (fail) return dns::make_error(dns::Errc::io, p + ": disk full");
-            return real.write_atomically(p, d);
-        }
-        dns::Result<void> write_at(const std::string& p, size_t o, std::span<const uint8_t> d) override {
-            if (fail) return dns::make_error(dns::Errc::io, p + ": disk full");
-            return real.write_at(p, o, d);
-        }
-        dns::Result<std::vector<uint8_t>> read(const std::string& p) override { return real.read(p); }
-        size_t size(const std::string& p) override { return real.size(p); }
-        void remove(const std::string& p) override { real.remove(p); }
-    } storage;
-    char tmpl[] = "/tmp/io_test.XXXXXX";
-    REQUIRE(mkdtemp(tmpl));
-    dns::io::StateDir dir(tmpl, &storage);
-    REQUIRE(dir.prepare().has_value());
-    auto z1 = dns::zonefile::parse("@ SOA ns hm 1 2 3 4 5\n@ NS ns\nns A 192.0.2.1\n", N("example.com."));
-    auto z2 = dns::zonefile::parse("@ SOA ns hm 2 2 3 4 5\n@ NS ns\nns A 192.0.2.2\n", N("example.com."));
-    REQUIRE(z1.has_value());
-    REQUIRE(z2.has_value());
-    REQUIRE(dir.save(**z1, 100, "192.0.2.53:53").has_value());
-    storage.fail = true;
-    auto r = dir.save(**z2, 200, "192.0.2.53:53");
-    REQUIRE_FALSE(r.has_value());
-    CHECK(r.error().message.find("disk full") != std::string::npos);
-    CHECK_FALSE(dir.touch(N("example.com."), 300).has_value());
-    storage.fail = false;
-    auto back = dir.load(N("example.com."));
-    REQUIRE(back.has_value());
-    CHECK(back->zone->serial() == 1);
-    CHECK(back->verified_unix == 100);
-    CHECK(back->primary == "192.0.2.53:53");
-    dir.remove(N("example.com."));
-    std::filesystem::remove_all(tmpl);
-}
+    TEST_CASE("StateDir over a Storage that fails: the error says so and the saved copy stays") {
+        struct Flaky : dns::io::Storage {
+            dns::io::FileStorage real;
+            bool fail = false;
+            dns::Result<void> prepare_dir(const std::string& d) override {
+                return real.prepare_dir(d);
+            }
+            dns::Result<void> write_atomically(const std::string& p,
+                                               std::span<const uint8_t> d) override {
+                if (fail) return dns::make_error(dns::Errc::io, p + ": disk full");
+                return real.write_atomically(p, d);
+            }
+            dns::Result<void> write_at(const std::string& p, size_t o,
+                                       std::span<const uint8_t> d) override {
+                if (fail) return dns::make_error(dns::Errc::io, p + ": disk full");
+                return real.write_at(p, o, d);
+            }
+            dns::Result<std::vector<uint8_t>> read(const std::string& p) override {
+                return real.read(p);
+            }
+            size_t size(const std::string& p) override { return real.size(p); }
+            void remove(const std::string& p) override { real.remove(p); }
+        } storage;
+        char tmpl[] = "/tmp/io_test.XXXXXX";
+        REQUIRE(mkdtemp(tmpl));
+        dns::io::StateDir dir(tmpl, &storage);
+        REQUIRE(dir.prepare().has_value());
+        auto z1 = dns::zonefile::parse("@ SOA ns hm 1 2 3 4 5\n@ NS ns\nns A 192.0.2.1\n",
+                                       N("example.com."));
+        auto z2 = dns::zonefile::parse("@ SOA ns hm 2 2 3 4 5\n@ NS ns\nns A 192.0.2.2\n",
+                                       N("example.com."));
+        REQUIRE(z1.has_value());
+        REQUIRE(z2.has_value());
+        REQUIRE(dir.save(**z1, 100, "192.0.2.53:53").has_value());
+        storage.fail = true;
+        auto r = dir.save(**z2, 200, "192.0.2.53:53");
+        REQUIRE_FALSE(r.has_value());
+        CHECK(r.error().message.find("disk full") != std::string::npos);
+        CHECK_FALSE(dir.touch(N("example.com."), 300).has_value());
+        storage.fail = false;
+        auto back = dir.load(N("example.com."));
+        REQUIRE(back.has_value());
+        CHECK(back->zone->serial() == 1);
+        CHECK(back->verified_unix == 100);
+        CHECK(back->primary == "192.0.2.53:53");
+        dir.remove(N("example.com."));
+        std::filesystem::remove_all(tmpl);
+    }
 
 }  // TEST_SUITE

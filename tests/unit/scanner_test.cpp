@@ -1,6 +1,8 @@
 // The project's master-file scanner must read exactly what ldns reads: every
 // zone here is loaded both ways and the snapshots are compared record by record.
 
+#include "lib/zonefile/scanner.hpp"
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -12,7 +14,6 @@
 #include <vector>
 
 #include "lib/wire/rrtype.hpp"
-#include "lib/zonefile/scanner.hpp"
 #include "lib/zonefile/zonefile.hpp"
 
 namespace {
@@ -38,7 +39,8 @@ std::vector<std::string> dump(const dns::zone::Zone& z) {
         for (const auto& rs : z.rrsets(n)) {
             for (uint32_t d = rs.first; d < rs.first + rs.count; ++d)
                 out.push_back(owner + " " + dns::wire::type_to_text(rs.type) + " " +
-                              std::to_string(rs.ttl) + " " + hex(z.rdata_bytes(d), z.rdata(d).length));
+                              std::to_string(rs.ttl) + " " +
+                              hex(z.rdata_bytes(d), z.rdata(d).length));
             for (uint32_t d = rs.sig_first; d < rs.sig_first + rs.sig_count; ++d)
                 out.push_back(owner + " RRSIG " + std::to_string(rs.sig_ttl) + " " +
                               hex(z.rdata_bytes(d), z.rdata(d).length));
@@ -119,8 +121,8 @@ TEST_CASE("scanner errors name the line") {
     REQUIRE_FALSE(z.has_value());
     CHECK(z.error().message.find("f.zone:3:") == 0);
 
-    z = dns::zonefile::parse("@ SOA ns host 1 2 3 4 5\n@ NS ( ns\n", *Name::from_text("example."), {},
-                             "g.zone");
+    z = dns::zonefile::parse("@ SOA ns host 1 2 3 4 5\n@ NS ( ns\n", *Name::from_text("example."),
+                             {}, "g.zone");
     REQUIRE_FALSE(z.has_value());
     CHECK(z.error().message.find("unbalanced") != std::string::npos);
 

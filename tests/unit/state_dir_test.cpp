@@ -1,8 +1,9 @@
 // lib/io/state_dir: saved secondary zones (save, load, touch, remove, path_of),
 // in a temporary directory removed at the end.
 
-#include <doctest/doctest.h>
+#include "lib/io/state_dir.hpp"
 
+#include <doctest/doctest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,7 +15,6 @@
 #include <tuple>
 #include <vector>
 
-#include "lib/io/state_dir.hpp"
 #include "lib/wire/rrtype.hpp"
 #include "lib/xfr/transfer.hpp"
 #include "lib/zone/builder.hpp"
@@ -89,7 +89,8 @@ std::vector<uint8_t> read_file(const std::string& path) {
 }
 void write_file(const std::string& path, const std::vector<uint8_t>& data) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+    out.write(reinterpret_cast<const char*>(data.data()),
+              static_cast<std::streamsize>(data.size()));
     REQUIRE(out.good());
 }
 size_t files_in(const std::string& dir) {
@@ -106,10 +107,11 @@ dns::zone::ZonePtr tiny_zone(const dns::wire::Name& apex, uint32_t serial = 1) {
     dns::zone::Builder b(apex);
     std::string soa = std::string(2, '\0');
     for (uint32_t v : {serial, 7200u, 3600u, 1209600u, 300u})
-        soa += S({static_cast<int>(v >> 24), static_cast<int>((v >> 16) & 0xFF), static_cast<int>((v >> 8) & 0xFF),
-                  static_cast<int>(v & 0xFF)});
+        soa += S({static_cast<int>(v >> 24), static_cast<int>((v >> 16) & 0xFF),
+                  static_cast<int>((v >> 8) & 0xFF), static_cast<int>(v & 0xFF)});
     auto add = [&](uint16_t type, const std::string& rd) {
-        auto r = b.add(apex, type, 1, 3600, {reinterpret_cast<const uint8_t*>(rd.data()), rd.size()});
+        auto r =
+            b.add(apex, type, 1, 3600, {reinterpret_cast<const uint8_t*>(rd.data()), rd.size()});
         REQUIRE_MESSAGE(r.has_value(), r.error().message);
     };
     add(t::SOA, soa);
@@ -130,9 +132,11 @@ dns::xfr::Diff diff_of(const dns::zone::Zone& a, const dns::zone::Zone& b) {
     };
     dns::xfr::Diff d{a.serial(), b.serial(), {}, {}};
     for (const auto& r : ra)
-        if (std::none_of(rb.begin(), rb.end(), [&](const auto& x) { return same(r, x); })) d.removed.push_back(r);
+        if (std::none_of(rb.begin(), rb.end(), [&](const auto& x) { return same(r, x); }))
+            d.removed.push_back(r);
     for (const auto& r : rb)
-        if (std::none_of(ra.begin(), ra.end(), [&](const auto& x) { return same(r, x); })) d.added.push_back(r);
+        if (std::none_of(ra.begin(), ra.end(), [&](const auto& x) { return same(r, x); }))
+            d.added.push_back(r);
     return d;
 }
 
@@ -151,461 +155,472 @@ std::string zone_text(uint32_t serial, const char* extra) {
 }  // namespace
 
 TEST_SUITE("state_dir") {
+    TEST_CASE("save then load: same records and verification time") {
+        TempDir dir;
+        StateDir sd(dir.path);
+        CHECK(sd.enabled());
+        REQUIRE(sd.prepare().has_value());
+        auto z = parse(kZone);
+        const int64_t when = 1700000123;
+        auto saved = sd.save(*z, when);
+        REQUIRE_MESSAGE(saved.has_value(), saved.error().message);
+        CHECK(fs::exists(sd.path_of(N("example.com."))));
+        CHECK(!fs::exists(sd.path_of(N("example.com.")) + ".tmp"));
+        CHECK(files_in(dir.path) == 1);
 
-TEST_CASE("save then load: same records and verification time") {
-    TempDir dir;
-    StateDir sd(dir.path);
-    CHECK(sd.enabled());
-    REQUIRE(sd.prepare().has_value());
-    auto z = parse(kZone);
-    const int64_t when = 1700000123;
-    auto saved = sd.save(*z, when);
-    REQUIRE_MESSAGE(saved.has_value(), saved.error().message);
-    CHECK(fs::exists(sd.path_of(N("example.com."))));
-    CHECK(!fs::exists(sd.path_of(N("example.com.")) + ".tmp"));
-    CHECK(files_in(dir.path) == 1);
+        auto loaded = sd.load(N("example.com."));
+        REQUIRE_MESSAGE(loaded.has_value(), loaded.error().message);
+        CHECK(loaded->verified_unix == when);
+        REQUIRE(loaded->zone != nullptr);
+        CHECK(loaded->zone->apex() == N("example.com."));
+        CHECK(loaded->zone->serial() == 2024010101);
+        CHECK(loaded->zone->record_count() == z->record_count());
+        CHECK(flat(*loaded->zone) == flat(*z));
+        // Owner case survives (records_of gives the original case).
+        bool upper = false;
+        for (const auto& r : dns::xfr::records_of(*loaded->zone))
+            upper |= r.owner == W("WWW.example.com.");
+        CHECK(upper);
 
-    auto loaded = sd.load(N("example.com."));
-    REQUIRE_MESSAGE(loaded.has_value(), loaded.error().message);
-    CHECK(loaded->verified_unix == when);
-    REQUIRE(loaded->zone != nullptr);
-    CHECK(loaded->zone->apex() == N("example.com."));
-    CHECK(loaded->zone->serial() == 2024010101);
-    CHECK(loaded->zone->record_count() == z->record_count());
-    CHECK(flat(*loaded->zone) == flat(*z));
-    // Owner case survives (records_of gives the original case).
-    bool upper = false;
-    for (const auto& r : dns::xfr::records_of(*loaded->zone)) upper |= r.owner == W("WWW.example.com.");
-    CHECK(upper);
+        // Lookup by any case of the name.
+        auto again = sd.load(N("EXAMPLE.com."));
+        REQUIRE(again.has_value());
+        CHECK(flat(*again->zone) == flat(*z));
+    }
 
-    // Lookup by any case of the name.
-    auto again = sd.load(N("EXAMPLE.com."));
-    REQUIRE(again.has_value());
-    CHECK(flat(*again->zone) == flat(*z));
-}
-
-TEST_CASE("the primary the data came from survives a restart (so the next change can be an IXFR)") {
-    TempDir dir;
-    StateDir sd(dir.path);
-    REQUIRE(sd.prepare().has_value());
-    auto z = parse(kZone);
-    REQUIRE(sd.save(*z, 1700000000, "[2001:db8::1]:53").has_value());
-    auto loaded = sd.load(N("example.com."));
-    REQUIRE(loaded.has_value());
-    CHECK(loaded->primary == "[2001:db8::1]:53");
-    REQUIRE(sd.save(*z, 1700000000).has_value());
-    CHECK(sd.load(N("example.com."))->primary.empty());
-}
-
-TEST_CASE("StateWriter writes on its own thread; the last of several writes wins") {
-    TempDir dir;
-    StateDir sd(dir.path);
-    REQUIRE(sd.prepare().has_value());
-    auto z = parse(kZone);
-    {
-        dns::io::StateWriter w(sd);
-        w.save(z, 1700000001, "192.0.2.1:53");
-        w.touch(N("example.com."), 1700000002);
-        w.flush();
+    TEST_CASE(
+        "the primary the data came from survives a restart (so the next change can be an IXFR)") {
+        TempDir dir;
+        StateDir sd(dir.path);
+        REQUIRE(sd.prepare().has_value());
+        auto z = parse(kZone);
+        REQUIRE(sd.save(*z, 1700000000, "[2001:db8::1]:53").has_value());
         auto loaded = sd.load(N("example.com."));
         REQUIRE(loaded.has_value());
-        CHECK(loaded->verified_unix == 1700000002);
-        CHECK(loaded->primary == "192.0.2.1:53");
-        w.remove(N("example.com."));
-        w.flush();
-        CHECK_FALSE(fs::exists(sd.path_of(N("example.com."))));
+        CHECK(loaded->primary == "[2001:db8::1]:53");
+        REQUIRE(sd.save(*z, 1700000000).has_value());
+        CHECK(sd.load(N("example.com."))->primary.empty());
     }
-}
 
-TEST_CASE("save overwrites the previous copy") {
-    TempDir dir;
-    StateDir sd(dir.path);
-    REQUIRE(sd.save(*tiny_zone(N("example.org."), 1), 100).has_value());
-    REQUIRE(sd.save(*tiny_zone(N("example.org."), 2), 200).has_value());
-    auto l = sd.load(N("example.org."));
-    REQUIRE(l.has_value());
-    CHECK(l->zone->serial() == 2);
-    CHECK(l->verified_unix == 200);
-    CHECK(files_in(dir.path) == 1);
-}
-
-TEST_CASE("touch() changes only the verification time") {
-    TempDir dir;
-    StateDir sd(dir.path);
-    auto z = parse(kZone);
-    REQUIRE(sd.save(*z, 1000).has_value());
-    std::string path = sd.path_of(N("example.com."));
-    auto before = read_file(path);
-    auto touched = sd.touch(N("example.com."), 0x0102030405060708LL);
-    REQUIRE_MESSAGE(touched.has_value(), touched.error().message);
-    auto after = read_file(path);
-    REQUIRE(after.size() == before.size());
-    for (size_t i = 0; i < after.size(); ++i) {
-        if (i >= kTimeAt && i < kTimeAt + 8) continue;
-        CAPTURE(i);
-        CHECK(after[i] == before[i]);
+    TEST_CASE("StateWriter writes on its own thread; the last of several writes wins") {
+        TempDir dir;
+        StateDir sd(dir.path);
+        REQUIRE(sd.prepare().has_value());
+        auto z = parse(kZone);
+        {
+            dns::io::StateWriter w(sd);
+            w.save(z, 1700000001, "192.0.2.1:53");
+            w.touch(N("example.com."), 1700000002);
+            w.flush();
+            auto loaded = sd.load(N("example.com."));
+            REQUIRE(loaded.has_value());
+            CHECK(loaded->verified_unix == 1700000002);
+            CHECK(loaded->primary == "192.0.2.1:53");
+            w.remove(N("example.com."));
+            w.flush();
+            CHECK_FALSE(fs::exists(sd.path_of(N("example.com."))));
+        }
     }
-    CHECK(std::vector<uint8_t>(after.begin() + kTimeAt, after.begin() + kTimeAt + 8) ==
-          std::vector<uint8_t>{1, 2, 3, 4, 5, 6, 7, 8});
-    auto l = sd.load(N("example.com."));
-    REQUIRE(l.has_value());
-    CHECK(l->verified_unix == 0x0102030405060708LL);
-    CHECK(flat(*l->zone) == flat(*z));
-}
 
-TEST_CASE("touch() of a zone never saved fails and creates nothing") {
-    TempDir dir;
-    StateDir sd(dir.path);
-    auto r = sd.touch(N("nothere.example."), 5);
-    CHECK(!r.has_value());
-    CHECK(r.error().code == dns::Errc::io);
-    CHECK(files_in(dir.path) == 0);
-}
+    TEST_CASE("save overwrites the previous copy") {
+        TempDir dir;
+        StateDir sd(dir.path);
+        REQUIRE(sd.save(*tiny_zone(N("example.org."), 1), 100).has_value());
+        REQUIRE(sd.save(*tiny_zone(N("example.org."), 2), 200).has_value());
+        auto l = sd.load(N("example.org."));
+        REQUIRE(l.has_value());
+        CHECK(l->zone->serial() == 2);
+        CHECK(l->verified_unix == 200);
+        CHECK(files_in(dir.path) == 1);
+    }
 
-TEST_CASE("load of a zone never saved: not_found") {
-    TempDir dir;
-    StateDir sd(dir.path);
-    auto r = sd.load(N("example.com."));
-    REQUIRE(!r.has_value());
-    CHECK(r.error().code == dns::Errc::not_found);
-    // Also when other zones are there.
-    REQUIRE(sd.save(*tiny_zone(N("example.org.")), 1).has_value());
-    auto r2 = sd.load(N("example.com."));
-    REQUIRE(!r2.has_value());
-    CHECK(r2.error().code == dns::Errc::not_found);
-}
+    TEST_CASE("touch() changes only the verification time") {
+        TempDir dir;
+        StateDir sd(dir.path);
+        auto z = parse(kZone);
+        REQUIRE(sd.save(*z, 1000).has_value());
+        std::string path = sd.path_of(N("example.com."));
+        auto before = read_file(path);
+        auto touched = sd.touch(N("example.com."), 0x0102030405060708LL);
+        REQUIRE_MESSAGE(touched.has_value(), touched.error().message);
+        auto after = read_file(path);
+        REQUIRE(after.size() == before.size());
+        for (size_t i = 0; i < after.size(); ++i) {
+            if (i >= kTimeAt && i < kTimeAt + 8) continue;
+            CAPTURE(i);
+            CHECK(after[i] == before[i]);
+        }
+        CHECK(std::vector<uint8_t>(after.begin() + kTimeAt, after.begin() + kTimeAt + 8) ==
+              std::vector<uint8_t>{1, 2, 3, 4, 5, 6, 7, 8});
+        auto l = sd.load(N("example.com."));
+        REQUIRE(l.has_value());
+        CHECK(l->verified_unix == 0x0102030405060708LL);
+        CHECK(flat(*l->zone) == flat(*z));
+    }
 
-TEST_CASE("remove() deletes the saved copy") {
-    TempDir dir;
-    StateDir sd(dir.path);
-    REQUIRE(sd.save(*tiny_zone(N("example.org.")), 1).has_value());
-    REQUIRE(sd.load(N("example.org.")).has_value());
-    sd.remove(N("example.org."));
-    auto r = sd.load(N("example.org."));
-    REQUIRE(!r.has_value());
-    CHECK(r.error().code == dns::Errc::not_found);
-    CHECK(files_in(dir.path) == 0);
-    sd.remove(N("example.org."));  // twice: harmless
-}
-
-TEST_CASE("a truncated file is an error, at every length") {
-    TempDir dir;
-    StateDir sd(dir.path);
-    REQUIRE(sd.save(*parse(kZone), 42).has_value());
-    std::string path = sd.path_of(N("example.com."));
-    auto good = read_file(path);
-    REQUIRE(good.size() > kApexAt);
-    for (size_t len = 0; len < good.size(); ++len) {
-        CAPTURE(len);
-        write_file(path, std::vector<uint8_t>(good.begin(), good.begin() + static_cast<long>(len)));
-        auto r = sd.load(N("example.com."));
+    TEST_CASE("touch() of a zone never saved fails and creates nothing") {
+        TempDir dir;
+        StateDir sd(dir.path);
+        auto r = sd.touch(N("nothere.example."), 5);
         CHECK(!r.has_value());
-        if (!r.has_value()) CHECK(r.error().code == dns::Errc::malformed);
+        CHECK(r.error().code == dns::Errc::io);
+        CHECK(files_in(dir.path) == 0);
     }
-    write_file(path, good);
-    CHECK(sd.load(N("example.com.")).has_value());
-}
 
-TEST_CASE("a corrupted file is an error, not a crash") {
-    TempDir dir;
-    StateDir sd(dir.path);
-    REQUIRE(sd.save(*parse(kZone), 42).has_value());
-    std::string path = sd.path_of(N("example.com."));
-    const auto good = read_file(path);
+    TEST_CASE("load of a zone never saved: not_found") {
+        TempDir dir;
+        StateDir sd(dir.path);
+        auto r = sd.load(N("example.com."));
+        REQUIRE(!r.has_value());
+        CHECK(r.error().code == dns::Errc::not_found);
+        // Also when other zones are there.
+        REQUIRE(sd.save(*tiny_zone(N("example.org.")), 1).has_value());
+        auto r2 = sd.load(N("example.com."));
+        REQUIRE(!r2.has_value());
+        CHECK(r2.error().code == dns::Errc::not_found);
+    }
 
-    auto load_with = [&](std::vector<uint8_t> bytes) {
-        write_file(path, bytes);
-        return sd.load(N("example.com."));
-    };
-    SUBCASE("bad magic") {
-        auto b = good;
-        b[0] = 'X';
-        auto r = load_with(b);
+    TEST_CASE("remove() deletes the saved copy") {
+        TempDir dir;
+        StateDir sd(dir.path);
+        REQUIRE(sd.save(*tiny_zone(N("example.org.")), 1).has_value());
+        REQUIRE(sd.load(N("example.org.")).has_value());
+        sd.remove(N("example.org."));
+        auto r = sd.load(N("example.org."));
         REQUIRE(!r.has_value());
-        CHECK(r.error().message.find("not a saved zone") != std::string::npos);
+        CHECK(r.error().code == dns::Errc::not_found);
+        CHECK(files_in(dir.path) == 0);
+        sd.remove(N("example.org."));  // twice: harmless
     }
-    SUBCASE("an empty file") {
-        CHECK(!load_with({}).has_value());
+
+    TEST_CASE("a truncated file is an error, at every length") {
+        TempDir dir;
+        StateDir sd(dir.path);
+        REQUIRE(sd.save(*parse(kZone), 42).has_value());
+        std::string path = sd.path_of(N("example.com."));
+        auto good = read_file(path);
+        REQUIRE(good.size() > kApexAt);
+        for (size_t len = 0; len < good.size(); ++len) {
+            CAPTURE(len);
+            write_file(path,
+                       std::vector<uint8_t>(good.begin(), good.begin() + static_cast<long>(len)));
+            auto r = sd.load(N("example.com."));
+            CHECK(!r.has_value());
+            if (!r.has_value()) CHECK(r.error().code == dns::Errc::malformed);
+        }
+        write_file(path, good);
+        CHECK(sd.load(N("example.com.")).has_value());
     }
-    SUBCASE("a trailing byte") {
-        auto b = good;
-        b.push_back(0);
-        auto r = load_with(b);
-        REQUIRE(!r.has_value());
-        CHECK(r.error().message.find("trailing") != std::string::npos);
-    }
-    SUBCASE("record count one too many / one too few") {
-        auto b = good;
-        b[kCountAt + 3] = static_cast<uint8_t>(b[kCountAt + 3] + 1);
-        CHECK(!load_with(b).has_value());
-        b = good;
-        b[kCountAt + 3] = static_cast<uint8_t>(b[kCountAt + 3] - 1);
-        CHECK(!load_with(b).has_value());
-        b = good;
-        b[kCountAt] = b[kCountAt + 1] = b[kCountAt + 2] = b[kCountAt + 3] = 0xFF;
-        CHECK(!load_with(b).has_value());
-    }
-    SUBCASE("apex length past the end") {
-        auto b = good;
-        b[kApexLenAt] = 0xFF;
-        CHECK(!load_with(b).has_value());
-    }
-    SUBCASE("first owner length past the end") {
-        auto b = good;
-        size_t first = kApexAt + N("example.com.").size();
-        b[first] = 0xFF;
-        CHECK(!load_with(b).has_value());
-    }
-    SUBCASE("an invalid owner name") {
-        auto b = good;
-        size_t first = kApexAt + N("example.com.").size();
-        b[first + 1] = 63;  // a label longer than the name
-        CHECK(!load_with(b).has_value());
-    }
-    SUBCASE("every single byte flipped: error or a valid zone, never a crash") {
-        size_t failures = 0;
-        for (size_t i = 0; i < good.size(); ++i) {
+
+    TEST_CASE("a corrupted file is an error, not a crash") {
+        TempDir dir;
+        StateDir sd(dir.path);
+        REQUIRE(sd.save(*parse(kZone), 42).has_value());
+        std::string path = sd.path_of(N("example.com."));
+        const auto good = read_file(path);
+
+        auto load_with = [&](std::vector<uint8_t> bytes) {
+            write_file(path, bytes);
+            return sd.load(N("example.com."));
+        };
+        SUBCASE("bad magic") {
             auto b = good;
-            b[i] ^= 0xFF;
+            b[0] = 'X';
             auto r = load_with(b);
-            if (!r.has_value()) {
-                ++failures;
-                CHECK(r.error().code == dns::Errc::malformed);
-            } else {
-                CHECK(r->zone != nullptr);
+            REQUIRE(!r.has_value());
+            CHECK(r.error().message.find("not a saved zone") != std::string::npos);
+        }
+        SUBCASE("an empty file") { CHECK(!load_with({}).has_value()); }
+        SUBCASE("a trailing byte") {
+            auto b = good;
+            b.push_back(0);
+            auto r = load_with(b);
+            REQUIRE(!r.has_value());
+            CHECK(r.error().message.find("trailing") != std::string::npos);
+        }
+        SUBCASE("record count one too many / one too few") {
+            auto b = good;
+            b[kCountAt + 3] = static_cast<uint8_t>(b[kCountAt + 3] + 1);
+            CHECK(!load_with(b).has_value());
+            b = good;
+            b[kCountAt + 3] = static_cast<uint8_t>(b[kCountAt + 3] - 1);
+            CHECK(!load_with(b).has_value());
+            b = good;
+            b[kCountAt] = b[kCountAt + 1] = b[kCountAt + 2] = b[kCountAt + 3] = 0xFF;
+            CHECK(!load_with(b).has_value());
+        }
+        SUBCASE("apex length past the end") {
+            auto b = good;
+            b[kApexLenAt] = 0xFF;
+            CHECK(!load_with(b).has_value());
+        }
+        SUBCASE("first owner length past the end") {
+            auto b = good;
+            size_t first = kApexAt + N("example.com.").size();
+            b[first] = 0xFF;
+            CHECK(!load_with(b).has_value());
+        }
+        SUBCASE("an invalid owner name") {
+            auto b = good;
+            size_t first = kApexAt + N("example.com.").size();
+            b[first + 1] = 63;  // a label longer than the name
+            CHECK(!load_with(b).has_value());
+        }
+        SUBCASE("every single byte flipped: error or a valid zone, never a crash") {
+            size_t failures = 0;
+            for (size_t i = 0; i < good.size(); ++i) {
+                auto b = good;
+                b[i] ^= 0xFF;
+                auto r = load_with(b);
+                if (!r.has_value()) {
+                    ++failures;
+                    CHECK(r.error().code == dns::Errc::malformed);
+                } else {
+                    CHECK(r->zone != nullptr);
+                }
             }
+            CHECK(failures > good.size() / 4);
         }
-        CHECK(failures > good.size() / 4);
     }
-}
 
-TEST_CASE("a file holding another zone is an error") {
-    TempDir dir;
-    StateDir sd(dir.path);
-    REQUIRE(sd.save(*parse(kZone), 42).has_value());
-    fs::copy_file(sd.path_of(N("example.com.")), sd.path_of(N("example.net.")));
-    auto r = sd.load(N("example.net."));
-    REQUIRE(!r.has_value());
-    CHECK(r.error().code == dns::Errc::malformed);
-    CHECK(r.error().message.find("another zone") != std::string::npos);
-    // A parent or child name is another zone too.
-    fs::copy_file(sd.path_of(N("example.com.")), sd.path_of(N("sub.example.com.")));
-    CHECK(!sd.load(N("sub.example.com.")).has_value());
-    fs::copy_file(sd.path_of(N("example.com.")), sd.path_of(N("com.")));
-    CHECK(!sd.load(N("com.")).has_value());
-}
-
-TEST_CASE("path_of: lower-cased file name inside the directory") {
-    StateDir sd("/var/lib/dnsd");
-    CHECK(sd.path_of(N("Example.COM.")) == "/var/lib/dnsd/example.com.zone");
-    CHECK(sd.path_of(N("xn--bcher-kva.example.")) == "/var/lib/dnsd/xn--bcher-kva.example.zone");
-    CHECK(sd.path_of(N("_tcp.example.")) == "/var/lib/dnsd/_tcp.example.zone");
-    // The root maps to an escaped dot: no other zone's file can be named so.
-    CHECK(sd.path_of(N(".")) == "/var/lib/dnsd/%2ezone");
-    CHECK(sd.path_of(N("root.")) == "/var/lib/dnsd/root.zone");
-}
-
-TEST_CASE("path_of escapes odd characters: every name maps to one file in the directory") {
-    StateDir sd("/var/lib/dnsd");
-    const std::string prefix = "/var/lib/dnsd/";
-    auto file_of = [&](const dns::wire::Name& n) {
-        std::string p = sd.path_of(n);
-        REQUIRE(p.compare(0, prefix.size(), prefix) == 0);
-        return p.substr(prefix.size());
-    };
-    auto safe = [](const std::string& f) {
-        if (f.empty() || f == "." || f == "..") return false;
-        for (unsigned char c : f)
-            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '%'))
-                return false;
-        return true;
-    };
-    CHECK(file_of(N("a/b.example.")) == "a%2fb.example.zone");
-    CHECK(file_of(N("a\\032b.example.")) == "a%5c032b.example.zone");  // a space
-    CHECK(file_of(N("\\.\\..example.")) == "%5c.%5c..example.zone");  // a label ".."
-    CHECK(file_of(N("\\.\\./\\.\\./etc/passwd.")) == "%5c.%5c.%2f%5c.%5c.%2fetc%2fpasswd.zone");
-    CHECK(file_of(N("100%.example.")) == "100%25.example.zone");
-
-    const char* odd[] = {"a/b.example.", "\\.\\./\\.\\./etc/passwd.", "a\\032b.example.", "\\000.example.",
-                         "\\255x.example.", "\\.\\..example.", "*.example.", "a\\\\b.example.", "a:b.example.",
-                         "100%.example.", "%2f.example."};
-    std::vector<std::string> files;
-    for (const char* text : odd) {
-        CAPTURE(text);
-        std::string f = file_of(N(text));
-        CHECK(f.find('/') == std::string::npos);
-        CHECK(safe(f));
-        files.push_back(f);
+    TEST_CASE("a file holding another zone is an error") {
+        TempDir dir;
+        StateDir sd(dir.path);
+        REQUIRE(sd.save(*parse(kZone), 42).has_value());
+        fs::copy_file(sd.path_of(N("example.com.")), sd.path_of(N("example.net.")));
+        auto r = sd.load(N("example.net."));
+        REQUIRE(!r.has_value());
+        CHECK(r.error().code == dns::Errc::malformed);
+        CHECK(r.error().message.find("another zone") != std::string::npos);
+        // A parent or child name is another zone too.
+        fs::copy_file(sd.path_of(N("example.com.")), sd.path_of(N("sub.example.com.")));
+        CHECK(!sd.load(N("sub.example.com.")).has_value());
+        fs::copy_file(sd.path_of(N("example.com.")), sd.path_of(N("com.")));
+        CHECK(!sd.load(N("com.")).has_value());
     }
-    // Distinct names, distinct files.
-    for (size_t i = 0; i < files.size(); ++i)
-        for (size_t j = i + 1; j < files.size(); ++j) {
-            CAPTURE(files[i]);
-            CHECK(files[i] != files[j]);
+
+    TEST_CASE("path_of: lower-cased file name inside the directory") {
+        StateDir sd("/var/lib/dnsd");
+        CHECK(sd.path_of(N("Example.COM.")) == "/var/lib/dnsd/example.com.zone");
+        CHECK(sd.path_of(N("xn--bcher-kva.example.")) ==
+              "/var/lib/dnsd/xn--bcher-kva.example.zone");
+        CHECK(sd.path_of(N("_tcp.example.")) == "/var/lib/dnsd/_tcp.example.zone");
+        // The root maps to an escaped dot: no other zone's file can be named so.
+        CHECK(sd.path_of(N(".")) == "/var/lib/dnsd/%2ezone");
+        CHECK(sd.path_of(N("root.")) == "/var/lib/dnsd/root.zone");
+    }
+
+    TEST_CASE("path_of escapes odd characters: every name maps to one file in the directory") {
+        StateDir sd("/var/lib/dnsd");
+        const std::string prefix = "/var/lib/dnsd/";
+        auto file_of = [&](const dns::wire::Name& n) {
+            std::string p = sd.path_of(n);
+            REQUIRE(p.compare(0, prefix.size(), prefix) == 0);
+            return p.substr(prefix.size());
+        };
+        auto safe = [](const std::string& f) {
+            if (f.empty() || f == "." || f == "..") return false;
+            for (unsigned char c : f)
+                if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+                      c == '.' || c == '%'))
+                    return false;
+            return true;
+        };
+        CHECK(file_of(N("a/b.example.")) == "a%2fb.example.zone");
+        CHECK(file_of(N("a\\032b.example.")) == "a%5c032b.example.zone");  // a space
+        CHECK(file_of(N("\\.\\..example.")) == "%5c.%5c..example.zone");   // a label ".."
+        CHECK(file_of(N("\\.\\./\\.\\./etc/passwd.")) == "%5c.%5c.%2f%5c.%5c.%2fetc%2fpasswd.zone");
+        CHECK(file_of(N("100%.example.")) == "100%25.example.zone");
+
+        const char* odd[] = {"a/b.example.",     "\\.\\./\\.\\./etc/passwd.",
+                             "a\\032b.example.", "\\000.example.",
+                             "\\255x.example.",  "\\.\\..example.",
+                             "*.example.",       "a\\\\b.example.",
+                             "a:b.example.",     "100%.example.",
+                             "%2f.example."};
+        std::vector<std::string> files;
+        for (const char* text : odd) {
+            CAPTURE(text);
+            std::string f = file_of(N(text));
+            CHECK(f.find('/') == std::string::npos);
+            CHECK(safe(f));
+            files.push_back(f);
         }
-}
-
-TEST_CASE("path_of: the root zone and a zone named \"root\" do not share a file") {
-    StateDir sd("/var/lib/dnsd");
-    CHECK(sd.path_of(N(".")) != sd.path_of(N("root.")));
-}
-
-TEST_CASE("save/load of zones with odd names stays inside the directory") {
-    TempDir dir;
-    std::string inner = dir.path + "/state";
-    StateDir sd(inner);
-    REQUIRE(sd.prepare().has_value());
-    CHECK(fs::is_directory(inner));
-    for (const char* text : {"a/b.example.", "\\.\\./\\.\\./x.", "a\\032b.example.", "UPPER.Example."}) {
-        CAPTURE(text);
-        auto name = N(text);
-        REQUIRE(sd.save(*tiny_zone(name, 7), 9).has_value());
-        auto l = sd.load(name);
-        REQUIRE_MESSAGE(l.has_value(), l.error().message);
-        CHECK(l->zone->apex() == name);
-        CHECK(l->zone->serial() == 7);
-        CHECK(l->verified_unix == 9);
+        // Distinct names, distinct files.
+        for (size_t i = 0; i < files.size(); ++i)
+            for (size_t j = i + 1; j < files.size(); ++j) {
+                CAPTURE(files[i]);
+                CHECK(files[i] != files[j]);
+            }
     }
-    CHECK(files_in(inner) == 4);
-    CHECK(files_in(dir.path) == 1);  // only "state"
-}
 
-TEST_CASE("prepare(): creates the directory; fails where it cannot") {
-    TempDir dir;
-    StateDir sd(dir.path + "/new");
-    REQUIRE(sd.prepare().has_value());
-    CHECK(fs::is_directory(dir.path + "/new"));
-    CHECK(sd.prepare().has_value());  // already there
+    TEST_CASE("path_of: the root zone and a zone named \"root\" do not share a file") {
+        StateDir sd("/var/lib/dnsd");
+        CHECK(sd.path_of(N(".")) != sd.path_of(N("root.")));
+    }
 
-    write_file(dir.path + "/file", {1, 2, 3});
-    StateDir under_file(dir.path + "/file/state");
-    auto r = under_file.prepare();
-    REQUIRE(!r.has_value());
-    CHECK(r.error().code == dns::Errc::io);
-    StateDir deep(dir.path + "/no/such/parent");
-    CHECK(!deep.prepare().has_value());
-
-    StateDir off("");
-    CHECK(!off.enabled());
-}
-
-TEST_CASE("save into a missing directory fails cleanly") {
-    TempDir dir;
-    StateDir sd(dir.path + "/missing");
-    auto r = sd.save(*tiny_zone(N("example.org.")), 1);
-    REQUIRE(!r.has_value());
-    CHECK(r.error().code == dns::Errc::io);
-}
-
-TEST_CASE("journal: IXFR differences appended after the snapshot are applied at load; a save clears them") {
-    TempDir dir;
-    StateDir sd(dir.path);
-    auto v1 = parse(zone_text(1, "").c_str());
-    auto v2 = parse(zone_text(2, "new A 192.0.2.99\n").c_str());
-    auto v3 = parse(zone_text(3, "new A 192.0.2.98\nnew2 TXT \"x\"\n").c_str());
-    REQUIRE(sd.save(*v1, 100).has_value());
-    std::vector<dns::xfr::Diff> d12{diff_of(*v1, *v2)}, d23{diff_of(*v2, *v3)};
-    REQUIRE(sd.append(N("example.com."), d12, 200).has_value());
-    auto loaded = sd.load(N("example.com."));
-    REQUIRE(loaded.has_value());
-    CHECK(loaded->zone->serial() == 2);
-    CHECK(loaded->journal_entries == 1);
-    CHECK(loaded->verified_unix == 200);
-    CHECK(sorted_flat(*loaded->zone) == sorted_flat(*v2));
-
-    REQUIRE(sd.append(N("example.com."), d23, 300).has_value());
-    loaded = sd.load(N("example.com."));
-    REQUIRE(loaded.has_value());
-    CHECK(loaded->zone->serial() == 3);
-    CHECK(loaded->journal_entries == 2);
-    CHECK(sorted_flat(*loaded->zone) == sorted_flat(*v3));
-    CHECK(sd.sizes(N("example.com.")).second > 0);
-
-    REQUIRE(sd.save(*v3, 400).has_value());
-    CHECK(sd.sizes(N("example.com.")).second == 0);  // the journal is gone
-    loaded = sd.load(N("example.com."));
-    REQUIRE(loaded.has_value());
-    CHECK(loaded->zone->serial() == 3);
-    CHECK(loaded->journal_entries == 0);
-
-    sd.remove(N("example.com."));
-    CHECK(files_in(dir.path) == 0);
-}
-
-TEST_CASE("journal: a torn last entry is cut off; entries that do not follow on are skipped") {
-    TempDir dir;
-    StateDir sd(dir.path);
-    auto v1 = parse(zone_text(1, "").c_str());
-    auto v2 = parse(zone_text(2, "new A 192.0.2.99\n").c_str());
-    auto v3 = parse(zone_text(3, "").c_str());
-    REQUIRE(sd.save(*v1, 100).has_value());
-    std::vector<dns::xfr::Diff> d12{diff_of(*v1, *v2)}, d23{diff_of(*v2, *v3)};
-    REQUIRE(sd.append(N("example.com."), d12, 200).has_value());
-    size_t good = sd.sizes(N("example.com.")).second;
-    REQUIRE(sd.append(N("example.com."), d23, 300).has_value());
-    // A crash in the middle of the second append.
-    std::string jpath = sd.journal_of(N("example.com.")).path();
-    auto bytes = read_file(jpath);
-    bytes.resize(bytes.size() - 5);
-    write_file(jpath, bytes);
-    auto loaded = sd.load(N("example.com."));
-    REQUIRE(loaded.has_value());
-    CHECK(loaded->zone->serial() == 2);
-    CHECK(loaded->journal_note.find("torn") != std::string::npos);
-    CHECK(sd.sizes(N("example.com.")).second == good);  // cut back to the good entries
-    // Appending again continues a valid journal.
-    REQUIRE(sd.append(N("example.com."), d23, 300).has_value());
-    loaded = sd.load(N("example.com."));
-    REQUIRE(loaded.has_value());
-    CHECK(loaded->zone->serial() == 3);
-
-    // Entries from another serial (left by a crash between a save and the
-    // journal's removal) are skipped.
-    TempDir dir2;
-    StateDir sd2(dir2.path);
-    REQUIRE(sd2.save(*v2, 100).has_value());
-    REQUIRE(sd2.append(N("example.com."), d12, 200).has_value());
-    loaded = sd2.load(N("example.com."));
-    REQUIRE(loaded.has_value());
-    CHECK(loaded->zone->serial() == 2);
-    CHECK(loaded->journal_entries == 0);
-    CHECK(loaded->verified_unix == 100);
-
-    // Garbage instead of a journal: ignored, with a note.
-    write_file(jpath, {1, 2, 3, 4, 5, 6, 7, 8, 9});
-    loaded = sd.load(N("example.com."));
-    REQUIRE(loaded.has_value());
-    CHECK(loaded->zone->serial() == 1);
-    CHECK(!loaded->journal_note.empty());
-}
-
-TEST_CASE("StateWriter::append journals IXFRs, merges pending ones, and rewrites the snapshot when the journal grows") {
-    TempDir dir;
-    StateDir sd(dir.path);
-    auto v1 = parse(zone_text(1, "").c_str());
-    {
-        dns::io::StateWriter w(sd);
-        w.save(v1, 100, "192.0.2.1:53");
-        w.flush();
-        dns::zone::ZonePtr prev = v1;
-        for (uint32_t serial = 2; serial <= 40; ++serial) {
-            std::string extra;
-            for (uint32_t i = 0; i < serial; ++i) extra += "n" + std::to_string(i) + " TXT \"" + std::string(40, 'x') + "\"\n";
-            auto next = parse(zone_text(serial, extra.c_str()).c_str());
-            w.append(next, {diff_of(*prev, *next)}, 100 + serial, "192.0.2.1:53");
-            if (serial % 3 == 0) w.flush();
-            prev = next;
+    TEST_CASE("save/load of zones with odd names stays inside the directory") {
+        TempDir dir;
+        std::string inner = dir.path + "/state";
+        StateDir sd(inner);
+        REQUIRE(sd.prepare().has_value());
+        CHECK(fs::is_directory(inner));
+        for (const char* text :
+             {"a/b.example.", "\\.\\./\\.\\./x.", "a\\032b.example.", "UPPER.Example."}) {
+            CAPTURE(text);
+            auto name = N(text);
+            REQUIRE(sd.save(*tiny_zone(name, 7), 9).has_value());
+            auto l = sd.load(name);
+            REQUIRE_MESSAGE(l.has_value(), l.error().message);
+            CHECK(l->zone->apex() == name);
+            CHECK(l->zone->serial() == 7);
+            CHECK(l->verified_unix == 9);
         }
-        w.flush();
-        auto [snapshot, journal] = sd.sizes(N("example.com."));
-        CHECK(journal <= snapshot / 2 + 4096);  // compacted along the way
+        CHECK(files_in(inner) == 4);
+        CHECK(files_in(dir.path) == 1);  // only "state"
+    }
+
+    TEST_CASE("prepare(): creates the directory; fails where it cannot") {
+        TempDir dir;
+        StateDir sd(dir.path + "/new");
+        REQUIRE(sd.prepare().has_value());
+        CHECK(fs::is_directory(dir.path + "/new"));
+        CHECK(sd.prepare().has_value());  // already there
+
+        write_file(dir.path + "/file", {1, 2, 3});
+        StateDir under_file(dir.path + "/file/state");
+        auto r = under_file.prepare();
+        REQUIRE(!r.has_value());
+        CHECK(r.error().code == dns::Errc::io);
+        StateDir deep(dir.path + "/no/such/parent");
+        CHECK(!deep.prepare().has_value());
+
+        StateDir off("");
+        CHECK(!off.enabled());
+    }
+
+    TEST_CASE("save into a missing directory fails cleanly") {
+        TempDir dir;
+        StateDir sd(dir.path + "/missing");
+        auto r = sd.save(*tiny_zone(N("example.org.")), 1);
+        REQUIRE(!r.has_value());
+        CHECK(r.error().code == dns::Errc::io);
+    }
+
+    TEST_CASE(
+        "journal: IXFR differences appended after the snapshot are applied at load; a save clears "
+        "them") {
+        TempDir dir;
+        StateDir sd(dir.path);
+        auto v1 = parse(zone_text(1, "").c_str());
+        auto v2 = parse(zone_text(2, "new A 192.0.2.99\n").c_str());
+        auto v3 = parse(zone_text(3, "new A 192.0.2.98\nnew2 TXT \"x\"\n").c_str());
+        REQUIRE(sd.save(*v1, 100).has_value());
+        std::vector<dns::xfr::Diff> d12{diff_of(*v1, *v2)}, d23{diff_of(*v2, *v3)};
+        REQUIRE(sd.append(N("example.com."), d12, 200).has_value());
         auto loaded = sd.load(N("example.com."));
         REQUIRE(loaded.has_value());
-        CHECK(loaded->zone->serial() == 40);
-        CHECK(loaded->verified_unix == 140);
-        CHECK(loaded->primary == "192.0.2.1:53");
-        CHECK(sorted_flat(*loaded->zone) == sorted_flat(*prev));
+        CHECK(loaded->zone->serial() == 2);
+        CHECK(loaded->journal_entries == 1);
+        CHECK(loaded->verified_unix == 200);
+        CHECK(sorted_flat(*loaded->zone) == sorted_flat(*v2));
+
+        REQUIRE(sd.append(N("example.com."), d23, 300).has_value());
+        loaded = sd.load(N("example.com."));
+        REQUIRE(loaded.has_value());
+        CHECK(loaded->zone->serial() == 3);
+        CHECK(loaded->journal_entries == 2);
+        CHECK(sorted_flat(*loaded->zone) == sorted_flat(*v3));
+        CHECK(sd.sizes(N("example.com.")).second > 0);
+
+        REQUIRE(sd.save(*v3, 400).has_value());
+        CHECK(sd.sizes(N("example.com.")).second == 0);  // the journal is gone
+        loaded = sd.load(N("example.com."));
+        REQUIRE(loaded.has_value());
+        CHECK(loaded->zone->serial() == 3);
+        CHECK(loaded->journal_entries == 0);
+
+        sd.remove(N("example.com."));
+        CHECK(files_in(dir.path) == 0);
     }
-}
+
+    TEST_CASE("journal: a torn last entry is cut off; entries that do not follow on are skipped") {
+        TempDir dir;
+        StateDir sd(dir.path);
+        auto v1 = parse(zone_text(1, "").c_str());
+        auto v2 = parse(zone_text(2, "new A 192.0.2.99\n").c_str());
+        auto v3 = parse(zone_text(3, "").c_str());
+        REQUIRE(sd.save(*v1, 100).has_value());
+        std::vector<dns::xfr::Diff> d12{diff_of(*v1, *v2)}, d23{diff_of(*v2, *v3)};
+        REQUIRE(sd.append(N("example.com."), d12, 200).has_value());
+        size_t good = sd.sizes(N("example.com.")).second;
+        REQUIRE(sd.append(N("example.com."), d23, 300).has_value());
+        // A crash in the middle of the second append.
+        std::string jpath = sd.journal_of(N("example.com.")).path();
+        auto bytes = read_file(jpath);
+        bytes.resize(bytes.size() - 5);
+        write_file(jpath, bytes);
+        auto loaded = sd.load(N("example.com."));
+        REQUIRE(loaded.has_value());
+        CHECK(loaded->zone->serial() == 2);
+        CHECK(loaded->journal_note.find("torn") != std::string::npos);
+        CHECK(sd.sizes(N("example.com.")).second == good);  // cut back to the good entries
+        // Appending again continues a valid journal.
+        REQUIRE(sd.append(N("example.com."), d23, 300).has_value());
+        loaded = sd.load(N("example.com."));
+        REQUIRE(loaded.has_value());
+        CHECK(loaded->zone->serial() == 3);
+
+        // Entries from another serial (left by a crash between a save and the
+        // journal's removal) are skipped.
+        TempDir dir2;
+        StateDir sd2(dir2.path);
+        REQUIRE(sd2.save(*v2, 100).has_value());
+        REQUIRE(sd2.append(N("example.com."), d12, 200).has_value());
+        loaded = sd2.load(N("example.com."));
+        REQUIRE(loaded.has_value());
+        CHECK(loaded->zone->serial() == 2);
+        CHECK(loaded->journal_entries == 0);
+        CHECK(loaded->verified_unix == 100);
+
+        // Garbage instead of a journal: ignored, with a note.
+        write_file(jpath, {1, 2, 3, 4, 5, 6, 7, 8, 9});
+        loaded = sd.load(N("example.com."));
+        REQUIRE(loaded.has_value());
+        CHECK(loaded->zone->serial() == 1);
+        CHECK(!loaded->journal_note.empty());
+    }
+
+    TEST_CASE(
+        "StateWriter::append journals IXFRs, merges pending ones, and rewrites the snapshot when "
+        "the journal grows") {
+        TempDir dir;
+        StateDir sd(dir.path);
+        auto v1 = parse(zone_text(1, "").c_str());
+        {
+            dns::io::StateWriter w(sd);
+            w.save(v1, 100, "192.0.2.1:53");
+            w.flush();
+            dns::zone::ZonePtr prev = v1;
+            for (uint32_t serial = 2; serial <= 40; ++serial) {
+                std::string extra;
+                for (uint32_t i = 0; i < serial; ++i)
+                    extra += "n" + std::to_string(i) + " TXT \"" + std::string(40, 'x') + "\"\n";
+                auto next = parse(zone_text(serial, extra.c_str()).c_str());
+                w.append(next, {diff_of(*prev, *next)}, 100 + serial, "192.0.2.1:53");
+                if (serial % 3 == 0) w.flush();
+                prev = next;
+            }
+            w.flush();
+            auto [snapshot, journal] = sd.sizes(N("example.com."));
+            CHECK(journal <= snapshot / 2 + 4096);  // compacted along the way
+            auto loaded = sd.load(N("example.com."));
+            REQUIRE(loaded.has_value());
+            CHECK(loaded->zone->serial() == 40);
+            CHECK(loaded->verified_unix == 140);
+            CHECK(loaded->primary == "192.0.2.1:53");
+            CHECK(sorted_flat(*loaded->zone) == sorted_flat(*prev));
+        }
+    }
 
 }  // TEST_SUITE

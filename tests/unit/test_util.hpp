@@ -70,12 +70,17 @@ struct Bytes {
     }
     /// An OPT pseudo-RR with the given raw option bytes.
     Bytes& opt(uint16_t udp, uint32_t ttl, const std::vector<uint8_t>& options = {}) {
-        u8(0).u16(dns::wire::type::OPT).u16(udp).u32(ttl).u16(static_cast<uint16_t>(options.size()));
+        u8(0)
+            .u16(dns::wire::type::OPT)
+            .u16(udp)
+            .u32(ttl)
+            .u16(static_cast<uint16_t>(options.size()));
         b.insert(b.end(), options.begin(), options.end());
         return *this;
     }
     /// A record header with RDLENGTH; RDATA follows separately.
-    Bytes& rr_head(std::string_view owner, uint16_t type, uint16_t cls, uint32_t ttl, uint16_t rdlen) {
+    Bytes& rr_head(std::string_view owner, uint16_t type, uint16_t cls, uint32_t ttl,
+                   uint16_t rdlen) {
         return name(owner).u16(type).u16(cls).u32(ttl).u16(rdlen);
     }
     size_t size() const { return b.size(); }
