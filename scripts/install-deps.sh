@@ -10,7 +10,7 @@ build_pkgs=(
 )
 test_pkgs=(
   knot knot-dnsutils nsd bind9 python3 python3-dnspython
-  clang libclang-rt-14-dev iproute2 procps util-linux
+  clang clang-format libclang-rt-14-dev iproute2 procps util-linux
 )
 want=("${build_pkgs[@]}")
 [ "${1:-}" = "--test" ] && want+=("${test_pkgs[@]}")

@@ -1,10 +1,13 @@
 #include "lib/xfr/transfer_out.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <tuple>
 
 #include "lib/base/serial.hpp"
+#include "lib/wire/message.hpp"
+#include "lib/wire/name.hpp"
 #include "lib/wire/rrtype.hpp"
 #include "lib/wire/writer.hpp"
 
@@ -137,9 +140,69 @@ void TransferOut::sign_with(TsigSession session, uint64_t now) {
     now_ = now;
 }
 
-bool TransferOut::write_record(wire::Writer& w, const uint8_t* owner, uint16_t type, uint32_t ttl,
-                               const uint8_t* rd, uint16_t len) {
-    if (!wire::write_rr(w, owner, type, wire::rrclass::IN, ttl, rd, len)) return false;
+bool TransferOut::write_owner(wire::Writer& w, const uint8_t* owner, uint32_t node) {
+    const size_t at = w.size();
+    if (node != kNoNode && node == last_node_ && last_owner_off_) return w.pointer(last_owner_off_);
+    // The owner lies under the apex (bytes equal, case included): its own
+    // labels, then a pointer to where the apex was written.
+    const zone::Zone& z = *zone_;
+    const uint8_t* apex = z.owner(z.node(zone::Zone::apex_id()));
+    const size_t apex_len = wire::name_length(apex), len = wire::name_length(owner);
+    size_t prefix = 0;  // bytes of `owner` before its apex suffix; len when not under the apex
+    if (len >= apex_len && std::memcmp(owner + len - apex_len, apex, apex_len) == 0) {
+        while (prefix < len - apex_len) prefix += owner[prefix] + 1u;
+        if (prefix != len - apex_len) prefix = len;  // the suffix is not at a label boundary
+    } else {
+        prefix = len;
+    }
+    bool ok;
+    if (apex_off_ && prefix < len) {
+        ok = w.bytes(owner, prefix) && w.pointer(apex_off_);
+    } else {
+        ok = w.name(owner, true);
+        // Find where the apex now is in the message: walk the name just
+        // written (through its pointers) to the apex suffix.
+        if (ok && prefix < len && !apex_off_) {
+            size_t off = at, skipped = 0;
+            for (int guard = 0; guard < 256; ++guard) {
+                const uint8_t l = w.data()[off];
+                if ((l & 0xC0) == 0xC0) {
+                    off = static_cast<size_t>(l & 0x3F) << 8 | w.data()[off + 1];
+                    continue;
+                }
+                if (skipped == prefix) {
+                    if (off < 0x3FFF) apex_off_ = static_cast<uint16_t>(off);
+                    break;
+                }
+                skipped += l + 1u;
+                off += l + 1u;
+            }
+        }
+    }
+    if (!ok) return false;
+    last_node_ = node;
+    last_owner_off_ = at < 0x3FFF && w.data()[at] < 0xC0 ? static_cast<uint16_t>(at) : 0;
+    if (node == kNoNode) last_owner_off_ = 0;
+    return true;
+}
+
+bool TransferOut::write_record(wire::Writer& w, const uint8_t* owner, uint32_t node, uint16_t type,
+                               uint32_t ttl, const uint8_t* rd, uint16_t len) {
+    const auto mark = w.mark();
+    const uint32_t last_node = last_node_;
+    const uint16_t last_owner_off = last_owner_off_, apex_off = apex_off_;
+    bool ok = write_owner(w, owner, node) && w.u16(type) && w.u16(wire::rrclass::IN) &&
+              w.u32(ttl) && w.u16(0);
+    const size_t rdstart = w.size();
+    ok = ok && wire::write_rdata(w, type, rd, len);
+    if (!ok) {
+        w.rollback(mark);
+        last_node_ = last_node;
+        last_owner_off_ = last_owner_off;
+        apex_off_ = apex_off;
+        return false;
+    }
+    w.patch_u16(rdstart - 2, static_cast<uint16_t>(w.size() - rdstart));
     ++records_;
     return true;
 }
@@ -147,8 +210,8 @@ bool TransferOut::write_record(wire::Writer& w, const uint8_t* owner, uint16_t t
 bool TransferOut::write_soa(wire::Writer& w, bool) {
     const zone::Zone& z = *zone_;
     const zone::RRset& soa = z.soa();
-    return write_record(w, z.owner(z.node(zone::Zone::apex_id())), t::SOA, soa.ttl,
-                        z.rdata_bytes(soa.first), z.rdata(soa.first).length);
+    return write_record(w, z.owner(z.node(zone::Zone::apex_id())), zone::Zone::apex_id(), t::SOA,
+                        soa.ttl, z.rdata_bytes(soa.first), z.rdata(soa.first).length);
 }
 
 struct TransferOut::Item {
@@ -179,7 +242,7 @@ bool TransferOut::fill_axfr(wire::Writer& w) {
         }
         while (record_in_node_ < items.size()) {
             const Item& it = items[record_in_node_];
-            if (!write_record(w, z.owner(n), it.type, it.ttl, z.rdata_bytes(it.rdata),
+            if (!write_record(w, z.owner(n), node_, it.type, it.ttl, z.rdata_bytes(it.rdata),
                               z.rdata(it.rdata).length))
                 return false;
             ++record_in_node_;
@@ -198,8 +261,8 @@ bool TransferOut::fill_ixfr(wire::Writer& w) {
     // The sequence: new SOA, the removed (old SOA first), the added (new SOA first), new SOA.
     const size_t total = 2 + diff_.removed.size() + diff_.added.size();
     auto put = [&](const Record& r) {
-        return write_record(w, reinterpret_cast<const uint8_t*>(r.owner.data()), r.type, r.ttl,
-                            reinterpret_cast<const uint8_t*>(r.rdata.data()),
+        return write_record(w, reinterpret_cast<const uint8_t*>(r.owner.data()), kNoNode, r.type,
+                            r.ttl, reinterpret_cast<const uint8_t*>(r.rdata.data()),
                             static_cast<uint16_t>(r.rdata.size()));
     };
     while (ixfr_pos_ < total) {
@@ -222,6 +285,8 @@ size_t TransferOut::next(uint8_t* out, size_t cap) {
     if (phase_ == 3 || cap < 512) return 0;
     wire::Writer w(out, cap);
     w.set_case_sensitive(true);
+    last_node_ = kNoNode;  // the hints point into the previous message
+    last_owner_off_ = apex_off_ = 0;
     w.reset(wire::kHeaderLen);
     const bool first = messages_ == 0;
     if (first && !(w.name(q_.qname, false) && w.u16(q_.qtype) && w.u16(q_.qclass))) return 0;

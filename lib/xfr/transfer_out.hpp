@@ -58,8 +58,10 @@ class TransferOut {
 
   private:
     struct Item;
-    bool write_record(wire::Writer& w, const uint8_t* owner, uint16_t type, uint32_t ttl,
-                      const uint8_t* rd, uint16_t len);
+    static constexpr uint32_t kNoNode = 0xFFFFFFFF;
+    bool write_record(wire::Writer& w, const uint8_t* owner, uint32_t node, uint16_t type,
+                      uint32_t ttl, const uint8_t* rd, uint16_t len);
+    bool write_owner(wire::Writer& w, const uint8_t* owner, uint32_t node);
     bool write_soa(wire::Writer& w, bool current);
     bool fill_axfr(wire::Writer& w);
     bool fill_ixfr(wire::Writer& w);
@@ -78,6 +80,13 @@ class TransferOut {
     std::string old_soa_;  // RDATA of the client's SOA (from the history)
     size_t ixfr_pos_ =
         0;  // position in the sequence SOA new, SOA old, removed, SOA new, added, SOA new
+    // Owner compression hints, valid within the current message: where the
+    // previous record's owner (node `last_node_`) and the apex were written.
+    // A transfer writes thousands of names per message; pointing at these
+    // is what keeps it from searching the writer's table for every one.
+    uint32_t last_node_ = kNoNode;
+    uint16_t last_owner_off_ = 0;
+    uint16_t apex_off_ = 0;
     size_t records_ = 0, messages_ = 0;
     bool failed_ = false;
 };
