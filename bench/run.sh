@@ -2,13 +2,14 @@
 # Benchmark driver: dnsd vs Knot DNS vs NSD (and a UDP echo as the floor/ceiling), side by side.
 # See bench/README.md. Linux only. Sends traffic to 127.0.0.1 only.
 #
-#   bench/run.sh [--dnsd PATH] [--seconds S] [--rounds N] [--only echo,dnsd,knot,nsd]
+#   bench/run.sh [--dnsd PATH] [--dnsd-base PATH] [--seconds S] [--rounds N] [--only echo,dnsd,knot,nsd]
 #                [--quick] [--big] [--threads2] [--prebuilt DIR] [--data DIR] [--out DIR]
 #                [--sets one,many] [--inflight N] [--port-base N] [--keep]
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 DNSD="$HERE/../build/dnsd/dnsd"
+DNSD_BASE=""
 KNOTD=${KNOTD:-/usr/sbin/knotd}
 NSD=${NSD:-/usr/sbin/nsd}
 PY=/usr/bin/python3
@@ -39,6 +40,8 @@ usage() {
   cat <<EOF
 Options:
   --dnsd PATH      dnsd binary (default: ../build/dnsd/dnsd relative to this script; skipped if absent)
+  --dnsd-base PATH another dnsd binary (e.g. from an earlier commit), measured as server "base"
+                   beside the others: before/after figures from one run, with ratios dnsd/base
   --seconds S      length of each measurement (default $MEASURE_S), after a ${WARMUP_S}s warm-up run
   --rounds N       interleaved rounds; medians are reported (default $ROUNDS)
   --only LIST      servers to run, from echo,dnsd,knot,nsd (default all)
@@ -58,6 +61,7 @@ EOF
 while [ $# -gt 0 ]; do
   case "$1" in
     --dnsd) DNSD="$2"; shift 2 ;;
+    --dnsd-base) DNSD_BASE="$2"; shift 2 ;;
     --seconds) MEASURE_S="$2"; shift 2 ;;
     --rounds) ROUNDS="$2"; shift 2 ;;
     --only) ONLY="$2"; shift 2 ;;
@@ -162,6 +166,11 @@ for s in echo dnsd knot nsd; do
     echo) SERVERS+=(echo) ;;
   esac
 done
+if [ -n "$DNSD_BASE" ]; then
+  [ -x "$DNSD_BASE" ] || { echo "run.sh: --dnsd-base $DNSD_BASE is not executable" >&2; exit 2; }
+  DNSD_BASE=$(cd "$(dirname "$DNSD_BASE")" && pwd)/$(basename "$DNSD_BASE")
+  SERVERS+=(base)
+fi
 [ ${#SERVERS[@]} -gt 0 ] || { echo "run.sh: no server to run" >&2; exit 1; }
 
 # ------------------------------------------------------------------ data
@@ -262,8 +271,8 @@ start_nsd() {
   SERVER_PID=$!
 }
 
-start_dnsd() {
-  local ds=$1 port=$2 th=$3 d="$RUN/dnsd" name path args; mkdir -p "$d"
+start_dnsd() {   # DNSD_BIN and DNSD_NAME select another binary and name (start_base)
+  local ds=$1 port=$2 th=$3 d="$RUN/${DNSD_NAME:-dnsd}" name path args; mkdir -p "$d"
   if [ "$ds" = many ]; then
     {
       echo "listen = [\"127.0.0.1:$port\"]"
@@ -278,9 +287,11 @@ start_dnsd() {
     while read -r name path; do args+=(--zone-file "$name=$path"); done < <(zone_list "$ds")
   fi
   echo "${args[*]}" > "$d/cmdline"
-  "$DNSD" "${args[@]}" > "$d/dnsd.log" 2>&1 &
+  "${DNSD_BIN:-$DNSD}" "${args[@]}" > "$d/dnsd.log" 2>&1 &
   SERVER_PID=$!
 }
+
+start_base() { DNSD_BIN=$DNSD_BASE DNSD_NAME=base start_dnsd "$@"; }
 
 ready_zones() {   # comma-separated zones the readiness probe must see at the data set's serial
   case $1 in
@@ -520,7 +531,7 @@ for ds in order_ds:
                fmt(max(res.get((ds, srv, "udp", "foreign"), []) + res.get((ds, srv, "tcp", "foreign"), []),
                        default=None), ".1f")]
         print(("%-6s" + " %9s" * (len(cols) - 1)) % tuple(row))
-    for ref in ("knot", "nsd"):
+    for ref in ("knot", "nsd", "base"):
         parts = []
         for mode in ("udp", "tcp"):
             for k, name in (("qps", "qps"), ("us", "us/q")):

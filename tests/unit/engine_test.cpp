@@ -73,6 +73,8 @@ const Action* first(const std::vector<Action>& a, Kind k, const std::string& zon
         if (x.kind == k && (zone.empty() || x.zone == zone)) return &x;
     return nullptr;
 }
+// A pointer into a temporary would dangle: first(r.drain(), ...) does not compile.
+const Action* first(std::vector<Action>&& a, Kind k, const std::string& zone = "") = delete;
 
 // Brings a zone to serial `s` from primary 0 (one primary: no SOA round first).
 void bootstrap(Rig& r, uint32_t s) {
@@ -431,7 +433,8 @@ TEST_SUITE("engine") {
         // a asks its new primary at once; the data did not come from it, so no IXFR.
         REQUIRE(count(b, Kind::query_soa, "a.example.") == 1);
         r.engine.soa_answer("a.example.", 0, 2);
-        const Action* t = first(r.drain(), Kind::transfer, "a.example.");
+        auto after = r.drain();
+        const Action* t = first(after, Kind::transfer, "a.example.");
         REQUIRE(t);
         CHECK_FALSE(t->ixfr);
     }
