@@ -13,6 +13,7 @@ DNSD_BASE=""
 KNOTD=${KNOTD:-/usr/sbin/knotd}
 NSD=${NSD:-/usr/sbin/nsd}
 PY=/usr/bin/python3
+HARNESS="$HERE/../tests/integration/harness.py"
 MEASURE_S=3
 WARMUP_S=1
 ROUNDS=3
@@ -207,91 +208,30 @@ start_echo() {
   SERVER_PID=$!
 }
 
-start_knot() {
-  local ds=$1 port=$2 th=$3 d="$RUN/knot" name path; mkdir -p "$d/db"
-  {
-    echo "server:"
-    echo "    rundir: \"$d\""
-    echo "    pidfile: \"$d/knot.pid\""
-    echo "    listen: 127.0.0.1@$port"
-    echo "    udp-workers: $th"
-    echo "    tcp-workers: $th"
-    echo "    background-workers: 1"
-    echo "log:"
-    echo "  - target: stderr"
-    echo "    any: warning"
-    echo "database:"
-    echo "    storage: \"$d/db\""
-    echo "control:"
-    echo "    listen: \"$d/knot.sock\""
-    echo "template:"
-    echo "  - id: default"
-    echo "    storage: \"$d\""
-    echo "    zonefile-sync: -1"
-    echo "    zonefile-load: whole"
-    echo "    journal-content: none"
-    echo "    semantic-checks: off"
-    echo "zone:"
-    zone_list "$ds" | while read -r name path; do
-      echo "  - domain: $name"
-      echo "    file: \"$path\""
-    done
-  } > "$d/knot.conf"
-  "$KNOTD" -c "$d/knot.conf" > "$d/knot.log" 2>&1 &
+# The servers' configurations and command lines come from the integration
+# harness (tests/integration/harness.py command ...), the same the tests use:
+# one worker per thread asked, Knot with zonefile-load: whole and no journal,
+# NSD without rate limiting and with minimal responses.
+start_via_harness() {   # KIND NAME DATASET PORT THREADS [DNSD_BINARY]
+  local kind=$1 name=$2 ds=$3 port=$4 th=$5 bin=${6:-} d="$RUN/$2" cmd
+  mkdir -p "$d"
+  zone_list "$ds" > "$d/zones.list"
+  mapfile -t cmd < <("$PY" "$HARNESS" command "$kind" --dir "$d" --port "$port" --threads "$th" \
+                       --zones-file "$d/zones.list" ${bin:+--dnsd "$bin"})
+  [ ${#cmd[@]} -gt 0 ] || { log "the harness gave no command line for $kind"; return 1; }
+  echo "${cmd[*]}" > "$d/cmdline"
+  # The start time is the caller's (run_dataset, run_big: bash locals are
+  # visible to the functions they call): taken here, it leaves the harness's
+  # own start-up out of ready_s.
+  t0=$(now_ns)
+  "${cmd[@]}" > "$d/$kind.out.log" 2>&1 &
   SERVER_PID=$!
 }
 
-start_nsd() {
-  local ds=$1 port=$2 th=$3 d="$RUN/nsd" name path; mkdir -p "$d"
-  {
-    echo "server:"
-    echo "    ip-address: 127.0.0.1@$port"
-    echo "    server-count: $th"
-    echo "    username: \"\""
-    echo "    chroot: \"\""
-    echo "    database: \"\""
-    echo "    zonesdir: \"$d\""
-    echo "    zonelistfile: \"$d/zone.list\""
-    echo "    xfrdfile: \"$d/xfrd.state\""
-    echo "    xfrdir: \"$d\""
-    echo "    pidfile: \"$d/nsd.pid\""
-    echo "    logfile: \"$d/nsd.log\""
-    echo "    verbosity: 1"
-    echo "    rrl-ratelimit: 0"
-    echo "    minimal-responses: yes"
-    echo "remote-control:"
-    echo "    control-enable: no"
-    zone_list "$ds" | while read -r name path; do
-      echo "zone:"
-      echo "    name: $name"
-      echo "    zonefile: \"$path\""
-    done
-  } > "$d/nsd.conf"
-  "$NSD" -d -c "$d/nsd.conf" > "$d/nsd.out.log" 2>&1 &
-  SERVER_PID=$!
-}
-
-start_dnsd() {   # DNSD_BIN and DNSD_NAME select another binary and name (start_base)
-  local ds=$1 port=$2 th=$3 d="$RUN/${DNSD_NAME:-dnsd}" name path args; mkdir -p "$d"
-  if [ "$ds" = many ]; then
-    {
-      echo "listen = [\"127.0.0.1:$port\"]"
-      echo "threads = $th"
-      zone_list "$ds" | while read -r name path; do
-        printf '\n[[zone]]\nname = "%s"\nfile = "%s"\n' "$name" "$path"
-      done
-    } > "$d/dnsd.toml"
-    args=(--config "$d/dnsd.toml")
-  else
-    args=(--listen "127.0.0.1:$port" --threads "$th")
-    while read -r name path; do args+=(--zone-file "$name=$path"); done < <(zone_list "$ds")
-  fi
-  echo "${args[*]}" > "$d/cmdline"
-  "${DNSD_BIN:-$DNSD}" "${args[@]}" > "$d/dnsd.log" 2>&1 &
-  SERVER_PID=$!
-}
-
-start_base() { DNSD_BIN=$DNSD_BASE DNSD_NAME=base start_dnsd "$@"; }
+start_knot() { start_via_harness knot knot "$@"; }
+start_nsd() { start_via_harness nsd nsd "$@"; }
+start_dnsd() { start_via_harness dnsd dnsd "$@" "$DNSD"; }
+start_base() { start_via_harness dnsd base "$@" "$DNSD_BASE"; }
 
 ready_zones() {   # comma-separated zones the readiness probe must see at the data set's serial
   case $1 in

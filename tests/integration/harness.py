@@ -9,7 +9,9 @@ Two ways to start servers:
     Knot, Nsd and Bind serve zones as primaries, or, with `secondary_of`,
     pull them from another server (AXFR then IXFR, NOTIFY, TSIG).
   * start_knot/start_nsd/start_dnsd: one server for many zone files, for the
-    answer comparisons (compare_answers.py, zonefile_compare.py).
+    answer comparisons (compare_answers.py, zonefile_compare.py). The same
+    configurations from the command line, for bench/run.sh:
+    harness.py command knot|nsd|dnsd --dir D --port P --zones-file F.
 
 run_cases() runs a list of cases as the test scripts do: "PASS name (...)" or
 "FAIL name: reason" per case, and "NAME: N passed, M failed" last.
@@ -869,18 +871,19 @@ class Server:
                            % (self.name, pending, self.proc.poll(), tail))
 
 
-def start_knot(tmp, port, zones, xfr=False):
-    d = os.path.join(tmp, "knot")
-    os.makedirs(d)
+def knot_command(d, port, zones, xfr=False, threads=1):
+    """Writes d/knot.conf for serving `zones` (objects with .origin and
+    .path) and returns knotd's command line; it logs to standard error."""
     conf = os.path.join(d, "knot.conf")
     with open(conf, "w") as f:
         f.write("""server:
     rundir: "{d}"
+    pidfile: "{d}/knot.pid"
     listen: 127.0.0.1@{port}
     version: ""
     identity: ""
-    udp-workers: 1
-    tcp-workers: 1
+    udp-workers: {threads}
+    tcp-workers: {threads}
     background-workers: 1
 
 log:
@@ -895,6 +898,9 @@ acl:
 database:
     storage: "{d}"
 
+control:
+    listen: "{d}/knot.sock"
+
 template:
   - id: default
     storage: "{d}"
@@ -905,28 +911,27 @@ template:
     dnssec-signing: off
 {acl}
 zone:
-""".format(d=d, port=port, acl="    acl: xfr\n" if xfr else ""))
+""".format(d=d, port=port, threads=threads, acl="    acl: xfr\n" if xfr else ""))
         for z in zones:
             f.write("  - domain: %s\n    file: \"%s\"\n" % (z.origin, z.path))
-    s = Server("knot", port)
-    s.start([KNOTD, "-c", conf], os.path.join(d, "knot.log"))
-    return s
+    return [KNOTD, "-c", conf]
 
 
-def start_nsd(tmp, port, zones, xfr=False):
-    d = os.path.join(tmp, "nsd")
-    os.makedirs(d)
+def nsd_command(d, port, zones, xfr=False, threads=1):
+    """Writes d/nsd.conf (NSD logs to d/nsd.log) and returns nsd's command
+    line. Rate limiting is off: every query comes from 127.0.0.1."""
     conf = os.path.join(d, "nsd.conf")
     with open(conf, "w") as f:
         f.write("""server:
     ip-address: 127.0.0.1@{port}
     port: {port}
-    server-count: 1
+    server-count: {threads}
     zonesdir: "{d}"
     pidfile: "{d}/nsd.pid"
     database: ""
     xfrdfile: "{d}/xfrd.state"
     zonelistfile: "{d}/zone.list"
+    xfrdir: "{d}"
     username: ""
     chroot: ""
     logfile: "{d}/nsd.log"
@@ -941,12 +946,41 @@ def start_nsd(tmp, port, zones, xfr=False):
 remote-control:
     control-enable: no
 
-""".format(d=d, port=port))
+""".format(d=d, port=port, threads=threads))
         for z in zones:
             f.write("zone:\n    name: \"%s\"\n    zonefile: \"%s\"\n%s\n"
                     % (z.origin, z.path, "    provide-xfr: 127.0.0.1 NOKEY\n" if xfr else ""))
+    return [NSD, "-d", "-c", conf]
+
+
+def dnsd_command(d, port, zones, binary, threads=1):
+    """dnsd's command line for serving `zones`; more than 100 zones go into
+    a config file (d/dnsd.toml) instead of the command line."""
+    cmd = [binary, "--listen", "127.0.0.1:%d" % port, "--threads", str(threads)]
+    if len(zones) > 100:
+        conf = os.path.join(d, "dnsd.toml")
+        with open(conf, "w") as f:
+            for z in zones:
+                f.write('[[zone]]\nname = "%s"\nfile = "%s"\n\n' % (z.origin, z.path))
+        return cmd + ["--config", conf]
+    for z in zones:
+        cmd += ["--zone-file", "%s=%s" % (z.origin, z.path)]
+    return cmd
+
+
+def start_knot(tmp, port, zones, xfr=False):
+    d = os.path.join(tmp, "knot")
+    os.makedirs(d)
+    s = Server("knot", port)
+    s.start(knot_command(d, port, zones, xfr), os.path.join(d, "knot.log"))
+    return s
+
+
+def start_nsd(tmp, port, zones, xfr=False):
+    d = os.path.join(tmp, "nsd")
+    os.makedirs(d)
     s = Server("nsd", port)
-    s.start([NSD, "-d", "-c", conf], os.path.join(d, "nsd.stdout"))
+    s.start(nsd_command(d, port, zones, xfr), os.path.join(d, "nsd.stdout"))
     s.stdout_path = s.logpath
     s.logpath = os.path.join(d, "nsd.log")
     return s
@@ -955,9 +989,62 @@ remote-control:
 def start_dnsd(tmp, port, zones, binary):
     d = os.path.join(tmp, "dnsd")
     os.makedirs(d)
-    cmd = [binary, "--listen", "127.0.0.1:%d" % port, "--threads", "1"]
-    for z in zones:
-        cmd += ["--zone-file", "%s=%s" % (z.origin, z.path)]
     s = Server("dnsd", port)
-    s.start(cmd, os.path.join(d, "dnsd.log"))
+    s.start(dnsd_command(d, port, zones, binary), os.path.join(d, "dnsd.log"))
     return s
+
+
+# --------------------------------------------------------------------------
+# command line: the same configurations for scripts in other languages
+
+class _ZoneArg:
+    def __init__(self, origin, path):
+        self.origin = origin if origin.endswith(".") else origin + "."
+        self.path = os.path.abspath(path)
+
+
+def main(argv=None):
+    """harness.py command SERVER --dir D --port P [--threads N] [--xfr]
+    [--zone NAME=PATH]... [--zones-file FILE] [--dnsd PATH]: writes SERVER's
+    configuration into D and prints its command line, one argument a line
+    (bench/run.sh starts the servers this way)."""
+    ap = argparse.ArgumentParser(description="the integration harness's server configurations")
+    sub = ap.add_subparsers(dest="what", required=True)
+    c = sub.add_parser("command", help="write a server's configuration and print its command line")
+    c.add_argument("server", choices=("knot", "nsd", "dnsd"))
+    c.add_argument("--dir", required=True)
+    c.add_argument("--port", type=int, required=True)
+    c.add_argument("--threads", type=int, default=1)
+    c.add_argument("--xfr", action="store_true", help="allow transfers from 127.0.0.1")
+    c.add_argument("--zone", action="append", default=[], metavar="NAME=PATH")
+    c.add_argument("--zones-file", help='lines of "NAME PATH"')
+    c.add_argument("--dnsd", help="dnsd binary (server dnsd)")
+    a = ap.parse_args(argv)
+    zones = []
+    for z in a.zone:
+        name, _, path = z.partition("=")
+        zones.append(_ZoneArg(name, path))
+    if a.zones_file:
+        with open(a.zones_file) as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) == 2:
+                    zones.append(_ZoneArg(parts[0], parts[1]))
+    if not zones:
+        ap.error("no zones (--zone or --zones-file)")
+    os.makedirs(a.dir, exist_ok=True)
+    d = os.path.abspath(a.dir)
+    if a.server == "knot":
+        cmd = knot_command(d, a.port, zones, a.xfr, a.threads)
+    elif a.server == "nsd":
+        cmd = nsd_command(d, a.port, zones, a.xfr, a.threads)
+    else:
+        if not a.dnsd:
+            ap.error("server dnsd needs --dnsd PATH")
+        cmd = dnsd_command(d, a.port, zones, os.path.abspath(a.dnsd), a.threads)
+    print("\n".join(cmd))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
