@@ -671,6 +671,83 @@ def rrset_entries(section):
     return frozenset(out), texts
 
 
+def read_wire_name(wire, pos):
+    """(text of the name, position after it); follows compression pointers."""
+    labels, end, hops = [], None, 0
+    while True:
+        if pos >= len(wire) or hops > 128:
+            raise ValueError("bad name")
+        ln = wire[pos]
+        if ln & 0xC0 == 0xC0:
+            if end is None:
+                end = pos + 2
+            pos = ((ln & 0x3F) << 8) | wire[pos + 1]
+            hops += 1
+            continue
+        if ln == 0:
+            pos += 1
+            break
+        labels.append(wire[pos + 1:pos + 1 + ln])
+        pos += 1 + ln
+    text = ".".join("".join(chr(c) if 0x21 <= c < 0x7F and chr(c) not in '.\\"();' else "\\%03d" % c
+                            for c in lab) for lab in labels) + "."
+    return text, (end if end is not None else pos)
+
+
+# RDATA that starts with names a server may compress: (names, bytes before them).
+COMPRESSED_RDATA = {2: (1, 0), 5: (1, 0), 12: (1, 0), 6: (2, 0), 15: (1, 2)}
+
+
+def parse_wire_generic(wire):
+    """The message's sections as rrset_entries() gives them, without
+    dnspython's RDATA checks (it refuses some records the servers send as the
+    zone has them, e.g. SVCB in AliasMode with parameters): RDATA compared as
+    bytes, names that may be compressed expanded (lower-cased)."""
+    qd, an, ns, ar = struct.unpack("!4H", wire[4:12])
+    pos, question = 12, []
+    for _ in range(qd):
+        name, pos = read_wire_name(wire, pos)
+        qtype, qclass = struct.unpack("!HH", wire[pos:pos + 4])
+        pos += 4
+        question.append("%s %s %s" % (name, dns.rdataclass.to_text(qclass), dns.rdatatype.to_text(qtype)))
+    sections, edns, owners = [], "no-opt", []
+    for index, count in enumerate((an, ns, ar)):
+        groups = {}
+        for _ in range(count):
+            owner, pos = read_wire_name(wire, pos)
+            rtype, rclass, ttl, rdlen = struct.unpack("!HHIH", wire[pos:pos + 10])
+            if index < 2:
+                owners.append(owner)
+            pos += 10
+            rdata = wire[pos:pos + rdlen]
+            if len(rdata) != rdlen:
+                raise ValueError("RDATA past the end")
+            if rtype == 41:
+                edns = "v%d%s" % ((ttl >> 16) & 0xFF, " DO" if ttl & 0x8000 else "")
+                pos += rdlen
+                continue
+            if rtype in COMPRESSED_RDATA:
+                names, skip = COMPRESSED_RDATA[rtype]
+                p2, parts = pos + skip, [rdata[:skip]]
+                for _ in range(names):
+                    n, p2 = read_wire_name(wire, p2)
+                    parts.append(n.lower().encode())
+                parts.append(wire[p2:pos + rdlen])
+                rdata = b"|".join(parts)
+            covers = dns.rdatatype.to_text(struct.unpack("!H", rdata[:2])[0]) if rtype == 46 else ""
+            key = (owner.lower(), dns.rdataclass.to_text(rclass), dns.rdatatype.to_text(rtype), covers, ttl)
+            groups.setdefault(key, []).append(bytes(rdata))
+            pos += rdlen
+        entries, texts = set(), {}
+        for key, rds in groups.items():
+            k = key + (tuple(sorted(rds)),)
+            entries.add(k)
+            texts[k] = "\n".join("%s %d %s %s \\# %d %s" % (key[0], key[4], key[1], key[2], len(r), r.hex())
+                                 for r in sorted(rds))
+        sections.append((frozenset(entries), texts))
+    return tuple(question), edns, sections, tuple(sorted(owners))
+
+
 class Answer:
     """Normalised response (or error)."""
 
@@ -682,7 +759,12 @@ class Answer:
                 msg = dns.message.from_wire(wire, ignore_trailing=True)
             except dns.message.Truncated as e:
                 msg = e.message()
-            except Exception as e:  # unparsable: keep the header only
+            except Exception as e:  # dnspython refuses it: compare the records as bytes
+                try:
+                    self.from_generic(wire)
+                    return
+                except (ValueError, IndexError, struct.error):
+                    pass
                 if len(wire) >= 4:
                     flags = struct.unpack("!H", wire[2:4])[0]
                     self.error = None
@@ -712,6 +794,18 @@ class Answer:
         self.texts.update(t1)
         self.texts.update(t2)
         self.texts.update(t3)
+
+    def from_generic(self, wire):
+        question, self.edns, sections, self.owner_case = parse_wire_generic(wire)
+        flags = struct.unpack("!H", wire[2:4])[0]
+        self.rcode = dns.rcode.to_text(flags & 0xF)  # no extended RCODEs in these answers
+        self.flags = dns.flags.to_text(flags & ~dns.flags.QR & 0xFFF0 & 0x87F0) or "-"
+        self.opcode = (flags >> 11) & 0xF
+        self.question = question
+        (self.answer, t1), (self.authority, t2), (self.additional, t3) = sections
+        self.error = None
+        for t in (t1, t2, t3):
+            self.texts.update(t)
 
     def tc(self):
         return self.error is None and "TC" in self.flags.split()
@@ -774,6 +868,17 @@ def ask(server, q):
             return Answer(error="connection error: %s" % e.__class__.__name__)
         except dns.message.Truncated as e:
             return Answer(msg=e.message())
+        except dns.exception.FormError:
+            # dnspython refuses a record in the answer (as the zone has it):
+            # ask again and compare the records as bytes.
+            try:
+                msg = q.message()
+                wire = send_raw(msg.to_wire(), server.port, q.transport, timeout)
+                if wire is None:
+                    return Answer(error="connection closed")
+                return Answer(wire=wire)
+            except (OSError, socket.timeout) as e:
+                return Answer(error="error: %s: %s" % (e.__class__.__name__, e))
         except Exception as e:
             return Answer(error="error: %s: %s" % (e.__class__.__name__, e))
     return Answer(error="timeout/no answer")
