@@ -291,7 +291,9 @@ Result<size_t> NodeWriter::write(uint32_t id, std::span<const RecView> recs) {
         rs.first = static_cast<uint32_t>(z_.rdatas_.size());
         auto same = [&](const RecView& x, uint32_t d) {
             const Rdata& rd = z_.rdatas_[d];
-            return x.len == rd.length && std::memcmp(x.rdata, z_.data_.ptr(rd.offset), x.len) == 0;
+            // Empty RDATA may come with a null pointer: memcmp must not see it.
+            return x.len == rd.length &&
+                   (x.len == 0 || std::memcmp(x.rdata, z_.data_.ptr(rd.offset), x.len) == 0);
         };
         std::unordered_set<std::string_view> seen;
         const bool big = group.size() > 64;
