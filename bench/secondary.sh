@@ -129,7 +129,7 @@ command -v taskset >/dev/null || { echo "secondary.sh: taskset (util-linux) is r
 [ -x "$KNOTD" ] && [ -x "$KNOTC" ] || { echo "secondary.sh: the primary is Knot DNS: $KNOTD and $KNOTC are required" >&2; exit 1; }
 CLK_TCK=$(getconf CLK_TCK)
 PROBE="$HERE/sec_probe.py"
-export KNOTC
+export KNOTD KNOTC NSD NSD_CONTROL
 
 P_PRIMARY=$PORT_BASE
 declare -A PORT=([dnsd]=$((PORT_BASE + 1)) [knot]=$((PORT_BASE + 2)) [nsd]=$((PORT_BASE + 3)))
@@ -269,53 +269,24 @@ if { [ "$need_big" = 1 ] && [ "$(meta big_records)" != "$BIG_RECORDS" ] && [ "$(
 fi
 
 # ------------------------------------------------------------------ the primary (Knot DNS)
+# The servers' configurations and command lines come from the integration
+# harness (tests/integration/harness.py primary|secondary ...), the one place
+# that knows how to start Knot, NSD and dnsd.
+HARNESS="$HERE/../tests/integration/harness.py"
+harness_cmd() {     # ARGS... -> CMD (array): the command line the harness prints
+  mapfile -t CMD < <("$PY" "$HARNESS" "$@")
+  [ ${#CMD[@]} -gt 0 ] || { log "the harness gave no command line for: $*"; return 1; }
+}
+
 # start_primary DIR ZONELIST [QUIET_ZONE...] -> PRIMARY_PID. ZONELIST: "name path" a line; every
 # zone notifies all secondaries of this run; QUIET_ZONEs (also in ZONELIST) notify nobody.
 start_primary() {
-  local d=$1 list=$2 name path s notify=() quiet
+  local d=$1 list=$2 s args=()
   shift 2
-  mkdir -p "$d/db" "$d/zones"
-  for s in "${SERVERS[@]}"; do notify+=("sec-$s"); done
-  {
-    echo "server:"
-    echo "    rundir: \"$d\""
-    echo "    pidfile: \"$d/knot.pid\""
-    echo "    listen: 127.0.0.1@$P_PRIMARY"
-    echo "log:"
-    echo "  - target: stderr"
-    echo "    any: info"
-    echo "database:"
-    echo "    storage: \"$d/db\""
-    echo "control:"
-    echo "    listen: \"$d/knot.sock\""
-    echo "remote:"
-    for s in "${SERVERS[@]}"; do
-      echo "  - id: sec-$s"
-      echo "    address: 127.0.0.1@${PORT[$s]}"
-    done
-    echo "acl:"
-    echo "  - id: xfr"
-    echo "    address: 127.0.0.1"
-    echo "    action: transfer"
-    echo "template:"
-    for t in default quiet; do
-      echo "  - id: $t"
-      echo "    storage: \"$d/zones\""
-      echo "    zonefile-sync: -1"
-      echo "    zonefile-load: whole"
-      echo "    journal-content: changes"
-      echo "    semantic-checks: off"
-      echo "    acl: xfr"
-      [ "$t" = default ] && echo "    notify: [$(IFS=,; echo "${notify[*]}" | sed 's/,/, /g')]"
-    done
-    echo "zone:"
-    while read -r name path; do
-      echo "  - domain: $name"
-      echo "    file: \"$path\""
-      for quiet in "$@"; do [ "$quiet" = "$name" ] && echo "    template: quiet"; done
-    done < "$list"
-  } > "$d/knot.conf"
-  taskset -c 1 "$KNOTD" -c "$d/knot.conf" > "$d/knot.log" 2>&1 &
+  for s in "${SERVERS[@]}"; do args+=(--notify "${PORT[$s]}"); done
+  for s in "$@"; do args+=(--quiet "$s"); done
+  harness_cmd primary knot --dir "$d" --port "$P_PRIMARY" --zones-file "$list" "${args[@]}"
+  taskset -c 1 "${CMD[@]}" > "$d/knot.log" 2>&1 &
   PRIMARY_PID=$!; STARTED+=("$PRIMARY_PID")
 }
 # primary_ready DIR ZONELIST MAX -> waits until the primary answers every zone
@@ -333,100 +304,37 @@ primary_ready() {
 # CATALOG: a catalog zone ("" for none); for NSD, which has no catalog support, the catalog's
 # member list is given instead as the file $MEMBERS (explicit zone: entries).
 MEMBERS=""
+secondary_args() {  # SERVER DIR ZONES CATALOG -> the harness's arguments
+  local z
+  ARGS=(secondary "$1" --dir "$2" --port "${PORT[$1]}" --primary-port "$P_PRIMARY")
+  for z in $3; do ARGS+=(--zone "$z"); done
+  [ -n "$4" ] && ARGS+=(--catalog "$4")
+  [ -n "$4" ] && [ "$1" = nsd ] && ARGS+=(--members-file "$MEMBERS")
+  [ "$1" = dnsd ] && ARGS+=(--dnsd "$DNSD" --http "127.0.0.1:$P_HTTP")
+  return 0
+}
 start_dnsd() {
-  local d=$1 zones=$2 cat=$3 z args
-  mkdir -p "$d/state"
-  args=(--listen "127.0.0.1:${PORT[dnsd]}" --threads 1 --state-dir "$d/state" --http "127.0.0.1:$P_HTTP")
-  for z in $zones; do args+=(--secondary "${z%.}@127.0.0.1:$P_PRIMARY"); done
-  [ -n "$cat" ] && args+=(--catalog "${cat%.}@127.0.0.1:$P_PRIMARY")
-  echo "$DNSD ${args[*]}" > "$d/cmdline"
+  local d=$1
+  secondary_args dnsd "$@"; harness_cmd "${ARGS[@]}"
+  echo "${CMD[*]}" > "$d/cmdline"
   echo "=== start $(date -u +%Y-%m-%dT%H:%M:%S.%NZ)" >> "$d/dnsd.log"
-  taskset -c 0 "$DNSD" "${args[@]}" >> "$d/dnsd.log" 2>&1 &
+  taskset -c 0 "${CMD[@]}" >> "$d/dnsd.log" 2>&1 &
   SERVER_PID=$!
 }
-
-start_knot() {
-  local d=$1 zones=$2 cat=$3 z
-  mkdir -p "$d/db" "$d/zones"
-  if [ ! -f "$d/knot.conf" ]; then
-    {
-      echo "server:"
-      echo "    rundir: \"$d\""
-      echo "    pidfile: \"$d/knot.pid\""
-      echo "    listen: 127.0.0.1@${PORT[knot]}"
-      echo "    udp-workers: 1"
-      echo "    tcp-workers: 1"
-      echo "log:"
-      echo "  - target: stderr"
-      echo "    any: info"
-      echo "database:"
-      echo "    storage: \"$d/db\""
-      echo "control:"
-      echo "    listen: \"$d/knot.sock\""
-      echo "remote:"
-      echo "  - id: primary"
-      echo "    address: 127.0.0.1@$P_PRIMARY"
-      echo "acl:"
-      echo "  - id: notify"
-      echo "    address: 127.0.0.1"
-      echo "    action: notify"
-      echo "template:"
-      for t in default member; do
-        echo "  - id: $t"
-        echo "    storage: \"$d/zones\""
-        echo "    master: primary"
-        echo "    acl: notify"
-      done
-      echo "zone:"
-      for z in $zones; do echo "  - domain: $z"; done
-      if [ -n "$cat" ]; then
-        echo "  - domain: $cat"
-        echo "    catalog-role: interpret"
-        echo "    catalog-template: member"
-      fi
-    } > "$d/knot.conf"
-  fi
+start_knot() {      # a restart keeps the configuration (and so the state) of the first start
+  local d=$1
+  if [ -f "$d/knot.conf" ]; then CMD=("$KNOTD" -c "$d/knot.conf")
+  else secondary_args knot "$@"; harness_cmd "${ARGS[@]}"; fi
   echo "=== start $(date -u +%Y-%m-%dT%H:%M:%S.%NZ)" >> "$d/knot.log"
-  taskset -c 0 "$KNOTD" -c "$d/knot.conf" >> "$d/knot.log" 2>&1 &
+  taskset -c 0 "${CMD[@]}" >> "$d/knot.log" 2>&1 &
   SERVER_PID=$!
 }
-
 start_nsd() {
-  local d=$1 zones=$2 cat=$3 z
-  mkdir -p "$d/zones"
-  if [ ! -f "$d/nsd.conf" ]; then
-    {
-      echo "server:"
-      echo "    ip-address: 127.0.0.1@${PORT[nsd]}"
-      echo "    server-count: 1"
-      echo "    username: \"\""
-      echo "    chroot: \"\""
-      echo "    database: \"\""
-      echo "    zonesdir: \"$d\""
-      echo "    zonelistfile: \"$d/zone.list\""
-      echo "    xfrdfile: \"$d/xfrd.state\""
-      echo "    xfrdir: \"$d\""
-      echo "    pidfile: \"$d/nsd.pid\""
-      echo "    logfile: \"$d/nsd.log\""
-      echo "    verbosity: 1"
-      echo "    rrl-ratelimit: 0"
-      echo "    minimal-responses: yes"
-      echo "remote-control:"
-      echo "    control-enable: yes"
-      echo "    control-interface: \"$d/nsd.sock\""
-      echo "pattern:"
-      echo "    name: sec"
-      echo "    zonefile: \"$d/zones/%s.zone\""
-      echo "    allow-notify: 127.0.0.1 NOKEY"
-      echo "    request-xfr: 127.0.0.1@$P_PRIMARY NOKEY"
-      for z in $zones; do printf 'zone:\n    name: %s\n    include-pattern: sec\n' "$z"; done
-      if [ -n "$cat" ]; then
-        awk '{ printf "zone:\n    name: %s\n    include-pattern: sec\n", $1 }' "$MEMBERS"
-      fi
-    } > "$d/nsd.conf"
-  fi
+  local d=$1
+  if [ -f "$d/nsd.conf" ]; then CMD=("$NSD" -d -c "$d/nsd.conf")
+  else secondary_args nsd "$@"; harness_cmd "${ARGS[@]}"; fi
   echo "=== start $(date -u +%Y-%m-%dT%H:%M:%S.%NZ)" >> "$d/nsd.out"
-  taskset -c 0 "$NSD" -d -c "$d/nsd.conf" >> "$d/nsd.out" 2>&1 &
+  taskset -c 0 "${CMD[@]}" >> "$d/nsd.out" 2>&1 &
   SERVER_PID=$!
 }
 

@@ -62,8 +62,14 @@ def tool(name):
     return shutil.which(name, path=SBIN) or shutil.which(name) or name
 
 
-KNOTD, KNOTC = tool("knotd"), tool("knotc")
-NSD, NSD_CONTROL, NSD_CONTROL_SETUP = tool("nsd"), tool("nsd-control"), tool("nsd-control-setup")
+def _server(env, name):
+    return os.environ.get(env) or tool(name)
+
+
+# KNOTD, KNOTC, NSD and NSD_CONTROL in the environment override the paths (bench/secondary.sh)
+KNOTD, KNOTC = _server("KNOTD", "knotd"), _server("KNOTC", "knotc")
+NSD, NSD_CONTROL = _server("NSD", "nsd"), _server("NSD_CONTROL", "nsd-control")
+NSD_CONTROL_SETUP = tool("nsd-control-setup")
 NAMED, RNDC, RNDC_CONFGEN = tool("named"), tool("rndc"), tool("rndc-confgen")
 PYTHON = sys.executable or "/usr/bin/python3"
 
@@ -968,6 +974,102 @@ def dnsd_command(d, port, zones, binary, threads=1):
     return cmd
 
 
+def knot_primary_command(d, port, zones, notify_ports=(), quiet=()):
+    """Writes d/knot.conf for a Knot primary of `zones` that keeps a journal
+    of changes (so it serves IXFR), allows transfers from 127.0.0.1 and
+    NOTIFYs every port of `notify_ports`, except for the zones in `quiet`;
+    returns knotd's command line (it logs to standard error)."""
+    notify_ports = list(notify_ports)
+    c = ["server:", '    rundir: "%s"' % d, '    pidfile: "%s/knot.pid"' % d,
+         "    listen: 127.0.0.1@%d" % port, "log:", "  - target: stderr", "    any: info",
+         "database:", '    storage: "%s/db"' % d, "control:", '    listen: "%s/knot.sock"' % d]
+    if notify_ports:
+        c.append("remote:")
+        for i, p in enumerate(notify_ports):
+            c += ["  - id: sec%d" % i, "    address: 127.0.0.1@%d" % p]
+    c += ["acl:", "  - id: xfr", "    address: 127.0.0.1", "    action: transfer", "template:"]
+    for t in ("default", "quiet"):
+        c += ["  - id: %s" % t, '    storage: "%s/zones"' % d, "    zonefile-sync: -1",
+              "    zonefile-load: whole", "    journal-content: changes", "    semantic-checks: off",
+              "    acl: xfr"]
+        if t == "default" and notify_ports:
+            c.append("    notify: [%s]" % ", ".join("sec%d" % i for i in range(len(notify_ports))))
+    c.append("zone:")
+    quiet = {q if q.endswith(".") else q + "." for q in quiet}
+    for z in zones:
+        c += ["  - domain: %s" % z.origin, '    file: "%s"' % z.path]
+        if z.origin in quiet:
+            c.append("    template: quiet")
+    os.makedirs(os.path.join(d, "db"), exist_ok=True)
+    os.makedirs(os.path.join(d, "zones"), exist_ok=True)
+    conf = os.path.join(d, "knot.conf")
+    with open(conf, "w") as f:
+        f.write("\n".join(c) + "\n")
+    return [KNOTD, "-c", conf]
+
+
+def knot_secondary_command(d, port, primary_port, zones, catalog=None, threads=1):
+    """Writes d/knot.conf for a Knot secondary of 127.0.0.1@primary_port:
+    `zones` (names), and the members of `catalog` when given (Knot
+    interprets catalog zones itself). NOTIFY is accepted from 127.0.0.1."""
+    c = ["server:", '    rundir: "%s"' % d, '    pidfile: "%s/knot.pid"' % d,
+         "    listen: 127.0.0.1@%d" % port, "    udp-workers: %d" % threads,
+         "    tcp-workers: %d" % threads, "log:", "  - target: stderr", "    any: info",
+         "database:", '    storage: "%s/db"' % d, "control:", '    listen: "%s/knot.sock"' % d,
+         "remote:", "  - id: primary", "    address: 127.0.0.1@%d" % primary_port,
+         "acl:", "  - id: notify", "    address: 127.0.0.1", "    action: notify", "template:"]
+    for t in ("default", "member"):
+        c += ["  - id: %s" % t, '    storage: "%s/zones"' % d, "    master: primary", "    acl: notify"]
+    c.append("zone:")
+    for z in zones:
+        c.append("  - domain: %s" % z)
+    if catalog:
+        c += ["  - domain: %s" % catalog, "    catalog-role: interpret", "    catalog-template: member"]
+    os.makedirs(os.path.join(d, "db"), exist_ok=True)
+    os.makedirs(os.path.join(d, "zones"), exist_ok=True)
+    conf = os.path.join(d, "knot.conf")
+    with open(conf, "w") as f:
+        f.write("\n".join(c) + "\n")
+    return [KNOTD, "-c", conf]
+
+
+def nsd_secondary_command(d, port, primary_port, zones, threads=1):
+    """Writes d/nsd.conf for an NSD secondary of 127.0.0.1@primary_port for
+    `zones` (NSD has no catalog support: a catalog's members are listed as
+    zones). Remote control on the socket d/nsd.sock; NSD logs to d/nsd.log."""
+    c = ["server:", "    ip-address: 127.0.0.1@%d" % port, "    server-count: %d" % threads,
+         '    username: ""', '    chroot: ""', '    database: ""', '    zonesdir: "%s"' % d,
+         '    zonelistfile: "%s/zone.list"' % d, '    xfrdfile: "%s/xfrd.state"' % d,
+         '    xfrdir: "%s"' % d, '    pidfile: "%s/nsd.pid"' % d, '    logfile: "%s/nsd.log"' % d,
+         "    verbosity: 1", "    rrl-ratelimit: 0", "    minimal-responses: yes",
+         "remote-control:", "    control-enable: yes", '    control-interface: "%s/nsd.sock"' % d,
+         "pattern:", "    name: sec", '    zonefile: "%s/zones/%%s.zone"' % d,
+         "    allow-notify: 127.0.0.1 NOKEY", "    request-xfr: 127.0.0.1@%d NOKEY" % primary_port]
+    for z in zones:
+        c += ["zone:", "    name: %s" % z, "    include-pattern: sec"]
+    os.makedirs(os.path.join(d, "zones"), exist_ok=True)
+    conf = os.path.join(d, "nsd.conf")
+    with open(conf, "w") as f:
+        f.write("\n".join(c) + "\n")
+    return [NSD, "-d", "-c", conf]
+
+
+def dnsd_secondary_command(d, port, primary_port, zones, binary, catalog=None, http=None,
+                           threads=1):
+    """dnsd's command line for a secondary of 127.0.0.1@primary_port with
+    its state directory in d/state."""
+    os.makedirs(os.path.join(d, "state"), exist_ok=True)
+    cmd = [binary, "--listen", "127.0.0.1:%d" % port, "--threads", str(threads),
+           "--state-dir", os.path.join(d, "state")]
+    if http:
+        cmd += ["--http", http]
+    for z in zones:
+        cmd += ["--secondary", "%s@127.0.0.1:%d" % (z.rstrip("."), primary_port)]
+    if catalog:
+        cmd += ["--catalog", "%s@127.0.0.1:%d" % (catalog.rstrip("."), primary_port)]
+    return cmd
+
+
 def start_knot(tmp, port, zones, xfr=False):
     d = os.path.join(tmp, "knot")
     os.makedirs(d)
@@ -1004,10 +1106,18 @@ class _ZoneArg:
 
 
 def main(argv=None):
-    """harness.py command SERVER --dir D --port P [--threads N] [--xfr]
-    [--zone NAME=PATH]... [--zones-file FILE] [--dnsd PATH]: writes SERVER's
-    configuration into D and prints its command line, one argument a line
-    (bench/run.sh starts the servers this way)."""
+    """Writes a server's configuration into D and prints its command line,
+    one argument a line (bench/run.sh and bench/secondary.sh start their
+    servers this way):
+
+      harness.py command knot|nsd|dnsd --dir D --port P [--threads N] [--xfr]
+          [--zone NAME=PATH]... [--zones-file FILE] [--dnsd PATH]
+      harness.py primary knot --dir D --port P --zones-file FILE
+          [--notify PORT]... [--quiet NAME]...
+      harness.py secondary knot|nsd|dnsd --dir D --port P --primary-port P
+          [--zone NAME]... [--catalog NAME] [--members-file FILE] [--http ADDR:PORT]
+          [--dnsd PATH]
+    """
     ap = argparse.ArgumentParser(description="the integration harness's server configurations")
     sub = ap.add_subparsers(dest="what", required=True)
     c = sub.add_parser("command", help="write a server's configuration and print its command line")
@@ -1019,7 +1129,55 @@ def main(argv=None):
     c.add_argument("--zone", action="append", default=[], metavar="NAME=PATH")
     c.add_argument("--zones-file", help='lines of "NAME PATH"')
     c.add_argument("--dnsd", help="dnsd binary (server dnsd)")
+    p = sub.add_parser("primary", help="a Knot primary that journals changes and sends NOTIFY")
+    p.add_argument("server", choices=("knot",))
+    p.add_argument("--dir", required=True)
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--zones-file", required=True, help='lines of "NAME PATH"')
+    p.add_argument("--notify", type=int, action="append", default=[], metavar="PORT")
+    p.add_argument("--quiet", action="append", default=[], metavar="NAME",
+                   help="a zone that notifies nobody")
+    s = sub.add_parser("secondary", help="a secondary of a primary on 127.0.0.1")
+    s.add_argument("server", choices=("knot", "nsd", "dnsd"))
+    s.add_argument("--dir", required=True)
+    s.add_argument("--port", type=int, required=True)
+    s.add_argument("--primary-port", type=int, required=True)
+    s.add_argument("--threads", type=int, default=1)
+    s.add_argument("--zone", action="append", default=[], metavar="NAME")
+    s.add_argument("--catalog", help="a catalog zone whose members are pulled too")
+    s.add_argument("--members-file", help="NSD: the catalog's members, a name first on each line")
+    s.add_argument("--http", help="dnsd: the control address")
+    s.add_argument("--dnsd", help="dnsd binary (server dnsd)")
     a = ap.parse_args(argv)
+    os.makedirs(a.dir, exist_ok=True)
+    d = os.path.abspath(a.dir)
+    if a.what == "primary":
+        zones = []
+        with open(a.zones_file) as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) == 2:
+                    zones.append(_ZoneArg(parts[0], parts[1]))
+        print("\n".join(knot_primary_command(d, a.port, zones, a.notify, a.quiet)))
+        return 0
+    if a.what == "secondary":
+        if a.server == "knot":
+            cmd = knot_secondary_command(d, a.port, a.primary_port, a.zone, a.catalog, a.threads)
+        elif a.server == "nsd":
+            names = list(a.zone)
+            if a.catalog:
+                if not a.members_file:
+                    ap.error("NSD has no catalog support: give the members with --members-file")
+                with open(a.members_file) as f:
+                    names += [line.split()[0] for line in f if line.split()]
+            cmd = nsd_secondary_command(d, a.port, a.primary_port, names, a.threads)
+        else:
+            if not a.dnsd:
+                ap.error("server dnsd needs --dnsd PATH")
+            cmd = dnsd_secondary_command(d, a.port, a.primary_port, a.zone, os.path.abspath(a.dnsd),
+                                         a.catalog, a.http, a.threads)
+        print("\n".join(cmd))
+        return 0
     zones = []
     for z in a.zone:
         name, _, path = z.partition("=")
@@ -1032,8 +1190,6 @@ def main(argv=None):
                     zones.append(_ZoneArg(parts[0], parts[1]))
     if not zones:
         ap.error("no zones (--zone or --zones-file)")
-    os.makedirs(a.dir, exist_ok=True)
-    d = os.path.abspath(a.dir)
     if a.server == "knot":
         cmd = knot_command(d, a.port, zones, a.xfr, a.threads)
     elif a.server == "nsd":
