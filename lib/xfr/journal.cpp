@@ -63,12 +63,10 @@ bool decode_record(const uint8_t*& p, const uint8_t* end, Record& out) {
     return true;
 }
 
-Result<size_t> Journal::append(std::span<const Diff> diffs, int64_t stamp) const {
+std::vector<uint8_t> Journal::encode(std::span<const Diff> diffs, int64_t stamp, bool with_magic) {
     std::vector<uint8_t> b;
-    struct stat st {};
-    const bool fresh =
-        ::stat(path_.c_str(), &st) != 0 || st.st_size < static_cast<off_t>(sizeof kMagic);
-    if (fresh) b.insert(b.end(), kMagic, kMagic + sizeof kMagic);
+    if (with_magic)  // (a loop: GCC 12 warns falsely on insert() into an empty vector here)
+        for (char c : kMagic) b.push_back(static_cast<uint8_t>(c));
     for (const Diff& d : diffs) {
         size_t at = b.size();
         put(b, 0, 4);  // length, filled in below
@@ -83,6 +81,14 @@ Result<size_t> Journal::append(std::span<const Diff> diffs, int64_t stamp) const
         for (int i = 0; i < 4; ++i) b[at + i] = static_cast<uint8_t>(len >> (24 - 8 * i));
         put(b, fnv1a(b.data() + at + 4, len), 4);
     }
+    return b;
+}
+
+Result<size_t> Journal::append(std::span<const Diff> diffs, int64_t stamp) const {
+    struct stat st {};
+    const bool fresh =
+        ::stat(path_.c_str(), &st) != 0 || st.st_size < static_cast<off_t>(sizeof kMagic);
+    std::vector<uint8_t> b = encode(diffs, stamp, fresh);
     int fd =
         ::open(path_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (fresh ? O_TRUNC : O_APPEND), 0644);
     if (fd < 0) return io_error(path_);

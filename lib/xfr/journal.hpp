@@ -45,6 +45,11 @@ class Journal {
     /// receives the length of the good prefix (truncate() to it before the
     /// next append). Fails only when the file exists but is not a journal.
     Result<std::vector<Entry>> read(size_t* valid_bytes = nullptr) const;
+    /// A journal's bytes holding `diffs`, one entry each (with the file's
+    /// magic first when `with_magic`): what append() writes, for a program
+    /// that keeps the entries elsewhere (zonesync: in its database).
+    static std::vector<uint8_t> encode(std::span<const Diff> diffs, int64_t stamp,
+                                       bool with_magic = true);
     /// The same from the bytes of a journal (for tests and fuzzing).
     static Result<std::vector<Entry>> parse(std::span<const uint8_t> data,
                                             size_t* valid_bytes = nullptr);

@@ -1,0 +1,222 @@
+// zonesync: the central service. This file holds the command line; the
+// store commands (zone ..., pop ...) work on the database while no server
+// holds it.
+
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <ctime>
+#include <string>
+#include <vector>
+
+#include "lib/options/options.hpp"
+#include "zonesync/store.hpp"
+
+namespace {
+
+namespace opt = dns::options;
+using zonesync::Store;
+
+struct Config {
+    std::string db;
+    std::string key;
+    std::string owner;
+    std::string api;
+    std::string token_file;
+};
+
+opt::Table table_for(Config& c) {
+    auto text = [](std::string& out) {
+        return [&out](std::string_view v) -> dns::Result<void> {
+            out = v;
+            return {};
+        };
+    };
+    auto show = [](const std::string& v) { return [&v] { return v; }; };
+    std::vector<opt::Option> o = {
+        {"db", "FILE", "the SQLite database (created when absent)", false, false, text(c.db),
+         show(c.db)},
+        {"key", "NAME", "zone add: the TSIG key name the primaries require", false, false,
+         text(c.key), show(c.key)},
+        {"owner", "ADDR", "zone add: the owner's mail address", false, false, text(c.owner),
+         show(c.owner)},
+        {"api", "URL", "talk to a running zonesync (not built yet)", false, false, text(c.api),
+         show(c.api)},
+        {"token-file", "FILE", "the API's bearer token (with --api)", false, false,
+         text(c.token_file), show(c.token_file)},
+    };
+    opt::Program p{"zonesync", "0.1.0",
+                   "zonesync: the central service that pulls every zone from its primaries and "
+                   "serves it to the POPs.",
+                   "Commands (on the database, while no zonesync server holds it):\n"
+                   "  zonesync --db FILE zone add NAME PRIMARY[,PRIMARY] [--key NAME] [--owner "
+                   "ADDR]\n"
+                   "  zonesync --db FILE zone rm NAME | zone list | zone status NAME | "
+                   "zone release NAME\n"
+                   "  zonesync --db FILE pop add NAME ADDR:PORT | pop rm NAME | pop list\n"
+                   "A PRIMARY is ADDR, ADDR:PORT or [V6]:PORT (port 53 when left out).\n"
+                   "Not built yet: the server itself (pulling, serving the POPs, the HTTP API) "
+                   "and --api.\n"
+                   "Exit status: 0 done, 1 refused or failed (the message says why), 2 usage."};
+    return opt::Table(p, std::move(o));
+}
+
+std::string when(int64_t t) {
+    if (t <= 0) return "-";
+    std::time_t tt = static_cast<std::time_t>(t);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char b[32];
+    std::strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return b;
+}
+
+int fail(const std::string& m, int rc = 1) {
+    std::fprintf(stderr, "zonesync: %s\n", m.c_str());
+    return rc;
+}
+
+std::string join(const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : ",") + x;
+    return s;
+}
+
+int run_command(Store& store, const std::string& what, const std::string& action,
+                const std::vector<std::string>& args, const Config& c) {
+    const int64_t now = static_cast<int64_t>(std::time(nullptr));
+    auto need = [&](size_t n, const char* usage) -> bool {
+        if (args.size() == n) return true;
+        std::fprintf(stderr, "zonesync: usage: zonesync --db FILE %s %s %s\n", what.c_str(),
+                     action.c_str(), usage);
+        return false;
+    };
+    if (what == "zone" && action == "add") {
+        if (!need(2, "NAME PRIMARY[,PRIMARY]")) return 2;
+        auto z = zonesync::make_zone(args[0], args[1], c.key, c.owner);
+        if (!z) return fail(z.error().message);
+        if (auto r = store.add_zone(*z, now); !r) return fail(r.error().message);
+        std::printf("zone %s added (primaries %s%s%s), pending its first transfer\n",
+                    z->name.c_str(), join(z->primaries).c_str(), z->key.empty() ? "" : ", key ",
+                    z->key.c_str());
+        return 0;
+    }
+    if (what == "zone" && action == "rm") {
+        if (!need(1, "NAME")) return 2;
+        if (auto r = store.remove_zone(args[0]); !r) return fail(r.error().message);
+        std::printf("zone %s removed\n", args[0].c_str());
+        return 0;
+    }
+    if (what == "zone" && action == "list") {
+        if (!need(0, "")) return 2;
+        auto zs = store.zones();
+        if (!zs) return fail(zs.error().message);
+        for (const auto& z : *zs)
+            std::printf("%s\t%s\t%s\t%s\n", z.name.c_str(), zonesync::state_name(z.state),
+                        z.has_data ? std::to_string(z.serial).c_str() : "-",
+                        join(z.primaries).c_str());
+        return 0;
+    }
+    if (what == "zone" && action == "status") {
+        if (!need(1, "NAME")) return 2;
+        auto z = store.zone(args[0]);
+        if (!z) return fail(z.error().message);
+        std::printf(
+            "zone:      %s\nstate:     %s%s%s\nprimaries: %s\nkey:       %s\n"
+            "owner:     %s\nserial:    %s\nverified:  %s\nadded:     %s\n",
+            z->name.c_str(), zonesync::state_name(z->state), z->reason.empty() ? "" : ": ",
+            z->reason.c_str(), join(z->primaries).c_str(), z->key.empty() ? "-" : z->key.c_str(),
+            z->owner.empty() ? "-" : z->owner.c_str(),
+            z->has_data ? std::to_string(z->serial).c_str() : "-", when(z->verified).c_str(),
+            when(z->created).c_str());
+        if (auto ps = store.pop_serials(z->name); ps)
+            for (const auto& p : *ps)
+                std::printf("pop %s:    serial %u since %s\n", p.pop.c_str(), p.serial,
+                            when(p.reached / 1000).c_str());
+        if (auto ts = store.transfers(z->name, 5); ts)
+            for (const auto& t : *ts)
+                std::printf("transfer:  %s %s from %s serial %u %s%s\n", when(t.at).c_str(),
+                            t.kind.c_str(), t.primary.c_str(), t.serial,
+                            t.ok ? "ok" : "failed: ", t.error.c_str());
+        return 0;
+    }
+    if (what == "zone" && action == "release") {
+        if (!need(1, "NAME")) return 2;
+        auto z = store.zone(args[0]);
+        if (!z) return fail(z.error().message);
+        if (z->state != zonesync::ZoneState::held)
+            return fail("zone " + z->name + " is not held (state " +
+                        zonesync::state_name(z->state) + ")");
+        if (auto r =
+                store.set_state(z->name, zonesync::ZoneState::active, "released by operator", now);
+            !r)
+            return fail(r.error().message);
+        std::printf("zone %s released\n", z->name.c_str());
+        return 0;
+    }
+    if (what == "pop" && action == "add") {
+        if (!need(2, "NAME ADDR:PORT")) return 2;
+        auto p = zonesync::make_pop(args[0], args[1]);
+        if (!p) return fail(p.error().message);
+        if (auto r = store.add_pop(*p, now); !r) return fail(r.error().message);
+        std::printf("POP %s added (%s)\n", p->name.c_str(), p->address.c_str());
+        return 0;
+    }
+    if (what == "pop" && action == "rm") {
+        if (!need(1, "NAME")) return 2;
+        if (auto r = store.remove_pop(args[0]); !r) return fail(r.error().message);
+        std::printf("POP %s removed\n", args[0].c_str());
+        return 0;
+    }
+    if (what == "pop" && action == "list") {
+        if (!need(0, "")) return 2;
+        auto ps = store.pops();
+        if (!ps) return fail(ps.error().message);
+        for (const auto& p : *ps) std::printf("%s\t%s\n", p.name.c_str(), p.address.c_str());
+        return 0;
+    }
+    return fail("unknown command '" + what + " " + action + "' (see --help)", 2);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    // "zonesync [FLAGS] zone|pop ACTION ARGS... [FLAGS]": the words go here,
+    // the flags (each with its value) to the option table.
+    std::vector<std::string> words;
+    std::vector<const char*> flags = {argv[0]};
+    Config c;
+    opt::Table t = table_for(c);
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a.rfind("--", 0) == 0) {
+            flags.push_back(argv[i]);
+            bool has_value =
+                a.find('=') == std::string::npos && a != "--help" && a != "--version" && a != "-h";
+            if (has_value && i + 1 < argc) flags.push_back(argv[++i]);
+        } else {
+            words.push_back(a);
+        }
+    }
+    std::string error;
+    switch (t.parse(static_cast<int>(flags.size()), flags.data(), error)) {
+        case opt::Table::Outcome::exit_ok:
+            return 0;
+        case opt::Table::Outcome::exit_error:
+            return fail(error, 2);
+        case opt::Table::Outcome::run:
+            break;
+    }
+    if (words.empty())
+        return fail(
+            "no command. The server (pulling zones, serving the POPs, the HTTP API) is not built "
+            "yet; the store commands are (see --help)",
+            2);
+    if (words.size() < 2 || (words[0] != "zone" && words[0] != "pop"))
+        return fail("unknown command '" + words[0] + "' (see --help)", 2);
+    if (!c.api.empty()) return fail("--api: talking to a running zonesync is not built yet", 2);
+    if (c.db.empty()) return fail("--db FILE is required", 2);
+    auto store = Store::open(c.db);
+    if (!store) return fail(store.error().message);
+    return run_command(**store, words[0], words[1], {words.begin() + 2, words.end()}, c);
+}

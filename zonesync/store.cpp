@@ -1,0 +1,551 @@
+#include "zonesync/store.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+#include "lib/io/client.hpp"
+#include "lib/xfr/journal.hpp"
+#include "lib/xfr/snapshot.hpp"
+
+namespace zonesync {
+
+using dns::Errc;
+using dns::make_error;
+using dns::Result;
+
+namespace {
+
+// The schema, one migration per version. Never edit a released migration:
+// add the next one.
+constexpr std::string_view kSchema1 = R"sql(
+CREATE TABLE zones(
+    name       TEXT PRIMARY KEY,
+    primaries  TEXT NOT NULL,
+    tsig_key   TEXT NOT NULL DEFAULT '',
+    owner      TEXT NOT NULL DEFAULT '',
+    state      TEXT NOT NULL DEFAULT 'pending'
+               CHECK(state IN ('pending', 'active', 'failing', 'held', 'suspended')),
+    reason     TEXT NOT NULL DEFAULT '',
+    created    INTEGER NOT NULL,
+    updated    INTEGER NOT NULL
+);
+CREATE TABLE zone_data(
+    zone       TEXT PRIMARY KEY REFERENCES zones(name) ON DELETE CASCADE,
+    serial     INTEGER NOT NULL,
+    verified   INTEGER NOT NULL,
+    source     TEXT NOT NULL,
+    snapshot   BLOB NOT NULL,
+    journal_bytes INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE journal(
+    zone        TEXT NOT NULL REFERENCES zones(name) ON DELETE CASCADE,
+    seq         INTEGER NOT NULL,
+    from_serial INTEGER NOT NULL,
+    to_serial   INTEGER NOT NULL,
+    stamp       INTEGER NOT NULL,
+    diff        BLOB NOT NULL,
+    PRIMARY KEY(zone, seq)
+);
+CREATE TABLE transfers(
+    id       INTEGER PRIMARY KEY,
+    zone     TEXT NOT NULL REFERENCES zones(name) ON DELETE CASCADE,
+    at       INTEGER NOT NULL,
+    source   TEXT NOT NULL,
+    kind     TEXT NOT NULL,
+    serial   INTEGER NOT NULL,
+    ok       INTEGER NOT NULL,
+    error    TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX transfers_by_zone ON transfers(zone, id);
+CREATE TABLE pops(
+    name     TEXT PRIMARY KEY,
+    address  TEXT NOT NULL,
+    added    INTEGER NOT NULL
+);
+CREATE TABLE pop_serials(
+    pop      TEXT NOT NULL REFERENCES pops(name) ON DELETE CASCADE,
+    zone     TEXT NOT NULL REFERENCES zones(name) ON DELETE CASCADE,
+    serial   INTEGER NOT NULL,
+    reached  INTEGER NOT NULL,
+    PRIMARY KEY(pop, zone)
+);
+)sql";
+
+constexpr std::array<std::string_view, 1> kMigrations = {kSchema1};
+
+constexpr size_t kTransfersKept = 100;  // per zone
+
+std::string join(const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) {
+        if (!s.empty()) s += ',';
+        s += x;
+    }
+    return s;
+}
+
+std::vector<std::string> split(std::string_view s) {
+    std::vector<std::string> out;
+    while (!s.empty()) {
+        size_t c = s.find(',');
+        std::string_view part = s.substr(0, c);
+        while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+        while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
+        if (!part.empty()) out.emplace_back(part);
+        if (c == std::string_view::npos) break;
+        s.remove_prefix(c + 1);
+    }
+    return out;
+}
+
+// The key of a zone: its lower-cased absolute name ("example.com."); the
+// final dot may be left out.
+Result<std::string> zone_key(std::string_view name) {
+    std::string text(name);
+    if (text.empty() || text.back() != '.') text += '.';
+    auto n = dns::wire::Name::from_text(text);
+    if (!n || name.empty() || name.find("..") != std::string_view::npos)
+        return make_error(Errc::bad_name, "'" + std::string(name) + "' is not a domain name" +
+                                              (n ? std::string() : ": " + n.error().message));
+    return n->lowercased().to_text();
+}
+
+constexpr const char* kZoneColumns =
+    "SELECT z.name, z.primaries, z.tsig_key, z.owner, z.state, z.reason, z.created, z.updated,"
+    " d.serial, d.verified FROM zones z LEFT JOIN zone_data d ON d.zone = z.name";
+
+ZoneEntry zone_from_row(const dns::db::Statement& st) {
+    ZoneEntry z;
+    z.name = st.text(0);
+    z.primaries = split(st.text(1));
+    z.key = st.text(2);
+    z.owner = st.text(3);
+    z.state = parse_state(st.text(4)).value_or(ZoneState::pending);
+    z.reason = st.text(5);
+    z.created = st.int64(6);
+    z.updated = st.int64(7);
+    z.has_data = !st.is_null(8);
+    z.serial = static_cast<uint32_t>(st.int64(8));
+    z.verified = st.int64(9);
+    return z;
+}
+
+}  // namespace
+
+const char* state_name(ZoneState s) {
+    switch (s) {
+        case ZoneState::pending:
+            return "pending";
+        case ZoneState::active:
+            return "active";
+        case ZoneState::failing:
+            return "failing";
+        case ZoneState::held:
+            return "held";
+        case ZoneState::suspended:
+            return "suspended";
+    }
+    return "pending";
+}
+
+std::optional<ZoneState> parse_state(std::string_view s) {
+    for (ZoneState z : {ZoneState::pending, ZoneState::active, ZoneState::failing, ZoneState::held,
+                        ZoneState::suspended})
+        if (s == state_name(z)) return z;
+    return std::nullopt;
+}
+
+Result<ZoneEntry> make_zone(std::string_view name, std::string_view primaries, std::string_view key,
+                            std::string_view owner) {
+    ZoneEntry z;
+    auto k = zone_key(name);
+    if (!k) return k.error();
+    if (*k == ".") return make_error(Errc::semantic, "the root zone cannot be added");
+    z.name = *k;
+    for (const auto& p : split(primaries)) {
+        auto e = dns::io::parse_endpoint(p);
+        if (!e)
+            return make_error(Errc::syntax, "primary '" + p +
+                                                "' is not an address (ADDR, ADDR:PORT or "
+                                                "[V6]:PORT)");
+        if (e->port == 0) return make_error(Errc::syntax, "primary '" + p + "': port 0");
+        z.primaries.push_back(e->to_string());
+    }
+    if (z.primaries.empty()) return make_error(Errc::syntax, "at least one primary is needed");
+    if (z.primaries.size() > 8) return make_error(Errc::limit, "at most 8 primaries");
+    if (!key.empty()) {
+        auto kn = zone_key(key);
+        if (!kn)
+            return make_error(Errc::bad_name,
+                              "TSIG key name '" + std::string(key) + "' is not a domain name");
+        z.key = *kn;
+    }
+    if (owner.size() > 254 || owner.find_first_of(" \t\r\n<>") != std::string_view::npos)
+        return make_error(Errc::syntax, "owner '" + std::string(owner) + "' is not a mail address");
+    z.owner = owner;
+    return z;
+}
+
+Result<PopEntry> make_pop(std::string_view name, std::string_view address) {
+    if (name.empty() || name.size() > 63)
+        return make_error(Errc::syntax, "a POP name has 1 to 63 characters");
+    for (char c : name)
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'))
+            return make_error(Errc::syntax, "POP name '" + std::string(name) +
+                                                "': letters, digits, '-', '_' and '.' only");
+    auto e = dns::io::parse_endpoint(std::string(address));
+    if (!e)
+        return make_error(Errc::syntax,
+                          "POP address '" + std::string(address) + "' is not ADDR:PORT");
+    return PopEntry{std::string(name), e->to_string(), 0};
+}
+
+Result<std::unique_ptr<Store>> Store::open(const std::string& path, StoreLimits limits) {
+    dns::db::Database::Options o;
+    o.lock_hint = "is a zonesync server running on it? Use --api URL to talk to it";
+    auto db = dns::db::Database::open(path, kMigrations, o);
+    if (!db) return db.error();
+    std::unique_ptr<Store> s(new Store());
+    s->db_ = std::move(*db);
+    s->limits_ = limits;
+    return s;
+}
+
+Result<void> Store::exists_or_not_found(std::string_view table, std::string_view key,
+                                        std::string_view what) {
+    if (db_->changes() > 0) return {};
+    (void)table;
+    return make_error(Errc::not_found, std::string(what) + " " + std::string(key) + " not found");
+}
+
+Result<void> Store::add_zone(const ZoneEntry& z, int64_t now) {
+    auto st = db_->prepare(
+        "INSERT INTO zones(name, primaries, tsig_key, owner, state, reason, created, updated)"
+        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) ON CONFLICT(name) DO NOTHING");
+    if (!st) return st.error();
+    st->bind(1, z.name).bind(2, join(z.primaries)).bind(3, z.key).bind(4, z.owner);
+    st->bind(5, state_name(z.state)).bind(6, z.reason).bind(7, now);
+    if (auto r = st->run(); !r) return r;
+    if (db_->changes() == 0) return make_error(Errc::semantic, "zone " + z.name + " exists");
+    return {};
+}
+
+Result<void> Store::remove_zone(std::string_view name) {
+    auto k = zone_key(name);
+    if (!k) return k.error();
+    auto st = db_->prepare("DELETE FROM zones WHERE name = ?1");
+    if (!st) return st.error();
+    if (auto r = st->bind(1, *k).run(); !r) return r;
+    return exists_or_not_found("zones", *k, "zone");
+}
+
+Result<std::vector<ZoneEntry>> Store::zones() {
+    auto st = db_->prepare(std::string(kZoneColumns) + " ORDER BY z.name");
+    if (!st) return st.error();
+    std::vector<ZoneEntry> out;
+    for (;;) {
+        auto row = st->step();
+        if (!row) return row.error();
+        if (!*row) break;
+        out.push_back(zone_from_row(*st));
+    }
+    return out;
+}
+
+Result<ZoneEntry> Store::zone(std::string_view name) {
+    auto k = zone_key(name);
+    if (!k) return k.error();
+    auto st = db_->prepare(std::string(kZoneColumns) + " WHERE z.name = ?1");
+    if (!st) return st.error();
+    st->bind(1, *k);
+    auto row = st->step();
+    if (!row) return row.error();
+    if (!*row) return make_error(Errc::not_found, "zone " + *k + " not found");
+    return zone_from_row(*st);
+}
+
+Result<void> Store::set_state(std::string_view name, ZoneState state, std::string_view reason,
+                              int64_t now) {
+    auto k = zone_key(name);
+    if (!k) return k.error();
+    auto st =
+        db_->prepare("UPDATE zones SET state = ?2, reason = ?3, updated = ?4 WHERE name = ?1");
+    if (!st) return st.error();
+    st->bind(1, *k).bind(2, state_name(state)).bind(3, reason).bind(4, now);
+    if (auto r = st->run(); !r) return r;
+    return exists_or_not_found("zones", *k, "zone");
+}
+
+Result<void> Store::set_primaries(std::string_view name, const std::vector<std::string>& primaries,
+                                  std::string_view key, int64_t now) {
+    auto k = zone_key(name);
+    if (!k) return k.error();
+    auto st = db_->prepare(
+        "UPDATE zones SET primaries = ?2, tsig_key = ?3, updated = ?4 WHERE name = ?1");
+    if (!st) return st.error();
+    st->bind(1, *k).bind(2, join(primaries)).bind(3, key).bind(4, now);
+    if (auto r = st->run(); !r) return r;
+    return exists_or_not_found("zones", *k, "zone");
+}
+
+Result<void> Store::save_version(const dns::zone::Zone& zone,
+                                 const std::vector<dns::xfr::Diff>* diffs,
+                                 const std::string& primary, int64_t verified) {
+    const std::string key = zone.lapex().to_text();
+    dns::db::Transaction t(*db_);
+    if (!t.begun()) return t.begun().error();
+    {
+        auto st = db_->prepare("SELECT 1 FROM zones WHERE name = ?1");
+        if (!st) return st.error();
+        auto row = st->bind(1, key).step();
+        if (!row) return row.error();
+        if (!*row) return make_error(Errc::not_found, "zone " + key + " not found");
+    }
+    // The snapshot's size and the journal's, to decide whether to rewrite the snapshot.
+    int64_t snapshot_bytes = -1, journal_bytes = 0;
+    {
+        auto st =
+            db_->prepare("SELECT length(snapshot), journal_bytes FROM zone_data WHERE zone = ?1");
+        if (!st) return st.error();
+        st->bind(1, key);
+        auto row = st->step();
+        if (!row) return row.error();
+        if (*row) {
+            snapshot_bytes = st->int64(0);
+            journal_bytes = st->int64(1);
+        }
+    }
+    const bool full = diffs == nullptr || snapshot_bytes < 0;
+    bool force_snapshot = false;
+    if (diffs && !diffs->empty()) {
+        auto seq = db_->prepare("SELECT coalesce(max(seq), 0) FROM journal WHERE zone = ?1");
+        if (!seq) return seq.error();
+        seq->bind(1, key);
+        auto row = seq->step();
+        if (!row) return row.error();
+        int64_t next = seq->int64(0) + 1;
+        auto ins = db_->prepare(
+            "INSERT INTO journal(zone, seq, from_serial, to_serial, stamp, diff)"
+            " VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+        if (!ins) return ins.error();
+        for (const auto& d : *diffs) {
+            auto bytes = dns::xfr::Journal::encode({&d, 1}, verified);
+            journal_bytes += static_cast<int64_t>(bytes.size());
+            ins->reset();
+            ins->bind(1, key).bind(2, next++).bind(3, d.from).bind(4, d.to).bind(5, verified);
+            ins->bind(6, std::span<const uint8_t>(bytes));
+            if (auto r = ins->run(); !r) return r;
+        }
+        // Keep the newest entries only. Entries the snapshot still needs are
+        // never dropped: when the oldest must go, the snapshot moves to this
+        // version first (below), and the journal serves only IXFR out.
+        auto count = db_->prepare("SELECT count(*) FROM journal WHERE zone = ?1");
+        if (!count) return count.error();
+        auto crow = count->bind(1, key).step();
+        if (!crow) return crow.error();
+        if (count->int64(0) > static_cast<int64_t>(limits_.journal_entries)) {
+            force_snapshot = true;
+            auto trim = db_->prepare("DELETE FROM journal WHERE zone = ?1 AND seq <= ?2");
+            if (!trim) return trim.error();
+            trim->bind(1, key).bind(2, next - 1 - static_cast<int64_t>(limits_.journal_entries));
+            if (auto r = trim->run(); !r) return r;
+        }
+    } else if (!diffs) {
+        auto clear = db_->prepare("DELETE FROM journal WHERE zone = ?1");
+        if (!clear) return clear.error();
+        if (auto r = clear->bind(1, key).run(); !r) return r;
+        journal_bytes = 0;
+    }
+    const bool rewrite = full || force_snapshot || journal_bytes * 2 > snapshot_bytes;
+    if (rewrite) {
+        auto snap = dns::xfr::encode_snapshot(zone, verified, primary);
+        auto st = db_->prepare(
+            "INSERT INTO zone_data(zone, serial, verified, source, snapshot, journal_bytes)"
+            " VALUES(?1, ?2, ?3, ?4, ?5, 0) ON CONFLICT(zone) DO UPDATE SET serial = ?2,"
+            " verified = ?3, source = ?4, snapshot = ?5, journal_bytes = 0");
+        if (!st) return st.error();
+        st->bind(1, key).bind(2, zone.serial()).bind(3, verified).bind(4, primary);
+        st->bind(5, std::span<const uint8_t>(snap));
+        if (auto r = st->run(); !r) return r;
+    } else {
+        auto st = db_->prepare(
+            "UPDATE zone_data SET serial = ?2, verified = ?3, source = ?4, journal_bytes = ?5"
+            " WHERE zone = ?1");
+        if (!st) return st.error();
+        st->bind(1, key)
+            .bind(2, zone.serial())
+            .bind(3, verified)
+            .bind(4, primary)
+            .bind(5, journal_bytes);
+        if (auto r = st->run(); !r) return r;
+    }
+    if (db_->changes() == 0)
+        return make_error(Errc::not_found, "zone " + key + " not found (removed meanwhile?)");
+    return t.commit();
+}
+
+Result<void> Store::touch(std::string_view name, int64_t verified) {
+    auto k = zone_key(name);
+    if (!k) return k.error();
+    auto st = db_->prepare("UPDATE zone_data SET verified = ?2 WHERE zone = ?1");
+    if (!st) return st.error();
+    if (auto r = st->bind(1, *k).bind(2, verified).run(); !r) return r;
+    return exists_or_not_found("zone_data", *k, "data of zone");
+}
+
+Result<StoredZone> Store::load(const dns::wire::Name& name) {
+    const std::string key = name.lowercased().to_text();
+    auto st = db_->prepare("SELECT snapshot, verified, source FROM zone_data WHERE zone = ?1");
+    if (!st) return st.error();
+    st->bind(1, key);
+    auto row = st->step();
+    if (!row) return row.error();
+    if (!*row) return make_error(Errc::not_found, "no data for zone " + key);
+    auto bytes = st->blob(0);
+    int64_t verified = st->int64(1);
+    auto snap = dns::xfr::decode_snapshot(bytes, name);
+    if (!snap) return make_error(snap.error().code, "zone " + key + ": " + snap.error().message);
+    // The journal's entries past the snapshot's serial.
+    auto js = db_->prepare("SELECT diff FROM journal WHERE zone = ?1 ORDER BY seq");
+    if (!js) return js.error();
+    js->bind(1, key);
+    std::vector<dns::xfr::Journal::Entry> entries;
+    for (;;) {
+        auto r = js->step();
+        if (!r) return r.error();
+        if (!*r) break;
+        auto e = dns::xfr::Journal::parse(js->blob(0));
+        if (!e || e->size() != 1)
+            return make_error(Errc::malformed, "zone " + key + ": a journal entry is damaged");
+        entries.push_back(std::move((*e)[0]));
+    }
+    auto replayed = dns::xfr::replay(*snap, std::move(entries));
+    StoredZone out;
+    out.zone = snap->zone;
+    out.verified = std::max(verified, snap->verified_unix);
+    out.primary = snap->primary;
+    out.journal_entries = replayed.entries;
+    out.note = replayed.note;
+    return out;
+}
+
+Result<std::vector<dns::xfr::Diff>> Store::journal(std::string_view name) {
+    auto k = zone_key(name);
+    if (!k) return k.error();
+    auto st = db_->prepare("SELECT diff FROM journal WHERE zone = ?1 ORDER BY seq");
+    if (!st) return st.error();
+    st->bind(1, *k);
+    std::vector<dns::xfr::Diff> out;
+    for (;;) {
+        auto r = st->step();
+        if (!r) return r.error();
+        if (!*r) break;
+        auto e = dns::xfr::Journal::parse(st->blob(0));
+        if (!e || e->size() != 1)
+            return make_error(Errc::malformed, "zone " + *k + ": a journal entry is damaged");
+        out.push_back(std::move((*e)[0].diff));
+    }
+    return out;
+}
+
+Result<void> Store::record_transfer(std::string_view zone, const TransferEntry& t) {
+    auto k = zone_key(zone);
+    if (!k) return k.error();
+    dns::db::Transaction tx(*db_);
+    if (!tx.begun()) return tx.begun().error();
+    auto st = db_->prepare(
+        "INSERT INTO transfers(zone, at, source, kind, serial, ok, error)"
+        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    if (!st) return st.error();
+    st->bind(1, *k).bind(2, t.at).bind(3, t.primary).bind(4, t.kind).bind(5, t.serial);
+    st->bind(6, t.ok ? 1 : 0).bind(7, t.error);
+    if (auto r = st->run(); !r) return r;
+    auto trim = db_->prepare(
+        "DELETE FROM transfers WHERE zone = ?1 AND id NOT IN"
+        " (SELECT id FROM transfers WHERE zone = ?1 ORDER BY id DESC LIMIT ?2)");
+    if (!trim) return trim.error();
+    if (auto r = trim->bind(1, *k).bind(2, static_cast<int64_t>(kTransfersKept)).run(); !r)
+        return r;
+    return tx.commit();
+}
+
+Result<std::vector<TransferEntry>> Store::transfers(std::string_view zone, size_t limit) {
+    auto k = zone_key(zone);
+    if (!k) return k.error();
+    auto st = db_->prepare(
+        "SELECT at, source, kind, serial, ok, error FROM transfers WHERE zone = ?1"
+        " ORDER BY id DESC LIMIT ?2");
+    if (!st) return st.error();
+    st->bind(1, *k).bind(2, static_cast<int64_t>(limit));
+    std::vector<TransferEntry> out;
+    for (;;) {
+        auto r = st->step();
+        if (!r) return r.error();
+        if (!*r) break;
+        out.push_back(TransferEntry{st->int64(0), st->text(1), st->text(2),
+                                    static_cast<uint32_t>(st->int64(3)), st->int64(4) != 0,
+                                    st->text(5)});
+    }
+    return out;
+}
+
+Result<void> Store::add_pop(const PopEntry& p, int64_t now) {
+    auto st = db_->prepare(
+        "INSERT INTO pops(name, address, added) VALUES(?1, ?2, ?3) ON CONFLICT(name) DO NOTHING");
+    if (!st) return st.error();
+    if (auto r = st->bind(1, p.name).bind(2, p.address).bind(3, now).run(); !r) return r;
+    if (db_->changes() == 0) return make_error(Errc::semantic, "POP " + p.name + " exists");
+    return {};
+}
+
+Result<void> Store::remove_pop(std::string_view name) {
+    auto st = db_->prepare("DELETE FROM pops WHERE name = ?1");
+    if (!st) return st.error();
+    if (auto r = st->bind(1, name).run(); !r) return r;
+    return exists_or_not_found("pops", name, "POP");
+}
+
+Result<std::vector<PopEntry>> Store::pops() {
+    auto st = db_->prepare("SELECT name, address, added FROM pops ORDER BY name");
+    if (!st) return st.error();
+    std::vector<PopEntry> out;
+    for (;;) {
+        auto r = st->step();
+        if (!r) return r.error();
+        if (!*r) break;
+        out.push_back(PopEntry{st->text(0), st->text(1), st->int64(2)});
+    }
+    return out;
+}
+
+Result<void> Store::set_pop_serial(std::string_view pop, std::string_view zone, uint32_t serial,
+                                   int64_t reached) {
+    auto k = zone_key(zone);
+    if (!k) return k.error();
+    auto st = db_->prepare(
+        "INSERT INTO pop_serials(pop, zone, serial, reached) VALUES(?1, ?2, ?3, ?4)"
+        " ON CONFLICT(pop, zone) DO UPDATE SET reached = ?4, serial = ?3 WHERE serial != ?3");
+    if (!st) return st.error();
+    return st->bind(1, pop).bind(2, *k).bind(3, serial).bind(4, reached).run();
+}
+
+Result<std::vector<PopSerial>> Store::pop_serials(std::string_view zone) {
+    auto k = zone_key(zone);
+    if (!k) return k.error();
+    auto st = db_->prepare(
+        "SELECT pop, zone, serial, reached FROM pop_serials WHERE zone = ?1 ORDER BY pop");
+    if (!st) return st.error();
+    st->bind(1, *k);
+    std::vector<PopSerial> out;
+    for (;;) {
+        auto r = st->step();
+        if (!r) return r.error();
+        if (!*r) break;
+        out.push_back(
+            PopSerial{st->text(0), st->text(1), static_cast<uint32_t>(st->int64(2)), st->int64(3)});
+    }
+    return out;
+}
+
+}  // namespace zonesync

@@ -1,0 +1,142 @@
+#pragma once
+// zonesync's store: one SQLite database (lib/db) holding the zones with
+// their primaries, TSIG key names, owner address and state; each zone's
+// current data (a snapshot, lib/xfr's format) and the journal of differences
+// that serves IXFR to the POPs; the transfer history; the POPs and the serial
+// each POP was last seen serving. Every change is one transaction. Secrets
+// (TSIG secrets, the API token) are never stored here: only key names.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lib/base/result.hpp"
+#include "lib/db/sqlite.hpp"
+#include "lib/wire/name.hpp"
+#include "lib/xfr/transfer.hpp"
+#include "lib/zone/zone.hpp"
+
+namespace zonesync {
+
+enum class ZoneState { pending, active, failing, held, suspended };
+const char* state_name(ZoneState s);
+std::optional<ZoneState> parse_state(std::string_view s);
+
+struct ZoneEntry {
+    std::string name;                    ///< lower-case, absolute ("example.com.")
+    std::vector<std::string> primaries;  ///< "ADDR:PORT", "[V6]:PORT"
+    std::string key;                     ///< TSIG key name ("" = none)
+    std::string owner;                   ///< the owner's mail address ("" = none)
+    ZoneState state = ZoneState::pending;
+    std::string reason;  ///< why failing or held
+    int64_t created = 0, updated = 0;
+    // From the zone's data (0 when none is stored yet).
+    bool has_data = false;
+    uint32_t serial = 0;
+    int64_t verified = 0;
+};
+
+/// Checks and normalises what a user gives for a new zone: a domain name,
+/// one or more primary addresses (the port defaults to 53), an optional key
+/// name. Errors say which field is wrong and why.
+dns::Result<ZoneEntry> make_zone(std::string_view name, std::string_view primaries,
+                                 std::string_view key = {}, std::string_view owner = {});
+
+struct PopEntry {
+    std::string name;
+    std::string address;  ///< "ADDR:PORT"
+    int64_t added = 0;
+};
+dns::Result<PopEntry> make_pop(std::string_view name, std::string_view address);
+
+struct TransferEntry {
+    int64_t at = 0;
+    std::string primary;
+    std::string kind;  ///< "AXFR", "IXFR", "SOA"
+    uint32_t serial = 0;
+    bool ok = false;
+    std::string error;
+};
+
+struct PopSerial {
+    std::string pop, zone;
+    uint32_t serial = 0;
+    int64_t reached = 0;  ///< when the POP was first seen serving it (Unix ms)
+};
+
+/// A zone's data as stored: the snapshot with the journal applied.
+struct StoredZone {
+    dns::zone::ZonePtr zone;
+    int64_t verified = 0;
+    std::string primary;
+    uint32_t journal_entries = 0;  ///< applied on top of the snapshot
+    std::string note;              ///< why part of the journal was not used, if it was not
+};
+
+struct StoreLimits {
+    size_t journal_entries = 64;  ///< differences kept per zone (IXFR from older serials: AXFR)
+};
+
+class Store {
+  public:
+    /// Opens or creates the database (schema migrations applied). Fails with
+    /// Errc::refused when another process holds it.
+    static dns::Result<std::unique_ptr<Store>> open(const std::string& path,
+                                                    StoreLimits limits = {});
+
+    // ---- zones ----
+    /// Fails (Errc::semantic) when the zone exists.
+    dns::Result<void> add_zone(const ZoneEntry& z, int64_t now);
+    /// Removes the zone with its data, journal, history and POP serials; not_found when absent.
+    dns::Result<void> remove_zone(std::string_view name);
+    dns::Result<std::vector<ZoneEntry>> zones();
+    dns::Result<ZoneEntry> zone(std::string_view name);
+    dns::Result<void> set_state(std::string_view name, ZoneState state, std::string_view reason,
+                                int64_t now);
+    dns::Result<void> set_primaries(std::string_view name,
+                                    const std::vector<std::string>& primaries, std::string_view key,
+                                    int64_t now);
+
+    // ---- data ----
+    /// A new version of the zone's data: with `diffs` (the difference from the
+    /// stored version) they are journaled and the snapshot is rewritten only
+    /// when the journal outgrows half of it; without, the snapshot replaces
+    /// the data and the journal starts over. One transaction.
+    dns::Result<void> save_version(const dns::zone::Zone& zone,
+                                   const std::vector<dns::xfr::Diff>* diffs,
+                                   const std::string& primary, int64_t verified);
+    /// A refresh found the data current.
+    dns::Result<void> touch(std::string_view name, int64_t verified);
+    /// The zone's data, or not_found.
+    dns::Result<StoredZone> load(const dns::wire::Name& name);
+    /// The journaled differences, oldest first (for IXFR out).
+    dns::Result<std::vector<dns::xfr::Diff>> journal(std::string_view name);
+
+    // ---- history ----
+    dns::Result<void> record_transfer(std::string_view zone, const TransferEntry& t);
+    /// The newest first, at most `limit`.
+    dns::Result<std::vector<TransferEntry>> transfers(std::string_view zone, size_t limit);
+
+    // ---- POPs ----
+    /// Fails (Errc::semantic) when the POP exists.
+    dns::Result<void> add_pop(const PopEntry& p, int64_t now);
+    dns::Result<void> remove_pop(std::string_view name);
+    dns::Result<std::vector<PopEntry>> pops();
+    /// Records that `pop` serves `serial` of `zone`; `reached` is kept while the serial stays.
+    dns::Result<void> set_pop_serial(std::string_view pop, std::string_view zone, uint32_t serial,
+                                     int64_t reached);
+    dns::Result<std::vector<PopSerial>> pop_serials(std::string_view zone);
+
+    dns::db::Database& db() { return *db_; }
+
+  private:
+    Store() = default;
+    dns::Result<void> exists_or_not_found(std::string_view table, std::string_view key,
+                                          std::string_view what);
+    std::unique_ptr<dns::db::Database> db_;
+    StoreLimits limits_{};
+};
+
+}  // namespace zonesync
