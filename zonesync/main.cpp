@@ -2,14 +2,18 @@
 // store commands (zone ..., pop ...) work on the database while no server
 // holds it.
 
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <cstdio>
 #include <ctime>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "lib/base/log.hpp"
 #include "lib/options/options.hpp"
+#include "zonesync/service.hpp"
 #include "zonesync/store.hpp"
 
 namespace {
@@ -19,6 +23,12 @@ using zonesync::Store;
 
 struct Config {
     std::string db;
+    std::optional<dns::io::Endpoint> listen;
+    std::vector<std::pair<std::string, std::string>> pops;  // NAME, ADDR:PORT
+    std::string catalog = "catalog.zonesync.";
+    std::vector<dns::xfr::TsigKey> tsig;
+    std::string pop_key;
+    std::string log_level = "info";
     std::string key;
     std::string owner;
     std::string api;
@@ -40,24 +50,81 @@ opt::Table table_for(Config& c) {
          text(c.key), show(c.key)},
         {"owner", "ADDR", "zone add: the owner's mail address", false, false, text(c.owner),
          show(c.owner)},
+        {"listen", "ADDR:PORT",
+         "serve: DNS for the POPs (SOA, AXFR, IXFR, the catalog) and NOTIFY from primaries", false,
+         false,
+         [&c](std::string_view v) -> dns::Result<void> {
+             auto e = opt::listen_address(v);
+             if (!e) return e.error();
+             c.listen = *e;
+             return {};
+         },
+         [&c] { return c.listen ? c.listen->to_string() : std::string(); }},
+        {"pop", "NAME=ADDR:PORT",
+         "serve: a POP (added to the database when new): may transfer, gets NOTIFY", true, false,
+         [&c](std::string_view v) -> dns::Result<void> {
+             auto eq = v.find('=');
+             if (eq == std::string_view::npos)
+                 return dns::make_error(dns::Errc::syntax,
+                                        "expects NAME=ADDR:PORT, got '" + std::string(v) + "'");
+             auto p = zonesync::make_pop(v.substr(0, eq), v.substr(eq + 1));
+             if (!p) return p.error();
+             c.pops.emplace_back(p->name, p->address);
+             return {};
+         },
+         [&c] {
+             std::string s;
+             for (const auto& [n, a] : c.pops) s += n + "=" + a + "\n";
+             return s;
+         }},
+        {"catalog", "NAME", "serve: the catalog zone's name (default catalog.zonesync.)", false,
+         false,
+         [&c](std::string_view v) -> dns::Result<void> {
+             auto n = opt::domain_name(v);
+             if (!n) return n.error();
+             c.catalog = n->lowercased().to_text();
+             return {};
+         },
+         show(c.catalog)},
+        {"tsig", "NAME:ALGORITHM:BASE64SECRET", "serve: a TSIG key (primaries', POPs')", true,
+         false,
+         [&c](std::string_view v) -> dns::Result<void> {
+             auto k = opt::tsig_key(v);
+             if (!k) return k.error();
+             c.tsig.push_back(*k);
+             return {};
+         },
+         [&c] {
+             std::string s;
+             for (const auto& k : c.tsig) s += k.name.to_text() + "\n";
+             return s;
+         }},
+        {"pop-key", "NAME", "serve: the TSIG key the POPs must sign transfers with", false, false,
+         text(c.pop_key), show(c.pop_key)},
+        {"log-level", "LEVEL", "debug, info, warning or error", false, true, text(c.log_level),
+         show(c.log_level)},
         {"api", "URL", "talk to a running zonesync (not built yet)", false, false, text(c.api),
          show(c.api)},
         {"token-file", "FILE", "the API's bearer token (with --api)", false, false,
          text(c.token_file), show(c.token_file)},
     };
-    opt::Program p{"zonesync", "0.1.0",
-                   "zonesync: the central service that pulls every zone from its primaries and "
-                   "serves it to the POPs.",
-                   "Commands (on the database, while no zonesync server holds it):\n"
-                   "  zonesync --db FILE zone add NAME PRIMARY[,PRIMARY] [--key NAME] [--owner "
-                   "ADDR]\n"
-                   "  zonesync --db FILE zone rm NAME | zone list | zone status NAME | "
-                   "zone release NAME\n"
-                   "  zonesync --db FILE pop add NAME ADDR:PORT | pop rm NAME | pop list\n"
-                   "A PRIMARY is ADDR, ADDR:PORT or [V6]:PORT (port 53 when left out).\n"
-                   "Not built yet: the server itself (pulling, serving the POPs, the HTTP API) "
-                   "and --api.\n"
-                   "Exit status: 0 done, 1 refused or failed (the message says why), 2 usage."};
+    opt::Program p{
+        "zonesync", "0.1.0",
+        "zonesync: the central service that pulls every zone from its primaries and "
+        "serves it to the POPs.",
+        "Commands (on the database; list and status also while a zonesync server runs):\n"
+        "  zonesync --db FILE zone add NAME PRIMARY[,PRIMARY] [--key NAME] [--owner "
+        "ADDR]\n"
+        "  zonesync --db FILE zone rm NAME | zone list | zone status NAME | "
+        "zone release NAME\n"
+        "  zonesync --db FILE pop add NAME ADDR:PORT | pop rm NAME | pop list\n"
+        "A PRIMARY is ADDR, ADDR:PORT or [V6]:PORT (port 53 when left out).\n"
+        "Serving: zonesync --db FILE --listen ADDR:PORT --pop NAME=ADDR:PORT ...\n"
+        "  pulls every zone of the database from its primaries and serves it to the\n"
+        "  POPs (SOA, AXFR, IXFR from its journal; a catalog zone of every zone;\n"
+        "  NOTIFY on each change). SIGHUP re-reads the zones; SIGTERM stops.\n"
+        "Not built yet: the HTTP API and --api.\n"
+        "Exit status: 0 done, 1 refused or failed (the message says why), 2 usage."};
     return opt::Table(p, std::move(o));
 }
 
@@ -178,6 +245,59 @@ int run_command(Store& store, const std::string& what, const std::string& action
     return fail("unknown command '" + what + " " + action + "' (see --help)", 2);
 }
 
+dns::log::Level parse_level(const std::string& s) {
+    if (s == "debug") return dns::log::Level::debug;
+    if (s == "warning") return dns::log::Level::warning;
+    if (s == "error") return dns::log::Level::error;
+    return dns::log::Level::info;
+}
+
+int serve(const Config& c) {
+    dns::log::set_level(parse_level(c.log_level));
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+
+    auto store = Store::open(c.db);
+    if (!store) return fail(store.error().message);
+    const int64_t now = static_cast<int64_t>(std::time(nullptr));
+    for (const auto& [name, addr] : c.pops) {
+        auto r = (*store)->add_pop({name, addr, 0}, now);
+        if (!r && r.error().code != dns::Errc::semantic) return fail(r.error().message);
+    }
+    auto catalog = dns::wire::Name::from_text(c.catalog);
+    if (!catalog) return fail("--catalog: " + catalog.error().message, 2);
+    zonesync::ServiceConfig sc;
+    sc.listen = *c.listen;
+    sc.catalog = *catalog;
+    sc.keys = c.tsig;
+    sc.pop_key = c.pop_key;
+    // After a restart every zone is checked within a few seconds (changes
+    // made while zonesync was down reach the POPs soon), not dnsd's 30 s.
+    sc.runner.engine.startup_spread = std::chrono::seconds(3);
+    sc.runner.engine.recheck_saved = true;
+    if (!sc.pop_key.empty() && sc.pop_key.back() != '.') sc.pop_key += '.';
+    zonesync::Service service(**store, sc);
+    if (auto r = service.start(); !r) return fail(r.error().message);
+    for (;;) {
+        int sig = 0;
+        if (sigwait(&sigs, &sig) != 0) continue;
+        if (sig == SIGHUP) {
+            LOG_INFO("SIGHUP: re-reading zones from the database");
+            service.resync();
+            continue;
+        }
+        LOG_INFO("signal %d: shutting down", sig);
+        break;
+    }
+    service.stop();
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -207,16 +327,18 @@ int main(int argc, char** argv) {
         case opt::Table::Outcome::run:
             break;
     }
-    if (words.empty())
-        return fail(
-            "no command. The server (pulling zones, serving the POPs, the HTTP API) is not built "
-            "yet; the store commands are (see --help)",
-            2);
+    if (words.empty()) {
+        if (!c.listen) return fail("no command, and no --listen to serve on (see --help)", 2);
+        if (c.db.empty()) return fail("--db FILE is required", 2);
+        return serve(c);
+    }
     if (words.size() < 2 || (words[0] != "zone" && words[0] != "pop"))
         return fail("unknown command '" + words[0] + "' (see --help)", 2);
     if (!c.api.empty()) return fail("--api: talking to a running zonesync is not built yet", 2);
     if (c.db.empty()) return fail("--db FILE is required", 2);
-    auto store = Store::open(c.db);
+    // Listing and status read beside a running server; changes need the writer's lock.
+    const bool reader = words[1] == "list" || words[1] == "status";
+    auto store = Store::open(c.db, {}, !reader);
     if (!store) return fail(store.error().message);
     return run_command(**store, words[0], words[1], {words.begin() + 2, words.end()}, c);
 }

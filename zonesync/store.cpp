@@ -72,7 +72,15 @@ CREATE TABLE pop_serials(
 );
 )sql";
 
-constexpr std::array<std::string_view, 1> kMigrations = {kSchema1};
+// 2: values the service keeps across restarts (the catalog's serial).
+constexpr std::string_view kSchema2 = R"sql(
+CREATE TABLE settings(
+    key      TEXT PRIMARY KEY,
+    value    TEXT NOT NULL
+);
+)sql";
+
+constexpr std::array<std::string_view, 2> kMigrations = {kSchema1, kSchema2};
 
 constexpr size_t kTransfersKept = 100;  // per zone
 
@@ -201,8 +209,11 @@ Result<PopEntry> make_pop(std::string_view name, std::string_view address) {
     return PopEntry{std::string(name), e->to_string(), 0};
 }
 
-Result<std::unique_ptr<Store>> Store::open(const std::string& path, StoreLimits limits) {
+Result<std::unique_ptr<Store>> Store::open(const std::string& path, StoreLimits limits,
+                                           bool writer) {
     dns::db::Database::Options o;
+    o.lock = writer;
+    o.create = writer;
     o.lock_hint = "is a zonesync server running on it? Use --api URL to talk to it";
     auto db = dns::db::Database::open(path, kMigrations, o);
     if (!db) return db.error();
@@ -488,6 +499,23 @@ Result<std::vector<TransferEntry>> Store::transfers(std::string_view zone, size_
                                     st->text(5)});
     }
     return out;
+}
+
+Result<std::string> Store::setting(std::string_view key) {
+    auto st = db_->prepare("SELECT value FROM settings WHERE key = ?1");
+    if (!st) return st.error();
+    auto row = st->bind(1, key).step();
+    if (!row) return row.error();
+    if (!*row) return std::string();
+    return st->text(0);
+}
+
+Result<void> Store::set_setting(std::string_view key, std::string_view value) {
+    auto st = db_->prepare(
+        "INSERT INTO settings(key, value) VALUES(?1, ?2)"
+        " ON CONFLICT(key) DO UPDATE SET value = ?2");
+    if (!st) return st.error();
+    return st->bind(1, key).bind(2, value).run();
 }
 
 Result<void> Store::add_pop(const PopEntry& p, int64_t now) {

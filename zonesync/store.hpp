@@ -83,8 +83,10 @@ class Store {
   public:
     /// Opens or creates the database (schema migrations applied). Fails with
     /// Errc::refused when another process holds it.
+    /// `writer` false: a reader beside a running server (listing, status);
+    /// it must not write.
     static dns::Result<std::unique_ptr<Store>> open(const std::string& path,
-                                                    StoreLimits limits = {});
+                                                    StoreLimits limits = {}, bool writer = true);
 
     // ---- zones ----
     /// Fails (Errc::semantic) when the zone exists.
@@ -128,6 +130,11 @@ class Store {
     dns::Result<void> set_pop_serial(std::string_view pop, std::string_view zone, uint32_t serial,
                                      int64_t reached);
     dns::Result<std::vector<PopSerial>> pop_serials(std::string_view zone);
+
+    // ---- values kept across restarts ----
+    /// "" when never set.
+    dns::Result<std::string> setting(std::string_view key);
+    dns::Result<void> set_setting(std::string_view key, std::string_view value);
 
     dns::db::Database& db() { return *db_; }
 

@@ -134,6 +134,11 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& path,
     auto row = check->step();
     if (!row) return make_error(row.error().code, path + ": " + row.error().message);
     d->version_ = static_cast<int>(check->int64(0));
+    if (!options.lock && d->version_ != static_cast<int>(migrations.size()))
+        return make_error(Errc::unsupported,
+                          path + ": schema version " + std::to_string(d->version_) +
+                              ", this program's is " + std::to_string(migrations.size()) +
+                              ": only the writer migrates it");
     if (auto r = d->migrate(migrations); !r)
         return make_error(r.error().code, path + ": " + r.error().message);
     return d;

@@ -57,7 +57,8 @@ class Database {
   public:
     struct Options {
         /// Take the writer's lock (a file PATH.lock, flock'd for the life of
-        /// the Database): a second writer gets a clear error. Off only for readers.
+        /// the Database): a second writer gets a clear error. Off only for
+        /// readers (WAL lets them read beside the writer); a reader never migrates.
         bool lock = true;
         /// What the lock error tells the user to do instead.
         std::string lock_hint;

@@ -203,7 +203,8 @@ void Engine::start() {
     const auto now = clock_.now();
     for (auto& [key, z] : zones_) {
         if (z->has_data() && z->refresh.state(now) != ZoneState::expired)
-            z->refresh.spread_first_check(now, options_.startup_spread);  // no storm at start-up
+            z->refresh.spread_first_check(now, options_.startup_spread,  // no storm at start-up
+                                          options_.recheck_saved);
         else
             z->refresh.notify(now);  // nothing valid to serve: ask at once
         schedule(*z);

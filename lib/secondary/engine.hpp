@@ -129,7 +129,11 @@ struct EngineOptions {
     TimerBounds bounds{};
     unsigned max_transfers = 16;              ///< transfers at once
     std::chrono::seconds startup_spread{30};  ///< spread the first checks of saved zones
-    uint64_t seed = 0;                        ///< varies the timer jitter
+    /// Check every saved zone within startup_spread, even one whose refresh is
+    /// not due (zonesync: a change made while it was down must not wait for
+    /// the zone's refresh timer).
+    bool recheck_saved = false;
+    uint64_t seed = 0;  ///< varies the timer jitter
 };
 
 class Engine {

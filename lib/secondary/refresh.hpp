@@ -61,8 +61,9 @@ class RefreshState {
     /// A NOTIFY arrived (or an operator asked): check at once. Several collapse into one.
     void notify(TimePoint now);
     /// Moves a check due within [now, now + window) to a random point of that window
-    /// (start-up without storms); later checks stay where they are.
-    void spread_first_check(TimePoint now, Seconds window);
+    /// (start-up without storms); later checks stay where they are, unless
+    /// `all`: then every check moves into the window.
+    void spread_first_check(TimePoint now, Seconds window, bool all = false);
 
     TimePoint next_check() const { return next_; }
     bool due(TimePoint now) const { return now >= next_; }

@@ -282,6 +282,10 @@ TEST_SUITE("refresh") {
         TimePoint later = s.next_check();
         s.spread_first_check(t0, Seconds(60));
         CHECK(s.next_check() == later);
+        // all = true (zonesync after a restart): it moves into the window too.
+        s.spread_first_check(t0, Seconds(60), true);
+        CHECK(s.next_check() < t0 + Seconds(60));
+        CHECK(s.next_check() >= t0);
 
         RefreshState z(11);
         z.refreshed(1, kTimers, t0);

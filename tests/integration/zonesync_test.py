@@ -1,0 +1,206 @@
+#!/usr/bin/python3
+"""zonesync end to end: a Knot DNS primary -> zonesync -> two dnsd POPs and one Knot DNS POP, all provisioned by zonesync's catalog.
+
+Cases:
+  pipeline  every POP serves every zone; a change at the primary (Knot sends
+            NOTIFY) reaches every POP by IXFR (counted in dnsd's metrics);
+            `zone status` reads beside the server, a writer is refused
+  restart   zonesync SIGKILLed and restarted: no serial lost, the POPs never
+            answer SERVFAIL or REFUSED meanwhile, the next change propagates
+  held      the primary serves a version without apex NS, then one that lost
+            most of its records: zonesync holds each (state "held" with the
+            reason), the POPs keep the last good serial; `zone release` and
+            a good version move on
+"""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+from harness import (Dnsd, Knot, M_IXFR_OK, Proc, check, delta, free_port, rcode_of, run, run_cases,
+                     soa_serial, wait_for)
+
+CATALOG = "catalog.zonesync."
+ZONES = ["alpha.example.", "beta.example."]
+
+
+def zone_text(origin, serial, hosts=40, ns=True, extra=""):
+    lines = ["$ORIGIN %s" % origin, "$TTL 300",
+             "@ SOA ns1 hostmaster %d 3600 600 86400 300" % serial]
+    if ns:
+        lines.append("@ NS ns1")
+    lines.append("ns1 A 192.0.2.53")
+    lines += ["h%d A 198.51.100.%d" % (i, i % 250) for i in range(hosts)]
+    if extra:
+        lines.append(extra)
+    return "\n".join(lines) + "\n"
+
+
+class Zonesync(Proc):
+    def __init__(self, ctx, binary):
+        d = ctx.subdir("zonesync")
+        super().__init__(ctx, "zonesync", os.path.join(d, "zonesync.log"))
+        self.binary = binary
+        self.db = os.path.join(d, "zonesync.db")
+        self.port = free_port()
+        self.pops = []
+
+    def cli(self, *args):
+        r = subprocess.run([self.binary, "--db", self.db] + list(args), capture_output=True,
+                           text=True, timeout=20)
+        return r.returncode, (r.stdout + r.stderr).strip()
+
+    def start(self):
+        cmd = [self.binary, "--db", self.db, "--listen", "127.0.0.1:%d" % self.port,
+               "--catalog", CATALOG, "--log-level", "debug"]
+        for name, port in self.pops:
+            cmd += ["--pop", "%s=127.0.0.1:%d" % (name, port)]
+        self.spawn(cmd)
+
+    def kill(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(5)
+        self.stop()
+
+    def status(self, zone):
+        rc, out = self.cli("zone", "status", zone)
+        check(rc == 0, "zone status %s: %s" % (zone, out))
+        return out
+
+
+def setup(ctx, zones=None, knot_pop=True, primary_zones=None):
+    """The primary with `zones` (origin -> text), zonesync with every zone,
+    two dnsd POPs and (optionally) a Knot POP; returns them once every POP
+    serves every zone."""
+    zones = zones or {z: zone_text(z, 1) for z in ZONES}
+    zs = Zonesync(ctx, os.path.abspath(ctx.options["zonesync"]))
+    primary = Knot(ctx, primary_zones or zones, notify=[zs.port])
+    primary.start()
+    primary.wait_ready()
+    pops = [Dnsd(ctx, ctx.binary, name="pop%d" % i) for i in (1, 2)]
+    kpop = Knot(ctx, {CATALOG: ""}, secondary_of=zs.port, catalog=CATALOG) if knot_pop else None
+    zs.pops = [(p.name, p.port) for p in pops] + ([("knot", kpop.port)] if kpop else [])
+    for z in zones:
+        rc, out = zs.cli("zone", "add", z, "127.0.0.1:%d" % primary.port)
+        check(rc == 0, "zone add: %s" % out)
+    t0 = time.time()
+    zs.start()
+    for p in pops:
+        p.start(catalog=(CATALOG, zs.port))
+    if kpop:
+        kpop.start()
+    all_pops = pops + ([kpop] if kpop else [])
+    for z in zones:
+        for p in all_pops:
+            ok, _ = wait_for(lambda: soa_serial(p.port, z, 0.3) == 1, 15.0, 0.05)
+            check(ok, "%s does not serve %s after 15 s\n%s\n--- zonesync:\n%s" % (
+                p.name, z, p.tail(), zs.tail()))
+    ctx.note("all %d POPs serve %d zones %.2fs after zonesync started" % (len(all_pops), len(zones),
+                                                                          time.time() - t0))
+    return primary, zs, pops, kpop
+
+
+def wait_all(pops, zone, serial, limit=10.0):
+    t0 = time.time()
+    for p in pops:
+        ok, _ = wait_for(lambda: soa_serial(p.port, zone, 0.3) == serial, limit, 0.01)
+        check(ok, "%s does not serve %s serial %d (has %s)\n%s" % (
+            p.name, zone, serial, soa_serial(p.port, zone, 0.3), p.tail()))
+    return time.time() - t0
+
+
+def case_pipeline(ctx):
+    primary, zs, pops, kpop = setup(ctx)
+    everyone = pops + [kpop]
+    before = [p.metrics() for p in pops]
+    times = []
+    for serial in (2, 3, 4):
+        primary.set_zone(ZONES[0], zone_text(ZONES[0], serial, extra="new%d TXT \"change\"" % serial))
+        t0 = time.time()
+        primary.reload(ZONES[0])
+        wait_all(everyone, ZONES[0], serial)
+        times.append(time.time() - t0)
+    after = [p.metrics() for p in pops]
+    for p, b, a in zip(pops, before, after):
+        check(delta(a, b, M_IXFR_OK) >= 3, "%s: %d IXFRs for 3 changes" % (p.name, delta(a, b, M_IXFR_OK)))
+    for p in everyone:
+        r = run(["kdig", "-p", str(p.port), "@127.0.0.1", "+short", "new4.%s" % ZONES[0], "TXT"])
+        check('"change"' in r.stdout, "%s: new4 TXT: %r" % (p.name, r.stdout))
+    status = zs.status(ZONES[0])
+    check(re.search(r"state:\s+active", status) and re.search(r"serial:\s+4", status),
+          "zone status: %s" % status)
+    # The server holds the database: a second writer is refused.
+    rc, out = zs.cli("zone", "add", "refused.example", "127.0.0.1:%d" % free_port())
+    check(rc != 0 and "in use" in out, "a writer beside the server must be refused: %s" % out)
+    return "primary reload -> 3 POPs serve it: %s" % ", ".join("%.0f ms" % (t * 1000) for t in times)
+
+
+def case_restart(ctx):
+    primary, zs, pops, kpop = setup(ctx, knot_pop=False)
+    bad = []
+
+    zs.kill()
+    # The POPs keep answering from their copies while zonesync is down.
+    for p in pops:
+        for z in ZONES:
+            rc = rcode_of(p.port, z)
+            if rc != "NOERROR":
+                bad.append("%s %s %s" % (p.name, z, rc))
+    check(not bad, "POPs answered %s while zonesync was down" % bad)
+    primary.set_zone(ZONES[1], zone_text(ZONES[1], 2, extra='x TXT "while down"'))
+    primary.reload(ZONES[1])
+    time.sleep(0.3)
+    zs.start()
+    t0 = time.time()
+    # The restarted zonesync still has serial 1 of both (from its database) and pulls serial 2.
+    wait_all(pops, ZONES[1], 2, limit=20.0)
+    t1 = time.time() - t0
+    for p in pops:
+        check(soa_serial(p.port, ZONES[0], 0.3) == 1, "%s lost %s" % (p.name, ZONES[0]))
+    primary.set_zone(ZONES[0], zone_text(ZONES[0], 2, extra='y TXT "after"'))
+    t0 = time.time()
+    primary.reload(ZONES[0])
+    wait_all(pops, ZONES[0], 2)
+    return "change made while down served %.2fs after restart; next change %.0f ms" % (
+        t1, (time.time() - t0) * 1000)
+
+
+def case_held(ctx):
+    zones = {ZONES[0]: zone_text(ZONES[0], 1, hosts=200)}
+    primary, zs, pops, _ = setup(ctx, zones=zones, knot_pop=False)
+    # No NS at the apex: held.
+    primary.set_zone(ZONES[0], zone_text(ZONES[0], 2, hosts=200, ns=False))
+    primary.reload(ZONES[0])
+    ok, _ = wait_for(lambda: "held" in zs.status(ZONES[0]), 10.0, 0.1)
+    check(ok, "not held: %s" % zs.status(ZONES[0]))
+    check("no NS records at the apex" in zs.status(ZONES[0]), zs.status(ZONES[0]))
+    time.sleep(0.5)
+    for p in pops:
+        check(soa_serial(p.port, ZONES[0], 0.3) == 1, "%s moved to the held serial" % p.name)
+    # Most records gone: held too.
+    primary.set_zone(ZONES[0], zone_text(ZONES[0], 3, hosts=10))
+    primary.reload(ZONES[0])
+    ok, _ = wait_for(lambda: "serial 3" in zs.status(ZONES[0]), 10.0, 0.1)
+    check(ok and "fewer" in zs.status(ZONES[0]), "not held for shrinking: %s" % zs.status(ZONES[0]))
+    for p in pops:
+        check(soa_serial(p.port, ZONES[0], 0.3) == 1, "%s moved to the shrunk serial" % p.name)
+    # A good version moves everyone on.
+    primary.set_zone(ZONES[0], zone_text(ZONES[0], 4, hosts=200, extra='z TXT "good"'))
+    primary.reload(ZONES[0])
+    wait_all(pops, ZONES[0], 4)
+    check(re.search(r"state:\s+active", zs.status(ZONES[0])), zs.status(ZONES[0]))
+    return "held twice, then served serial 4"
+
+
+CASES = [
+    ("pipeline", "pipeline", case_pipeline),
+    ("restart", "restart", case_restart),
+    ("held", "held", case_held),
+]
+
+if __name__ == "__main__":
+    sys.exit(run_cases("zonesync", CASES, __doc__.splitlines()[0],
+                       options=[("--zonesync", "path of the zonesync binary")]))

@@ -1,0 +1,402 @@
+#include "zonesync/service.hpp"
+
+#include <boost/asio/post.hpp>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+
+#include "lib/base/log.hpp"
+#include "lib/base/serial.hpp"
+#include "lib/io/notify_gate.hpp"
+#include "lib/xfr/transfer_out.hpp"
+#include "lib/xfr/tsig.hpp"
+
+namespace zonesync {
+
+using dns::Errc;
+using dns::make_error;
+using dns::Result;
+using Source = dns::zone::ZoneStore::Source;
+
+namespace {
+
+int64_t now_unix() { return static_cast<int64_t>(std::time(nullptr)); }
+
+std::string key_of(const dns::wire::Name& n) { return n.lowercased().to_text(); }
+
+bool same_address(const boost::asio::ip::address& a, const sockaddr* peer) {
+    if (peer->sa_family == AF_INET) {
+        const auto* s = reinterpret_cast<const sockaddr_in*>(peer);
+        boost::asio::ip::address_v4 v4(ntohl(s->sin_addr.s_addr));
+        return a.is_v4() && a.to_v4() == v4;
+    }
+    if (peer->sa_family == AF_INET6) {
+        const auto* s = reinterpret_cast<const sockaddr_in6*>(peer);
+        boost::asio::ip::address_v6::bytes_type b;
+        std::memcpy(b.data(), &s->sin6_addr, 16);
+        boost::asio::ip::address_v6 v6(b);
+        if (a.is_v6()) return a.to_v6() == v6;
+        return v6.is_v4_mapped() &&
+               a.to_v4() == boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, v6);
+    }
+    return false;
+}
+
+}  // namespace
+
+Service::Service(Store& store, ServiceConfig config) : store_(store), config_(std::move(config)) {
+    runner_ = std::make_unique<dns::io::SecondaryRunner>(config_.runner, config_.keys, *this);
+    notifier_ = std::make_unique<dns::io::NotifySender>(io_);
+}
+
+Service::~Service() { stop(); }
+
+std::vector<dns::io::SecondaryZone> Service::upstream_zones() {
+    std::vector<dns::io::SecondaryZone> out;
+    std::vector<ZoneEntry> zs;
+    {
+        std::lock_guard lock(store_mu_);
+        auto r = store_.zones();
+        if (!r) {
+            LOG_ERROR("store: %s", r.error().message.c_str());
+            return out;
+        }
+        zs = std::move(*r);
+    }
+    for (const auto& z : zs) {
+        if (z.state == ZoneState::suspended) continue;
+        auto name = dns::wire::Name::from_text(z.name);
+        if (!name) continue;
+        dns::io::SecondaryZone sz{*name, {}, z.key, false};
+        for (const auto& p : z.primaries)
+            if (auto e = dns::io::parse_endpoint(p)) sz.primaries.push_back(*e);
+        if (sz.primaries.empty()) continue;
+        out.push_back(std::move(sz));
+    }
+    return out;
+}
+
+Result<void> Service::start() {
+    // POPs: who may transfer, and whom to notify.
+    {
+        std::lock_guard lock(store_mu_);
+        auto ps = store_.pops();
+        if (!ps) return ps.error();
+        std::lock_guard l2(pops_mu_);
+        for (const auto& p : *ps)
+            if (auto e = dns::io::parse_endpoint(p.address)) pops_.push_back(*e);
+    }
+    std::vector<dns::io::TransferRule> rules;
+    for (const auto& e : pops_)
+        rules.push_back({e.address, e.address.is_v4() ? 32u : 128u, config_.pop_key});
+    transfers_ = std::make_unique<dns::io::TransferServer>(rules, config_.keys, *this);
+
+    // Upstream: every zone, with what the store holds of it served at once.
+    for (const auto& z : upstream_zones()) runner_->add(z);
+    rebuild_catalog();
+    zones_.commit();  // the NOTIFY of the catalog goes out once the DNS thread runs
+
+    // Downstream: UDP and TCP on one address.
+    tcp_ = std::make_unique<dns::io::TcpListener>(io_, *this, dns::io::TcpOptions{});
+    if (auto r = tcp_->open(config_.listen.address, config_.listen.port, false); !r)
+        return make_error(r.error().code,
+                          "--listen " + config_.listen.to_string() + ": " + r.error().message);
+    port_ = tcp_->port();
+    udp_ = std::make_unique<boost::asio::ip::udp::socket>(io_);
+    boost::system::error_code ec;
+    boost::asio::ip::udp::endpoint ep(config_.listen.address, port_);
+    udp_->open(ep.protocol(), ec);
+    if (!ec) udp_->bind(ep, ec);
+    if (ec)
+        return make_error(Errc::io,
+                          "--listen " + config_.listen.to_string() + " (UDP): " + ec.message());
+    tcp_->start();
+    receive_udp();
+    thread_ = std::thread([this] { io_.run(); });
+    commit_and_notify();
+    runner_->start();
+    LOG_INFO("zonesync: serving %zu zones to %zu POPs on port %u", served_.size(), pops_.size(),
+             port_);
+    return {};
+}
+
+void Service::stop() {
+    if (runner_) runner_->stop();
+    io_.stop();
+    if (thread_.joinable()) thread_.join();
+}
+
+void Service::resync() {
+    runner_->reconfigure(upstream_zones(), config_.keys);
+    rebuild_catalog();
+    commit_and_notify();
+}
+
+// ---- upstream: what the runner reports ----
+
+std::optional<dns::io::Stored> Service::stored(const dns::wire::Name& zone) {
+    std::lock_guard lock(store_mu_);
+    auto s = store_.load(zone);
+    if (!s) {
+        if (s.error().code != Errc::not_found)
+            LOG_WARN("zone %s: stored data not used: %s", key_of(zone).c_str(),
+                     s.error().message.c_str());
+        return std::nullopt;
+    }
+    if (!s->note.empty()) LOG_WARN("zone %s: %s", key_of(zone).c_str(), s->note.c_str());
+    // The journal serves IXFR to the POPs right after a restart.
+    if (auto j = store_.journal(key_of(zone)); j && !j->empty()) history_.append(key_of(zone), *j);
+    return dns::io::Stored{s->zone, s->verified, s->primary};
+}
+
+std::string Service::hold_reason(const dns::zone::Zone& before,
+                                 const dns::zone::Zone& after) const {
+    const auto& apex = after.node(dns::zone::Zone::apex_id());
+    if (!after.rrset(apex, 2)) return "the new version has no NS records at the apex";
+    if (config_.max_shrink > 0 && before.record_count() > 10 &&
+        static_cast<double>(after.record_count()) <
+            static_cast<double>(before.record_count()) * (1.0 - config_.max_shrink))
+        return "the new version has " + std::to_string(after.record_count()) + " records, " +
+               std::to_string(before.record_count()) + " before (more than " +
+               std::to_string(static_cast<int>(config_.max_shrink * 100)) + "% fewer)";
+    return {};
+}
+
+void Service::installed(const dns::io::Installed& v) {
+    const std::string key = v.zone->lapex().to_text();
+    if (v.restored) {
+        publish(v.zone, nullptr, false);  // the journal's history (stored()) stays
+        if (v.expired) zones_.set_expired(Source::secondary, key, true);
+        return;
+    }
+    dns::zone::ZonePtr before;
+    {
+        std::lock_guard lock(served_mu_);
+        if (auto it = served_.find(key); it != served_.end()) before = it->second;
+    }
+    const int64_t now = now_unix();
+    // A new version that would wipe the zone from every POP is held back.
+    if (before) {
+        std::string why = hold_reason(*before, *v.zone);
+        if (!why.empty()) {
+            LOG_WARN("zone %s: serial %u held, still serving %u: %s", key.c_str(), v.zone->serial(),
+                     before->serial(), why.c_str());
+            std::lock_guard lock(store_mu_);
+            (void)store_.set_state(key, ZoneState::held,
+                                   "serial " + std::to_string(v.zone->serial()) + ": " + why, now);
+            (void)store_.record_transfer(key, {now, v.primary, v.diffs ? "IXFR" : "AXFR",
+                                               v.zone->serial(), false, "held: " + why});
+            return;
+        }
+    }
+    // The POPs always get IXFR: the difference from what they were served.
+    std::vector<dns::xfr::Diff> computed;
+    const std::vector<dns::xfr::Diff>* diffs = nullptr;
+    if (before) {
+        if (v.diffs && !v.diffs->empty() && v.diffs->front().from == before->serial())
+            diffs = v.diffs;
+        else {
+            computed.push_back(dns::xfr::diff_zones(*before, *v.zone));
+            diffs = &computed;
+        }
+    }
+    {
+        std::lock_guard lock(store_mu_);
+        if (auto r = store_.save_version(*v.zone, diffs, v.primary, v.verified_unix); !r) {
+            // Not stored: not served either, so the POPs never get what a restart would lose.
+            LOG_ERROR("zone %s: serial %u not stored: %s", key.c_str(), v.zone->serial(),
+                      r.error().message.c_str());
+            return;
+        }
+        (void)store_.set_state(key, ZoneState::active, "", now);
+        (void)store_.record_transfer(
+            key, {now, v.primary, v.diffs ? "IXFR" : "AXFR", v.zone->serial(), true, ""});
+    }
+    const bool new_member = !before;
+    publish(v.zone, diffs, true);
+    if (new_member) rebuild_catalog();
+    commit_and_notify();
+    notify_pops(v.zone->apex(), v.zone->serial());
+    LOG_INFO("zone %s: serial %u from %s, served to the POPs", key.c_str(), v.zone->serial(),
+             v.primary.c_str());
+}
+
+void Service::publish(const dns::zone::ZonePtr& z, const std::vector<dns::xfr::Diff>* diffs,
+                      bool reset_history) {
+    const std::string key = z->lapex().to_text();
+    if (diffs)
+        history_.append(key, *diffs);
+    else if (reset_history)
+        history_.reset(key);
+    zones_.set(Source::secondary, z);
+    std::lock_guard lock(served_mu_);
+    served_[key] = z;
+}
+
+void Service::verified(const dns::wire::Name& zone, int64_t verified_unix, int64_t expires_unix) {
+    zones_.set_expires_at(Source::secondary, key_of(zone), expires_unix);
+    std::lock_guard lock(store_mu_);
+    (void)store_.touch(key_of(zone), verified_unix);
+}
+
+void Service::expired(const dns::wire::Name& zone, bool expired) {
+    // Expired upstream: SERVFAIL to the POPs too, so they expire on their own timers.
+    zones_.set_expired(Source::secondary, key_of(zone), expired);
+    zones_.commit();
+    std::lock_guard lock(store_mu_);
+    (void)store_.set_state(key_of(zone), expired ? ZoneState::failing : ZoneState::active,
+                           expired ? "expired: no primary answered within the SOA expire" : "",
+                           now_unix());
+}
+
+void Service::removed(const dns::wire::Name& zone) {
+    const std::string key = key_of(zone);
+    history_.reset(key);
+    zones_.remove(Source::secondary, key);
+    {
+        std::lock_guard lock(served_mu_);
+        served_.erase(key);
+    }
+    rebuild_catalog();
+    commit_and_notify();
+}
+
+// ---- the catalog ----
+
+void Service::rebuild_catalog() {
+    std::vector<dns::xfr::CatalogMember> members;
+    {
+        std::lock_guard lock(served_mu_);
+        for (const auto& [key, z] : served_) {
+            dns::xfr::CatalogMember m;
+            m.zone = z->apex();
+            m.id = dns::xfr::member_id(z->apex());
+            members.push_back(std::move(m));
+        }
+    }
+    std::lock_guard lock(catalog_mu_);
+    // A serial that grows across restarts: the time, or one more than the last
+    // (kept in the store: several changes a second run ahead of the clock).
+    uint32_t last = 0;
+    if (catalog_)
+        last = catalog_->serial();
+    else {
+        std::lock_guard l2(store_mu_);
+        if (auto v = store_.setting("catalog_serial"); v && !v->empty())
+            last = static_cast<uint32_t>(std::strtoul(v->c_str(), nullptr, 10));
+    }
+    uint32_t serial = static_cast<uint32_t>(now_unix());
+    if (last && !dns::serial_gt(serial, last)) serial = last + 1;
+    if (catalog_) {
+        bool same = members.size() == members_.size();
+        for (size_t i = 0; same && i < members.size(); ++i)
+            same = members[i].zone == members_[i].zone;
+        if (same) return;
+        auto c = dns::xfr::change_catalog(catalog_, members_, members, serial);
+        if (!c) {
+            LOG_ERROR("catalog: %s", c.error().message.c_str());
+            return;
+        }
+        history_.append(catalog_->lapex().to_text(), {c->diff});
+        catalog_ = c->catalog;
+    } else {
+        auto c = dns::xfr::build_catalog(config_.catalog, serial, members);
+        if (!c) {
+            LOG_ERROR("catalog: %s", c.error().message.c_str());
+            return;
+        }
+        catalog_ = *c;
+    }
+    members_ = std::move(members);
+    {
+        std::lock_guard l2(store_mu_);
+        if (auto r = store_.set_setting("catalog_serial", std::to_string(catalog_->serial())); !r)
+            LOG_ERROR("catalog: serial not stored: %s", r.error().message.c_str());
+    }
+    zones_.set(Source::file, catalog_);
+    catalog_dirty_ = true;
+}
+
+void Service::commit_and_notify() {
+    // NOTIFY only once the new version answers: a POP asks for the SOA at once.
+    zones_.commit();
+    dns::zone::ZonePtr cat;
+    {
+        std::lock_guard lock(catalog_mu_);
+        if (catalog_dirty_) cat = catalog_;
+        catalog_dirty_ = false;
+    }
+    if (cat) notify_pops(cat->apex(), cat->serial());
+}
+
+void Service::notify_pops(const dns::wire::Name& zone, uint32_t serial) {
+    std::shared_ptr<const dns::xfr::TsigKey> key;
+    if (!config_.pop_key.empty())
+        for (const auto& k : config_.keys)
+            if (k.name.lowercased().to_text() == config_.pop_key)
+                key = std::make_shared<const dns::xfr::TsigKey>(k);
+    std::lock_guard lock(pops_mu_);
+    for (const auto& p : pops_) notifier_->notify(zone, serial, p, key);
+}
+
+// ---- downstream: the POPs' queries ----
+
+dns::zone::ZonePtr Service::zone(const uint8_t* lname, size_t len) const {
+    return zones_.get()->get_exact(lname, len);
+}
+
+std::shared_ptr<const dns::xfr::History> Service::history(const dns::zone::Zone& zone) const {
+    return history_.get(zone.lapex().to_text(), zone.serial());
+}
+
+bool Service::from_pop(const sockaddr* peer) const {
+    std::lock_guard lock(pops_mu_);
+    for (const auto& p : pops_)
+        if (same_address(p.address, peer)) return true;
+    return false;
+}
+
+size_t Service::answer_any(std::span<const uint8_t> msg, const sockaddr* peer, uint8_t* out,
+                           size_t cap, dns::answer::Transport transport,
+                           std::unique_ptr<dns::io::MessageStream>* stream) noexcept {
+    const uint64_t now = static_cast<uint64_t>(now_unix());
+    // NOTIFY from a customer's primary: the engine checks the sender.
+    if (dns::io::NotifyGate::is_notify(msg))
+        return runner_->notify_gate().respond(msg, peer, out, cap, now);
+    if (stream && dns::io::TransferServer::is_transfer(msg)) {
+        size_t len = 0;
+        if (transfers_->handle(msg, peer, out, cap, len, *stream, now)) return len;
+    }
+    // Everything else only for the POPs; others are REFUSED (an empty zone table).
+    static const dns::zone::ZoneTable empty;
+    const bool pop = from_pop(peer);
+    auto table = zones_.get();
+    size_t len = responder_.respond(pop ? *table : empty, msg, out, cap, transport);
+    if (len && responder_.last_had_tsig() && !config_.keys.empty())
+        len = dns::xfr::sign_answer(msg, config_.keys, out, len, cap, now);
+    return len;
+}
+
+size_t Service::answer(std::span<const uint8_t> msg, const sockaddr* peer, uint8_t* out, size_t cap,
+                       std::unique_ptr<dns::io::MessageStream>& stream) noexcept {
+    return answer_any(msg, peer, out, cap, dns::answer::Transport::tcp, &stream);
+}
+
+void Service::receive_udp() {
+    udp_->async_receive_from(
+        boost::asio::buffer(udp_in_), udp_peer_,
+        [this](const boost::system::error_code& ec, size_t n) {
+            if (ec == boost::asio::error::operation_aborted) return;
+            if (!ec) {
+                size_t len = answer_any({udp_in_.data(), n}, udp_peer_.data(), udp_out_.data(),
+                                        1232, dns::answer::Transport::udp, nullptr);
+                if (len) {
+                    boost::system::error_code ignored;
+                    udp_->send_to(boost::asio::buffer(udp_out_.data(), len), udp_peer_, 0, ignored);
+                }
+            }
+            receive_udp();
+        });
+}
+
+}  // namespace zonesync

@@ -1,0 +1,128 @@
+#pragma once
+// The zonesync server: pulls every zone of the store from its primaries with
+// lib/'s secondary engine (upstream), and is the hidden primary of the POPs
+// (downstream): SOA, AXFR and IXFR for every zone with data, a catalog zone
+// (RFC 9432 v2) listing them, NOTIFY to every POP on each change.
+//
+// Threads: the secondary runner's (its control thread calls the ZoneSink
+// methods here), one DNS thread (UDP, TCP with transfers, NOTIFY out), and
+// the caller's. The store is used under store_mu_.
+#include <array>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "lib/answer/answer.hpp"
+#include "lib/io/notify_sender.hpp"
+#include "lib/io/secondary_runner.hpp"
+#include "lib/io/tcp_server.hpp"
+#include "lib/io/transfer_server.hpp"
+#include "lib/xfr/catalog.hpp"
+#include "lib/xfr/history.hpp"
+#include "lib/zone/zone_store.hpp"
+#include "zonesync/store.hpp"
+
+namespace zonesync {
+
+struct ServiceConfig {
+    dns::io::Endpoint listen;  ///< DNS: NOTIFY from primaries; SOA/AXFR/IXFR for the POPs
+    dns::wire::Name catalog;   ///< the catalog zone's name
+    std::vector<dns::xfr::TsigKey> keys;
+    std::string pop_key;      ///< TSIG key the POPs must sign with ("" = none)
+    double max_shrink = 0.5;  ///< hold a version that loses more than this share of records
+    dns::io::RunnerOptions runner{};
+};
+
+class Service final : public dns::io::ZoneSink,
+                      public dns::io::TransferSource,
+                      public dns::io::TcpHandler {
+  public:
+    Service(Store& store, ServiceConfig config);
+    ~Service() override;
+    /// Loads every zone's data from the store and serves it at once, then
+    /// starts pulling and serving. Fails when the address cannot be bound.
+    dns::Result<void> start();
+    void stop();
+    uint16_t port() const { return port_; }
+
+    /// Re-reads zones and POPs from the store (after an API or CLI change):
+    /// new zones are pulled, removed ones leave the catalog.
+    void resync();
+
+    // ---- dns::io::ZoneSink (the runner's control thread) ----
+    std::optional<dns::io::Stored> stored(const dns::wire::Name& zone) override;
+    void installed(const dns::io::Installed& v) override;
+    void verified(const dns::wire::Name& zone, int64_t verified_unix,
+                  int64_t expires_unix) override;
+    void expired(const dns::wire::Name& zone, bool expired) override;
+    void removed(const dns::wire::Name& zone) override;
+
+    // ---- dns::io::TransferSource ----
+    dns::zone::ZonePtr zone(const uint8_t* lname, size_t len) const override;
+    std::shared_ptr<const dns::xfr::History> history(const dns::zone::Zone& zone) const override;
+
+    // ---- dns::io::TcpHandler (the DNS thread) ----
+    size_t answer(std::span<const uint8_t> message, const sockaddr* peer, uint8_t* out, size_t cap,
+                  std::unique_ptr<dns::io::MessageStream>& stream) noexcept override;
+
+    dns::io::SecondaryRunner& runner() { return *runner_; }
+    dns::io::NotifySender::Counters notify_counters() const { return notifier_->counters(); }
+
+  private:
+    size_t answer_any(std::span<const uint8_t> message, const sockaddr* peer, uint8_t* out,
+                      size_t cap, dns::answer::Transport transport,
+                      std::unique_ptr<dns::io::MessageStream>* stream) noexcept;
+    bool from_pop(const sockaddr* peer) const;
+    std::vector<dns::io::SecondaryZone> upstream_zones();
+    void publish(const dns::zone::ZonePtr& z, const std::vector<dns::xfr::Diff>* diffs,
+                 bool reset_history);
+    /// Stages a new catalog when the member list changed (NOTIFY pending).
+    void rebuild_catalog();
+    /// Publishes what is staged, then NOTIFYs the POPs of a new catalog.
+    void commit_and_notify();
+    void notify_pops(const dns::wire::Name& zone, uint32_t serial);
+    void receive_udp();
+    std::string hold_reason(const dns::zone::Zone& before, const dns::zone::Zone& after) const;
+
+    Store& store_;
+    ServiceConfig config_;
+    mutable std::mutex store_mu_;
+
+    dns::zone::ZoneStore zones_;  // what the POPs get
+    dns::xfr::HistoryStore history_;
+    std::unique_ptr<dns::io::SecondaryRunner> runner_;
+
+    // Catalog state (under catalog_mu_).
+    std::mutex catalog_mu_;
+    dns::zone::ZonePtr catalog_;
+    std::vector<dns::xfr::CatalogMember> members_;
+    bool catalog_dirty_ = false;  // staged, not yet notified
+
+    // Zones published (under served_mu_): key -> the version the POPs get.
+    mutable std::mutex served_mu_;
+    std::map<std::string, dns::zone::ZonePtr> served_;
+
+    // POP addresses (under pops_mu_), for access and NOTIFY.
+    mutable std::mutex pops_mu_;
+    std::vector<dns::io::Endpoint> pops_;
+
+    boost::asio::io_context io_{1};
+    std::unique_ptr<dns::io::TransferServer> transfers_;
+    std::unique_ptr<dns::io::TcpListener> tcp_;
+    std::unique_ptr<boost::asio::ip::udp::socket> udp_;
+    std::unique_ptr<dns::io::NotifySender> notifier_;
+    dns::answer::Responder responder_{dns::answer::Identity{}};
+    std::thread thread_;
+    uint16_t port_ = 0;
+    // UDP receive state (DNS thread only).
+    boost::asio::ip::udp::endpoint udp_peer_;
+    std::array<uint8_t, 65535> udp_in_{};
+    std::array<uint8_t, 65535> udp_out_{};
+};
+
+}  // namespace zonesync
