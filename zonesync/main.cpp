@@ -215,10 +215,10 @@ int run_command(Store& store, const std::string& what, const std::string& action
             return fail("zone " + z->name + " is not held (state " +
                         zonesync::state_name(z->state) + ")");
         if (auto r =
-                store.set_state(z->name, zonesync::ZoneState::active, "released by operator", now);
+                store.set_state(z->name, zonesync::ZoneState::active, zonesync::kReleased, now);
             !r)
             return fail(r.error().message);
-        std::printf("zone %s released\n", z->name.c_str());
+        std::printf("zone %s released: its next version is served as it is\n", z->name.c_str());
         return 0;
     }
     if (what == "pop" && action == "add") {

@@ -175,8 +175,15 @@ void Service::installed(const dns::io::Installed& v) {
         if (auto it = served_.find(key); it != served_.end()) before = it->second;
     }
     const int64_t now = now_unix();
-    // A new version that would wipe the zone from every POP is held back.
-    if (before) {
+    // A new version that would wipe the zone from every POP is held back,
+    // unless an operator released the zone (the next version is taken as it is).
+    bool released = false;
+    {
+        std::lock_guard lock(store_mu_);
+        auto e = store_.zone(key);
+        released = e && e->reason == kReleased;
+    }
+    if (before && !released) {
         std::string why = hold_reason(*before, *v.zone);
         if (!why.empty()) {
             LOG_WARN("zone %s: serial %u held, still serving %u: %s", key.c_str(), v.zone->serial(),

@@ -21,6 +21,9 @@
 namespace zonesync {
 
 enum class ZoneState { pending, active, failing, held, suspended };
+/// The reason an operator's release leaves: the next version is served
+/// without the guards (lost apex NS, shrinking).
+inline constexpr const char* kReleased = "released by operator";
 const char* state_name(ZoneState s);
 std::optional<ZoneState> parse_state(std::string_view s);
 
