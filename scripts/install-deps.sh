@@ -6,6 +6,7 @@ build_pkgs=(
   build-essential cmake ninja-build pkg-config
   libldns-dev ldnsutils libboost-dev libboost-system-dev libssl-dev
   doctest-dev libtomlplusplus-dev libcpp-httplib-dev libsqlite3-dev libmaxminddb-dev
+  nlohmann-json3-dev
   bind9-dnsutils
 )
 test_pkgs=(

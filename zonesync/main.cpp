@@ -13,6 +13,7 @@
 
 #include "lib/base/log.hpp"
 #include "lib/options/options.hpp"
+#include "zonesync/api.hpp"
 #include "zonesync/service.hpp"
 #include "zonesync/store.hpp"
 
@@ -29,6 +30,7 @@ struct Config {
     std::vector<dns::xfr::TsigKey> tsig;
     std::string pop_key;
     std::string log_level = "info";
+    std::optional<dns::io::Endpoint> http;
     std::string key;
     std::string owner;
     std::string api;
@@ -103,10 +105,19 @@ opt::Table table_for(Config& c) {
          text(c.pop_key), show(c.pop_key)},
         {"log-level", "LEVEL", "debug, info, warning or error", false, true, text(c.log_level),
          show(c.log_level)},
+        {"http", "ADDR:PORT", "serve: the JSON API, /healthz and /metrics (needs --token-file)",
+         false, false,
+         [&c](std::string_view v) -> dns::Result<void> {
+             auto e = opt::listen_address(v);
+             if (!e) return e.error();
+             c.http = *e;
+             return {};
+         },
+         [&c] { return c.http ? c.http->to_string() : std::string(); }},
         {"api", "URL", "talk to a running zonesync (not built yet)", false, false, text(c.api),
          show(c.api)},
-        {"token-file", "FILE", "the API's bearer token (with --api)", false, false,
-         text(c.token_file), show(c.token_file)},
+        {"token-file", "FILE", "the API's bearer token (serving with --http; with --api)", false,
+         false, text(c.token_file), show(c.token_file)},
     };
     opt::Program p{
         "zonesync", "0.1.0",
@@ -281,8 +292,22 @@ int serve(const Config& c) {
     sc.runner.engine.startup_spread = std::chrono::seconds(3);
     sc.runner.engine.recheck_saved = true;
     if (!sc.pop_key.empty() && sc.pop_key.back() != '.') sc.pop_key += '.';
+    std::string token;
+    if (c.http) {
+        if (c.token_file.empty()) return fail("--http needs --token-file FILE", 2);
+        auto t = zonesync::read_token(c.token_file);
+        if (!t) return fail(t.error().message, 2);
+        token = *t;
+    }
     zonesync::Service service(**store, sc);
     if (auto r = service.start(); !r) return fail(r.error().message);
+    zonesync::Api api(service, token);
+    if (c.http) {
+        if (auto r = api.start(*c.http); !r) {
+            service.stop();
+            return fail("--http: " + r.error().message);
+        }
+    }
     for (;;) {
         int sig = 0;
         if (sigwait(&sigs, &sig) != 0) continue;
@@ -294,6 +319,7 @@ int serve(const Config& c) {
         LOG_INFO("signal %d: shutting down", sig);
         break;
     }
+    api.stop();
     service.stop();
     return 0;
 }

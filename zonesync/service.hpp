@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -69,6 +70,25 @@ class Service final : public dns::io::ZoneSink,
     // ---- dns::io::TcpHandler (the DNS thread) ----
     size_t answer(std::span<const uint8_t> message, const sockaddr* peer, uint8_t* out, size_t cap,
                   std::unique_ptr<dns::io::MessageStream>& stream) noexcept override;
+
+    /// Runs f(store) under the store's lock (the API's and the runner's
+    /// changes never interleave).
+    template <class F>
+    auto with_store(F f) {
+        std::lock_guard lock(store_mu_);
+        return f(store_);
+    }
+    /// The serial served to the POPs (key: lower-cased apex text), if any.
+    std::optional<uint32_t> served_serial(const std::string& key) const {
+        std::lock_guard lock(served_mu_);
+        auto it = served_.find(key);
+        if (it == served_.end()) return std::nullopt;
+        return it->second->serial();
+    }
+    size_t served_count() const {
+        std::lock_guard lock(served_mu_);
+        return served_.size();
+    }
 
     dns::io::SecondaryRunner& runner() { return *runner_; }
     dns::io::NotifySender::Counters notify_counters() const { return notifier_->counters(); }

@@ -120,6 +120,9 @@ class SecondaryRunner {
     /// removed or given their new primaries; catalog members follow.
     void reconfigure(std::vector<SecondaryZone> zones, std::vector<xfr::TsigKey> keys);
 
+    /// Any thread: check `zone` (lower-cased apex text) now, as an accepted
+    /// NOTIFY would make it (an operator's "refresh").
+    void refresh(const std::string& zone);
     /// Where query threads hand NOTIFYs (RFC 1996).
     NotifyGate& notify_gate() { return gate_; }
 

@@ -7,18 +7,23 @@ Cases:
             `zone status` reads beside the server, a writer is refused
   restart   zonesync SIGKILLed and restarted: no serial lost, the POPs never
             answer SERVFAIL or REFUSED meanwhile, the next change propagates
+  api       the JSON API: token, bad input refused with the reason, a zone
+            added (served by every POP), its status, removed (REFUSED)
   held      the primary serves a version without apex NS, then one that lost
             most of its records: zonesync holds each (state "held" with the
             reason), the POPs keep the last good serial; after `zone
             release` the held version is served; a good version moves on
 """
 
+import json
 import os
 import re
 import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 
 from harness import (Dnsd, Knot, M_IXFR_OK, Proc, check, delta, free_port, rcode_of, run, run_cases,
                      soa_serial, wait_for)
@@ -53,12 +58,35 @@ class Zonesync(Proc):
                            text=True, timeout=20)
         return r.returncode, (r.stdout + r.stderr).strip()
 
-    def start(self):
+    def start(self, http=False):
         cmd = [self.binary, "--db", self.db, "--listen", "127.0.0.1:%d" % self.port,
                "--catalog", CATALOG, "--log-level", "debug"]
+        if http:
+            self.http_port = free_port()
+            self.token = "t0k3n-" + os.urandom(12).hex()
+            tf = os.path.join(os.path.dirname(self.db), "token")
+            with open(tf, "w") as f:
+                f.write(self.token + "\n")
+            cmd += ["--http", "127.0.0.1:%d" % self.http_port, "--token-file", tf]
         for name, port in self.pops:
             cmd += ["--pop", "%s=127.0.0.1:%d" % (name, port)]
         self.spawn(cmd)
+
+    def api(self, method, path, body=None, token=True):
+        """(status, parsed JSON or text)."""
+        req = urllib.request.Request("http://127.0.0.1:%d%s" % (self.http_port, path), method=method,
+                                     data=None if body is None else json.dumps(body).encode())
+        if token:
+            req.add_header("Authorization", "Bearer " + (self.token if token is True else token))
+        try:
+            with urllib.request.urlopen(req, timeout=5) as r:
+                status, text = r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            status, text = e.code, e.read().decode()
+        try:
+            return status, json.loads(text)
+        except ValueError:
+            return status, text
 
     def kill(self):
         self.proc.send_signal(signal.SIGKILL)
@@ -202,10 +230,83 @@ def case_held(ctx):
     return "held twice; released serial 3 served; then serial 4"
 
 
+def case_api(ctx):
+    zones = {z: zone_text(z, 1) for z in ZONES + ["gamma.example."]}
+    zs = Zonesync(ctx, os.path.abspath(ctx.options["zonesync"]))
+    primary = Knot(ctx, zones, notify=[zs.port])
+    primary.start()
+    primary.wait_ready()
+    pops = [Dnsd(ctx, ctx.binary, name="pop%d" % i) for i in (1, 2)]
+    zs.pops = [(p.name, p.port) for p in pops]
+    rc, out = zs.cli("zone", "add", ZONES[0], "127.0.0.1:%d" % primary.port)
+    check(rc == 0, out)
+    zs.start(http=True)
+    for p in pops:
+        p.start(catalog=(CATALOG, zs.port))
+    wait_all(pops, ZONES[0], 1, limit=15.0)
+    ok, _ = wait_for(lambda: zs.api("GET", "/healthz")[0] == 200, 5.0, 0.05)
+    check(ok, "no /healthz:\n%s" % zs.tail())
+
+    # Refusals, each with its reason.
+    st, body = zs.api("GET", "/v1/zones", token=False)
+    check(st == 401 and "bearer token" in body["error"], "no token: %s %s" % (st, body))
+    st, body = zs.api("GET", "/v1/zones", token="wrong-token-123456")
+    check(st == 401, "wrong token: %s %s" % (st, body))
+    for bad, says in ((({"name": "bad..name", "primaries": ["127.0.0.1"]}), "not a domain name"),
+                      ({"name": "x.example", "primaries": ["ns1.example.net"]}, "is not an address"),
+                      ({"name": "x.example"}, "at least one primary"),
+                      ({"name": "x.example", "primaries": "127.0.0.1"}, "must be an array"),
+                      ("not an object", "expects a JSON object")):
+        st, body = zs.api("POST", "/v1/zones", bad)
+        check(st == 400 and says in body.get("error", ""), "%r: %s %s" % (bad, st, body))
+    st, body = zs.api("POST", "/v1/zones", {"name": ZONES[0], "primaries": ["127.0.0.1"]})
+    check(st == 409 and "exists" in body["error"], "duplicate: %s %s" % (st, body))
+    st, body = zs.api("GET", "/v1/zones/nothere.example")
+    check(st == 404, "unknown zone: %s %s" % (st, body))
+
+    # A zone added through the API: served by every POP.
+    times = []
+    for z in (ZONES[1], "gamma.example."):
+        t0 = time.time()
+        st, body = zs.api("POST", "/v1/zones", {"name": z.rstrip("."), "owner": "hostmaster@example.com",
+                                               "primaries": ["127.0.0.1:%d" % primary.port]})
+        check(st == 201 and body["name"] == z and body["state"] == "pending", "add: %s %s" % (st, body))
+        wait_all(pops, z, 1, limit=10.0)
+        times.append(time.time() - t0)
+    st, body = zs.api("GET", "/v1/zones/" + ZONES[1])
+    check(st == 200 and body["state"] == "active" and body["serial"] == 1 and body["served_serial"] == 1
+          and body["transfers"] and body["transfers"][0]["ok"], "status: %s %s" % (st, body))
+    st, body = zs.api("GET", "/v1/zones")
+    check(st == 200 and [z["name"] for z in body] == ["alpha.example.", "beta.example.", "gamma.example."],
+          "list: %s" % body)
+    st, body = zs.api("GET", "/v1/pops")
+    check(st == 200 and {p["name"] for p in body} == {"pop1", "pop2"}, "pops: %s" % body)
+    st, body = zs.api("POST", "/v1/zones/%s/release" % ZONES[1])
+    check(st == 409 and "not held" in body["error"], "release: %s %s" % (st, body))
+    st, body = zs.api("POST", "/v1/zones/%s/refresh" % ZONES[1])
+    check(st == 202, "refresh: %s %s" % (st, body))
+
+    # Removed: every POP answers REFUSED.
+    t0 = time.time()
+    st, body = zs.api("DELETE", "/v1/zones/gamma.example")
+    check(st == 200, "delete: %s %s" % (st, body))
+    for p in pops:
+        ok, _ = wait_for(lambda: rcode_of(p.port, "gamma.example.") == "REFUSED", 10.0, 0.01)
+        check(ok, "%s still serves gamma.example. after its removal" % p.name)
+    removed = time.time() - t0
+    st, body = zs.api("DELETE", "/v1/zones/gamma.example")
+    check(st == 404, "delete twice: %s %s" % (st, body))
+    st, metrics = zs.api("GET", "/metrics", token=False)
+    check(st == 200 and "zonesync_zones_served 2" in metrics, "metrics: %s" % metrics)
+    return "zone added through the API -> both POPs serve it: %s; removed -> REFUSED: %.0f ms" % (
+        ", ".join("%.0f ms" % (t * 1000) for t in times), removed * 1000)
+
+
 CASES = [
     ("pipeline", "pipeline", case_pipeline),
     ("restart", "restart", case_restart),
     ("held", "held", case_held),
+    ("api", "api", case_api),
 ]
 
 if __name__ == "__main__":

@@ -1,0 +1,253 @@
+#include "zonesync/api.hpp"
+
+#include <openssl/crypto.h>
+
+#include <ctime>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "lib/http/server.hpp"
+#include "zonesync/service.hpp"
+
+namespace zonesync {
+
+using json = nlohmann::json;
+using dns::http::Request;
+using dns::http::Response;
+
+namespace {
+
+Response reply(int status, const json& body) { return Response{status, body.dump() + "\n"}; }
+
+Response error(int status, const std::string& message) {
+    return reply(status, json{{"error", message}});
+}
+
+int status_of(const dns::Error& e) {
+    switch (e.code) {
+        case dns::Errc::not_found:
+            return 404;
+        case dns::Errc::semantic:
+            return 409;
+        case dns::Errc::io:
+            return 500;
+        default:
+            return 400;
+    }
+}
+
+json zone_json(const ZoneEntry& z) {
+    json j{{"name", z.name},       {"state", state_name(z.state)},
+           {"reason", z.reason},   {"primaries", z.primaries},
+           {"tsig_key", z.key},    {"owner", z.owner},
+           {"created", z.created}, {"updated", z.updated}};
+    if (z.has_data) {
+        j["serial"] = z.serial;
+        j["verified"] = z.verified;
+    } else {
+        j["serial"] = nullptr;
+    }
+    return j;
+}
+
+}  // namespace
+
+struct Api::Impl {
+    Service& service;
+    std::string token;
+    dns::http::Server http;
+
+    Impl(Service& s, std::string t) : service(s), token(std::move(t)) {}
+
+    bool authorized(const Request& r) const {
+        auto it = r.headers.find("authorization");
+        if (it == r.headers.end()) return false;
+        const std::string want = "Bearer " + token;
+        return it->second.size() == want.size() &&
+               CRYPTO_memcmp(it->second.data(), want.data(), want.size()) == 0;
+    }
+
+    template <class F>
+    dns::http::Handler guarded(F f) {
+        return [this, f](const Request& r) -> Response {
+            if (!authorized(r))
+                return error(401, "missing or wrong bearer token (Authorization: Bearer TOKEN)");
+            try {
+                return f(r);
+            } catch (const json::exception& e) {
+                return error(400, std::string("bad JSON: ") + e.what());
+            }
+        };
+    }
+
+    void routes() {
+        http.post("/v1/zones", guarded([this](const Request& r) {
+                      json in = json::parse(r.body);
+                      if (!in.is_object()) return error(400, "expects a JSON object");
+                      std::string primaries;
+                      if (in.contains("primaries")) {
+                          if (!in["primaries"].is_array())
+                              return error(400, "\"primaries\" must be an array of addresses");
+                          for (const auto& p : in["primaries"]) {
+                              if (!p.is_string())
+                                  return error(400, "\"primaries\" must be an array of addresses");
+                              primaries += (primaries.empty() ? "" : ",") + p.get<std::string>();
+                          }
+                      }
+                      auto z = make_zone(in.value("name", ""), primaries, in.value("tsig_key", ""),
+                                         in.value("owner", ""));
+                      if (!z) return error(400, z.error().message);
+                      auto added = service.with_store([&](Store& s) {
+                          return s.add_zone(*z, static_cast<int64_t>(std::time(nullptr)));
+                      });
+                      if (!added) return error(status_of(added.error()), added.error().message);
+                      service.resync();
+                      return reply(201, zone_json(*z));
+                  }));
+        http.get("/v1/zones", guarded([this](const Request&) {
+                     auto zs = service.with_store([](Store& s) { return s.zones(); });
+                     if (!zs) return error(500, zs.error().message);
+                     json out = json::array();
+                     for (const auto& z : *zs) out.push_back(zone_json(z));
+                     return reply(200, out);
+                 }));
+        http.get(
+            "/v1/zones/:name", guarded([this](const Request& r) {
+                const std::string name = r.params.at("name");
+                json out;
+                auto found = service.with_store([&](Store& s) -> dns::Result<void> {
+                    auto z = s.zone(name);
+                    if (!z) return z.error();
+                    out = zone_json(*z);
+                    json ts = json::array();
+                    if (auto t = s.transfers(z->name, 20))
+                        for (const auto& x : *t)
+                            ts.push_back({{"at", x.at},
+                                          {"primary", x.primary},
+                                          {"kind", x.kind},
+                                          {"serial", x.serial},
+                                          {"ok", x.ok},
+                                          {"error", x.error}});
+                    out["transfers"] = ts;
+                    json ps = json::array();
+                    if (auto p = s.pop_serials(z->name))
+                        for (const auto& x : *p)
+                            ps.push_back(
+                                {{"pop", x.pop}, {"serial", x.serial}, {"reached_ms", x.reached}});
+                    out["pops"] = ps;
+                    return {};
+                });
+                if (!found) return error(status_of(found.error()), found.error().message);
+                if (auto served = service.served_serial(out["name"].get<std::string>()))
+                    out["served_serial"] = *served;
+                return reply(200, out);
+            }));
+        http.route("DELETE", "/v1/zones/:name", guarded([this](const Request& r) {
+                       const std::string name = r.params.at("name");
+                       auto gone =
+                           service.with_store([&](Store& s) { return s.remove_zone(name); });
+                       if (!gone) return error(status_of(gone.error()), gone.error().message);
+                       service.resync();
+                       return reply(200, json{{"removed", name}});
+                   }));
+        http.post("/v1/zones/:name/refresh", guarded([this](const Request& r) {
+                      auto z =
+                          service.with_store([&](Store& s) { return s.zone(r.params.at("name")); });
+                      if (!z) return error(status_of(z.error()), z.error().message);
+                      service.runner().refresh(z->name);
+                      return reply(202, json{{"refreshing", z->name}});
+                  }));
+        http.post("/v1/zones/:name/release", guarded([this](const Request& r) {
+                      const int64_t now = static_cast<int64_t>(std::time(nullptr));
+                      auto z = service.with_store([&](Store& s) -> dns::Result<ZoneEntry> {
+                          auto e = s.zone(r.params.at("name"));
+                          if (!e) return e.error();
+                          if (e->state != ZoneState::held)
+                              return dns::make_error(dns::Errc::semantic,
+                                                     "zone " + e->name + " is not held (state " +
+                                                         state_name(e->state) + ")");
+                          if (auto u = s.set_state(e->name, ZoneState::active, kReleased, now); !u)
+                              return u.error();
+                          return e;
+                      });
+                      if (!z) return error(status_of(z.error()), z.error().message);
+                      service.runner().refresh(z->name);
+                      return reply(200, json{{"released", z->name}});
+                  }));
+        http.get(
+            "/v1/pops", guarded([this](const Request&) {
+                auto ps = service.with_store([](Store& s) { return s.pops(); });
+                if (!ps) return error(500, ps.error().message);
+                json out = json::array();
+                for (const auto& p : *ps)
+                    out.push_back({{"name", p.name}, {"address", p.address}, {"added", p.added}});
+                return reply(200, out);
+            }));
+        http.get("/healthz", [this](const Request&) {
+            auto zs = service.with_store([](Store& s) { return s.zones(); });
+            if (!zs) return error(503, zs.error().message);
+            size_t held = 0, failing = 0;
+            for (const auto& z : *zs) {
+                held += z.state == ZoneState::held;
+                failing += z.state == ZoneState::failing;
+            }
+            return reply(200, json{{"status", "ok"},
+                                   {"zones", zs->size()},
+                                   {"served", service.served_count()},
+                                   {"held", held},
+                                   {"failing", failing}});
+        });
+        http.get("/metrics", [this](const Request&) {
+            dns::http::Metrics m;
+            auto c = service.runner().counters();
+            m.gauge("zonesync_zones_served", "zones served to the POPs",
+                    static_cast<double>(service.served_count()));
+            m.counter("zonesync_notify_accepted_total", "NOTIFYs accepted from primaries",
+                      static_cast<double>(service.runner().notify_gate().accepted()));
+            m.counter("zonesync_notify_refused_total", "NOTIFYs refused",
+                      static_cast<double>(c.notify_refused));
+            auto n = service.notify_counters();
+            m.counter("zonesync_notify_out_total", "NOTIFYs sent to POPs (retries included)",
+                      static_cast<double>(n.sent));
+            m.counter("zonesync_notify_out_given_up_total", "POPs that never answered a NOTIFY",
+                      static_cast<double>(n.given_up));
+            Response r{200, m.text(), "text/plain; version=0.0.4"};
+            return r;
+        });
+    }
+};
+
+Api::Api(Service& service, std::string token)
+    : impl_(std::make_unique<Impl>(service, std::move(token))) {
+    impl_->routes();
+}
+
+Api::~Api() { stop(); }
+
+dns::Result<void> Api::start(const dns::io::Endpoint& listen) {
+    return impl_->http.start(listen, "API: /v1/zones, /v1/pops, /healthz, /metrics");
+}
+
+uint16_t Api::port() const { return impl_->http.port(); }
+
+void Api::stop() { impl_->http.stop(); }
+
+dns::Result<std::string> read_token(const std::string& path) {
+    std::ifstream f(path);
+    if (!f) return dns::make_error(dns::Errc::io, "--token-file " + path + ": cannot read it");
+    std::stringstream ss;
+    ss << f.rdbuf();
+    std::string t = ss.str();
+    while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.pop_back();
+    size_t i = 0;
+    while (i < t.size() && std::isspace(static_cast<unsigned char>(t[i]))) ++i;
+    t.erase(0, i);
+    if (t.size() < 16)
+        return dns::make_error(
+            dns::Errc::semantic,
+            "--token-file " + path + ": the token must have 16 characters or more");
+    return t;
+}
+
+}  // namespace zonesync
