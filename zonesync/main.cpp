@@ -14,6 +14,7 @@
 #include "lib/base/log.hpp"
 #include "lib/options/options.hpp"
 #include "zonesync/api.hpp"
+#include "zonesync/commands.hpp"
 #include "zonesync/service.hpp"
 #include "zonesync/store.hpp"
 
@@ -114,8 +115,8 @@ opt::Table table_for(Config& c) {
              return {};
          },
          [&c] { return c.http ? c.http->to_string() : std::string(); }},
-        {"api", "URL", "talk to a running zonesync (not built yet)", false, false, text(c.api),
-         show(c.api)},
+        {"api", "URL", "commands through a running zonesync's API (http://HOST:PORT)", false, false,
+         text(c.api), show(c.api)},
         {"token-file", "FILE", "the API's bearer token (serving with --http; with --api)", false,
          false, text(c.token_file), show(c.token_file)},
     };
@@ -139,121 +140,9 @@ opt::Table table_for(Config& c) {
     return opt::Table(p, std::move(o));
 }
 
-std::string when(int64_t t) {
-    if (t <= 0) return "-";
-    std::time_t tt = static_cast<std::time_t>(t);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char b[32];
-    std::strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return b;
-}
-
 int fail(const std::string& m, int rc = 1) {
     std::fprintf(stderr, "zonesync: %s\n", m.c_str());
     return rc;
-}
-
-std::string join(const std::vector<std::string>& v) {
-    std::string s;
-    for (const auto& x : v) s += (s.empty() ? "" : ",") + x;
-    return s;
-}
-
-int run_command(Store& store, const std::string& what, const std::string& action,
-                const std::vector<std::string>& args, const Config& c) {
-    const int64_t now = static_cast<int64_t>(std::time(nullptr));
-    auto need = [&](size_t n, const char* usage) -> bool {
-        if (args.size() == n) return true;
-        std::fprintf(stderr, "zonesync: usage: zonesync --db FILE %s %s %s\n", what.c_str(),
-                     action.c_str(), usage);
-        return false;
-    };
-    if (what == "zone" && action == "add") {
-        if (!need(2, "NAME PRIMARY[,PRIMARY]")) return 2;
-        auto z = zonesync::make_zone(args[0], args[1], c.key, c.owner);
-        if (!z) return fail(z.error().message);
-        if (auto r = store.add_zone(*z, now); !r) return fail(r.error().message);
-        std::printf("zone %s added (primaries %s%s%s), pending its first transfer\n",
-                    z->name.c_str(), join(z->primaries).c_str(), z->key.empty() ? "" : ", key ",
-                    z->key.c_str());
-        return 0;
-    }
-    if (what == "zone" && action == "rm") {
-        if (!need(1, "NAME")) return 2;
-        if (auto r = store.remove_zone(args[0]); !r) return fail(r.error().message);
-        std::printf("zone %s removed\n", args[0].c_str());
-        return 0;
-    }
-    if (what == "zone" && action == "list") {
-        if (!need(0, "")) return 2;
-        auto zs = store.zones();
-        if (!zs) return fail(zs.error().message);
-        for (const auto& z : *zs)
-            std::printf("%s\t%s\t%s\t%s\n", z.name.c_str(), zonesync::state_name(z.state),
-                        z.has_data ? std::to_string(z.serial).c_str() : "-",
-                        join(z.primaries).c_str());
-        return 0;
-    }
-    if (what == "zone" && action == "status") {
-        if (!need(1, "NAME")) return 2;
-        auto z = store.zone(args[0]);
-        if (!z) return fail(z.error().message);
-        std::printf(
-            "zone:      %s\nstate:     %s%s%s\nprimaries: %s\nkey:       %s\n"
-            "owner:     %s\nserial:    %s\nverified:  %s\nadded:     %s\n",
-            z->name.c_str(), zonesync::state_name(z->state), z->reason.empty() ? "" : ": ",
-            z->reason.c_str(), join(z->primaries).c_str(), z->key.empty() ? "-" : z->key.c_str(),
-            z->owner.empty() ? "-" : z->owner.c_str(),
-            z->has_data ? std::to_string(z->serial).c_str() : "-", when(z->verified).c_str(),
-            when(z->created).c_str());
-        if (auto ps = store.pop_serials(z->name); ps)
-            for (const auto& p : *ps)
-                std::printf("pop %s:    serial %u since %s\n", p.pop.c_str(), p.serial,
-                            when(p.reached / 1000).c_str());
-        if (auto ts = store.transfers(z->name, 5); ts)
-            for (const auto& t : *ts)
-                std::printf("transfer:  %s %s from %s serial %u %s%s\n", when(t.at).c_str(),
-                            t.kind.c_str(), t.primary.c_str(), t.serial,
-                            t.ok ? "ok" : "failed: ", t.error.c_str());
-        return 0;
-    }
-    if (what == "zone" && action == "release") {
-        if (!need(1, "NAME")) return 2;
-        auto z = store.zone(args[0]);
-        if (!z) return fail(z.error().message);
-        if (z->state != zonesync::ZoneState::held)
-            return fail("zone " + z->name + " is not held (state " +
-                        zonesync::state_name(z->state) + ")");
-        if (auto r =
-                store.set_state(z->name, zonesync::ZoneState::active, zonesync::kReleased, now);
-            !r)
-            return fail(r.error().message);
-        std::printf("zone %s released: its next version is served as it is\n", z->name.c_str());
-        return 0;
-    }
-    if (what == "pop" && action == "add") {
-        if (!need(2, "NAME ADDR:PORT")) return 2;
-        auto p = zonesync::make_pop(args[0], args[1]);
-        if (!p) return fail(p.error().message);
-        if (auto r = store.add_pop(*p, now); !r) return fail(r.error().message);
-        std::printf("POP %s added (%s)\n", p->name.c_str(), p->address.c_str());
-        return 0;
-    }
-    if (what == "pop" && action == "rm") {
-        if (!need(1, "NAME")) return 2;
-        if (auto r = store.remove_pop(args[0]); !r) return fail(r.error().message);
-        std::printf("POP %s removed\n", args[0].c_str());
-        return 0;
-    }
-    if (what == "pop" && action == "list") {
-        if (!need(0, "")) return 2;
-        auto ps = store.pops();
-        if (!ps) return fail(ps.error().message);
-        for (const auto& p : *ps) std::printf("%s\t%s\n", p.name.c_str(), p.address.c_str());
-        return 0;
-    }
-    return fail("unknown command '" + what + " " + action + "' (see --help)", 2);
 }
 
 dns::log::Level parse_level(const std::string& s) {
@@ -360,11 +249,20 @@ int main(int argc, char** argv) {
     }
     if (words.size() < 2 || (words[0] != "zone" && words[0] != "pop"))
         return fail("unknown command '" + words[0] + "' (see --help)", 2);
-    if (!c.api.empty()) return fail("--api: talking to a running zonesync is not built yet", 2);
-    if (c.db.empty()) return fail("--db FILE is required", 2);
-    // Listing and status read beside a running server; changes need the writer's lock.
-    const bool reader = words[1] == "list" || words[1] == "status";
-    auto store = Store::open(c.db, {}, !reader);
-    if (!store) return fail(store.error().message);
-    return run_command(**store, words[0], words[1], {words.begin() + 2, words.end()}, c);
+    std::unique_ptr<zonesync::Backend> backend;
+    if (!c.api.empty()) {
+        if (c.token_file.empty()) return fail("--api needs --token-file FILE", 2);
+        auto t = zonesync::read_token(c.token_file);
+        if (!t) return fail(t.error().message, 2);
+        backend = zonesync::api_backend(c.api, *t);
+    } else {
+        if (c.db.empty()) return fail("--db FILE (or --api URL) is required", 2);
+        // Listing and status read beside a running server; changes need the writer's lock.
+        const bool reader = words[1] == "list" || words[1] == "status";
+        auto b = zonesync::store_backend(c.db, !reader);
+        if (!b) return fail(b.error().message);
+        backend = std::move(*b);
+    }
+    return zonesync::run_command(*backend, words[0], words[1], {words.begin() + 2, words.end()},
+                                 {c.key, c.owner});
 }

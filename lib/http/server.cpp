@@ -88,6 +88,29 @@ void Server::stop() {
     thread_.join();
 }
 
+Result<ClientReply> request(const std::string& base_url, const std::string& method,
+                            const std::string& path, const std::string& body,
+                            const std::map<std::string, std::string>& headers, int timeout_s) {
+    if (base_url.rfind("http://", 0) != 0)
+        return make_error(Errc::unsupported,
+                          "'" + base_url + "': only http://HOST:PORT URLs are supported");
+    httplib::Client cli(base_url);
+    cli.set_connection_timeout(timeout_s, 0);
+    cli.set_read_timeout(timeout_s, 0);
+    cli.set_write_timeout(timeout_s, 0);
+    httplib::Headers h;
+    for (const auto& [k, v] : headers) h.emplace(k, v);
+    if (method != "GET" && method != "DELETE" && method != "POST")
+        return make_error(Errc::unsupported, "HTTP method " + method);
+    httplib::Result r = method == "GET"      ? cli.Get(path, h)
+                        : method == "DELETE" ? cli.Delete(path, h, body, "application/json")
+                                             : cli.Post(path, h, body, "application/json");
+    if (!r)
+        return make_error(Errc::unreachable,
+                          base_url + path + ": " + httplib::to_string(r.error()));
+    return ClientReply{r->status, r->body};
+}
+
 std::string json_string(const std::string& s) {
     std::string out = "\"";
     for (unsigned char c : s) {

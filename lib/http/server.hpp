@@ -61,6 +61,17 @@ class Server {
     uint16_t port_ = 0;
 };
 
+/// One request to an HTTP server ("http://HOST:PORT" base URL; TLS is not
+/// supported): for command-line tools that talk to a running program's API.
+struct ClientReply {
+    int status = 0;
+    std::string body;
+};
+Result<ClientReply> request(const std::string& base_url, const std::string& method,
+                            const std::string& path, const std::string& body = {},
+                            const std::map<std::string, std::string>& headers = {},
+                            int timeout_s = 10);
+
 /// A JSON string literal with its quotes (control characters escaped).
 std::string json_string(const std::string& s);
 

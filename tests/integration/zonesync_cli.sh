@@ -35,7 +35,7 @@ expect 0 'owner: +hostmaster@example\.com' --db "$DB" zone status example.com
 expect 1 'is not held \(state pending\)' --db "$DB" zone release example.com
 expect 1 'zone nothere\.example\. not found' --db "$DB" zone status nothere.example
 expect 2 'unknown command' --db "$DB" zone frobnicate x
-expect 2 '--db FILE is required' zone list
+expect 2 '--db FILE \(or --api URL\) is required' zone list
 expect 2 'no command, and no --listen' --db "$DB"
 # Another process holds the database.
 python3 -c 'import fcntl, os, sys, time

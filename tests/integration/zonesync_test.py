@@ -72,6 +72,13 @@ class Zonesync(Proc):
             cmd += ["--pop", "%s=127.0.0.1:%d" % (name, port)]
         self.spawn(cmd)
 
+    def cli_api(self, *args):
+        """The same commands through the running server's API."""
+        tf = os.path.join(os.path.dirname(self.db), "token")
+        r = subprocess.run([self.binary, "--api", "http://127.0.0.1:%d" % self.http_port,
+                            "--token-file", tf] + list(args), capture_output=True, text=True, timeout=20)
+        return r.returncode, (r.stdout + r.stderr).strip()
+
     def api(self, method, path, body=None, token=True):
         """(status, parsed JSON or text)."""
         req = urllib.request.Request("http://127.0.0.1:%d%s" % (self.http_port, path), method=method,
@@ -296,6 +303,22 @@ def case_api(ctx):
     removed = time.time() - t0
     st, body = zs.api("DELETE", "/v1/zones/gamma.example")
     check(st == 404, "delete twice: %s %s" % (st, body))
+    # The command line through the API: the same messages as on the database.
+    rc, out = zs.cli_api("zone", "add", "gamma.example", "127.0.0.1:%d" % primary.port)
+    check(rc == 0 and "zone gamma.example. added (primaries 127.0.0.1:" in out, "--api add: %s" % out)
+    rc, out = zs.cli_api("zone", "add", "gamma.example", "127.0.0.1:%d" % primary.port)
+    check(rc == 1 and "zone gamma.example. exists" in out, "--api add twice: %s" % out)
+    wait_all(pops, "gamma.example.", 1)
+    rc, out = zs.cli_api("zone", "list")
+    check(rc == 0 and re.search(r"^gamma\.example\.\tactive\t1\t127\.0\.0\.1:", out, re.M), "--api list: %s" % out)
+    rc, out = zs.cli_api("zone", "status", "gamma.example")
+    check(rc == 0 and re.search(r"state:\s+active", out) and "transfer:" in out, "--api status: %s" % out)
+    rc, out = zs.cli_api("zone", "rm", "gamma.example")
+    check(rc == 0 and "zone gamma.example removed" in out, "--api rm: %s" % out)
+    rc, out = zs.cli_api("zone", "status", "gamma.example")
+    check(rc == 1 and "not found" in out, "--api status after rm: %s" % out)
+    rc, out = zs.cli_api("pop", "list")
+    check(rc == 0 and "pop1\t127.0.0.1:" in out, "--api pop list: %s" % out)
     st, metrics = zs.api("GET", "/metrics", token=False)
     check(st == 200 and "zonesync_zones_served 2" in metrics, "metrics: %s" % metrics)
     return "zone added through the API -> both POPs serve it: %s; removed -> REFUSED: %.0f ms" % (
