@@ -1,6 +1,8 @@
 #include "zonesync/service.hpp"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -84,11 +86,12 @@ Result<void> Service::start() {
         if (!ps) return ps.error();
         std::lock_guard l2(pops_mu_);
         for (const auto& p : *ps)
-            if (auto e = dns::io::parse_endpoint(p.address)) pops_.push_back(*e);
+            if (auto e = dns::io::parse_endpoint(p.address)) pops_.push_back({p.name, *e});
     }
     std::vector<dns::io::TransferRule> rules;
-    for (const auto& e : pops_)
-        rules.push_back({e.address, e.address.is_v4() ? 32u : 128u, config_.pop_key});
+    for (const auto& p : pops_)
+        rules.push_back(
+            {p.address.address, p.address.address.is_v4() ? 32u : 128u, config_.pop_key});
     transfers_ = std::make_unique<dns::io::TransferServer>(rules, config_.keys, *this);
 
     // Upstream: every zone, with what the store holds of it served at once.
@@ -112,6 +115,8 @@ Result<void> Service::start() {
                           "--listen " + config_.listen.to_string() + " (UDP): " + ec.message());
     tcp_->start();
     receive_udp();
+    review_timer_ = std::make_unique<boost::asio::steady_timer>(io_);
+    schedule_review();
     thread_ = std::thread([this] { io_.run(); });
     commit_and_notify();
     runner_->start();
@@ -224,6 +229,7 @@ void Service::installed(const dns::io::Installed& v) {
     if (new_member) rebuild_catalog();
     commit_and_notify();
     notify_pops(v.zone->apex(), v.zone->serial());
+    watch(v.zone->apex(), v.zone->serial());
     LOG_INFO("zone %s: serial %u from %s, served to the POPs", key.c_str(), v.zone->serial(),
              v.primary.c_str());
 }
@@ -343,7 +349,7 @@ void Service::notify_pops(const dns::wire::Name& zone, uint32_t serial) {
             if (k.name.lowercased().to_text() == config_.pop_key)
                 key = std::make_shared<const dns::xfr::TsigKey>(k);
     std::lock_guard lock(pops_mu_);
-    for (const auto& p : pops_) notifier_->notify(zone, serial, p, key);
+    for (const auto& p : pops_) notifier_->notify(zone, serial, p.address, key);
 }
 
 // ---- downstream: the POPs' queries ----
@@ -359,7 +365,7 @@ std::shared_ptr<const dns::xfr::History> Service::history(const dns::zone::Zone&
 bool Service::from_pop(const sockaddr* peer) const {
     std::lock_guard lock(pops_mu_);
     for (const auto& p : pops_)
-        if (same_address(p.address, peer)) return true;
+        if (same_address(p.address.address, peer)) return true;
     return false;
 }
 
@@ -404,6 +410,121 @@ void Service::receive_udp() {
             }
             receive_udp();
         });
+}
+
+// ---- watching the POPs ----
+
+struct Watch {
+    dns::wire::Name zone;
+    std::string key;
+    uint32_t serial = 0;
+    std::chrono::steady_clock::time_point started;
+    size_t pending = 0;  // POPs not there yet
+    size_t total = 0;
+};
+
+namespace {
+constexpr int kWatchTries = 40;  // with the waits below: about a minute per POP
+std::chrono::milliseconds watch_wait(int tries) {
+    return std::chrono::milliseconds(std::min(2000, 10 << std::min(tries, 8)));
+}
+}  // namespace
+
+void Service::watch(const dns::wire::Name& zone, uint32_t serial) {
+    auto w = std::make_shared<Watch>();
+    w->zone = zone;
+    w->key = key_of(zone);
+    w->serial = serial;
+    w->started = std::chrono::steady_clock::now();
+    size_t n;
+    {
+        std::lock_guard lock(pops_mu_);
+        n = pops_.size();
+    }
+    w->pending = w->total = n;
+    for (size_t i = 0; i < n; ++i) boost::asio::post(io_, [this, w, i] { watch_one(w, i, 0); });
+}
+
+void Service::watch_one(std::shared_ptr<Watch> w, size_t pop, int tries) {
+    Pop p;
+    {
+        std::lock_guard lock(pops_mu_);
+        if (pop >= pops_.size()) return;
+        p = pops_[pop];
+    }
+    dns::io::QueryOptions qo;
+    qo.timeout = std::chrono::milliseconds(500);
+    qo.attempts = 1;
+    dns::io::query_soa(io_, p.address, w->zone, qo, [this, w, pop, tries, p](auto r) {
+        const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count();
+        if (r && !dns::serial_gt(w->serial, r->serial)) {
+            {
+                std::lock_guard lock(store_mu_);
+                (void)store_.set_pop_serial(p.name, w->key, r->serial, now_ms);
+            }
+            if (--w->pending == 0) {
+                double ms = std::chrono::duration<double, std::milli>(
+                                std::chrono::steady_clock::now() - w->started)
+                                .count();
+                LOG_INFO("zone %s: serial %u on %zu of %zu POPs, %.1f ms after zonesync had it",
+                         w->key.c_str(), w->serial, w->total, w->total, ms);
+            }
+            return;
+        }
+        if (tries + 1 >= kWatchTries) {
+            LOG_WARN(
+                "zone %s: POP %s does not serve serial %u yet (%s)", w->key.c_str(), p.name.c_str(),
+                w->serial,
+                r ? ("it has " + std::to_string(r->serial)).c_str() : r.error().message.c_str());
+            if (r) {
+                std::lock_guard lock(store_mu_);
+                (void)store_.set_pop_serial(p.name, w->key, r->serial, now_ms);
+            }
+            return;
+        }
+        auto t = std::make_shared<boost::asio::steady_timer>(io_, watch_wait(tries));
+        t->async_wait([this, w, pop, tries, t](const boost::system::error_code& ec) {
+            if (!ec) watch_one(w, pop, tries + 1);
+        });
+    });
+}
+
+// ---- zone states from the runner's reports ----
+
+void Service::schedule_review() {
+    review_timer_->expires_after(std::chrono::seconds(2));
+    review_timer_->async_wait([this](const boost::system::error_code& ec) {
+        if (ec) return;
+        review_states();
+        schedule_review();
+    });
+}
+
+void Service::review_states() {
+    const auto reports = runner_->zones();
+    const int64_t now = now_unix();
+    std::lock_guard lock(store_mu_);
+    auto zs = store_.zones();
+    if (!zs) return;
+    std::map<std::string, const ZoneEntry*> by_name;
+    for (const auto& z : *zs) by_name[z.name] = &z;
+    for (const auto& r : reports) {
+        auto it = by_name.find(r.name);
+        if (it == by_name.end()) continue;
+        const ZoneEntry& z = *it->second;
+        if (z.state == ZoneState::held || z.state == ZoneState::suspended) continue;
+        if (r.state == "expired") continue;  // expired() set it
+        if (r.failures > 0 && !r.last_error.empty()) {
+            std::string why = "refresh failed " + std::to_string(r.failures) +
+                              (r.failures == 1 ? " time: " : " times in a row: ") + r.last_error;
+            if (z.state != ZoneState::failing || z.reason != why)
+                (void)store_.set_state(z.name, ZoneState::failing, why, now);
+        } else if (z.state == ZoneState::failing && r.failures == 0 && r.serial) {
+            (void)store_.set_state(z.name, ZoneState::active, "", now);
+        }
+    }
 }
 
 }  // namespace zonesync

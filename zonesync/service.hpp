@@ -10,6 +10,7 @@
 #include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -107,6 +108,14 @@ class Service final : public dns::io::ZoneSink,
     void commit_and_notify();
     void notify_pops(const dns::wire::Name& zone, uint32_t serial);
     void receive_udp();
+    /// The POP watcher: asks every POP for the zone's SOA until it serves
+    /// `serial` (bounded), records when each got there, and logs when all did.
+    void watch(const dns::wire::Name& zone, uint32_t serial);
+    void watch_one(std::shared_ptr<struct Watch> w, size_t pop, int tries);
+    /// Every few seconds: zones whose refreshes keep failing become "failing"
+    /// (with the reason), and "active" again once one succeeds.
+    void review_states();
+    void schedule_review();
     std::string hold_reason(const dns::zone::Zone& before, const dns::zone::Zone& after) const;
 
     Store& store_;
@@ -127,9 +136,13 @@ class Service final : public dns::io::ZoneSink,
     mutable std::mutex served_mu_;
     std::map<std::string, dns::zone::ZonePtr> served_;
 
-    // POP addresses (under pops_mu_), for access and NOTIFY.
+    // The POPs (under pops_mu_), for access, NOTIFY and the watcher.
+    struct Pop {
+        std::string name;
+        dns::io::Endpoint address;
+    };
     mutable std::mutex pops_mu_;
-    std::vector<dns::io::Endpoint> pops_;
+    std::vector<Pop> pops_;
 
     boost::asio::io_context io_{1};
     std::unique_ptr<dns::io::TransferServer> transfers_;
@@ -138,6 +151,7 @@ class Service final : public dns::io::ZoneSink,
     std::unique_ptr<dns::io::NotifySender> notifier_;
     dns::answer::Responder responder_{dns::answer::Identity{}};
     std::thread thread_;
+    std::unique_ptr<boost::asio::steady_timer> review_timer_;
     uint16_t port_ = 0;
     // UDP receive state (DNS thread only).
     boost::asio::ip::udp::endpoint udp_peer_;

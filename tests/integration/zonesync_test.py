@@ -167,6 +167,12 @@ def case_pipeline(ctx):
     status = zs.status(ZONES[0])
     check(re.search(r"state:\s+active", status) and re.search(r"serial:\s+4", status),
           "zone status: %s" % status)
+    # The POP watcher recorded when each POP served serial 4.
+    ok, _ = wait_for(lambda: all(re.search(r"pop %s:\s+serial 4 since" % p.name, zs.status(ZONES[0]))
+                                 for p in everyone), 10.0, 0.1)
+    check(ok, "POP serials not recorded: %s" % zs.status(ZONES[0]))
+    check(re.search(r"serial 4 on 3 of 3 POPs, [0-9.]+ ms after zonesync had it", zs.log_text()),
+          "no convergence line in zonesync's log")
     # The server holds the database: a second writer is refused.
     rc, out = zs.cli("zone", "add", "refused.example", "127.0.0.1:%d" % free_port())
     check(rc != 0 and "in use" in out, "a writer beside the server must be refused: %s" % out)
@@ -303,6 +309,17 @@ def case_api(ctx):
     removed = time.time() - t0
     st, body = zs.api("DELETE", "/v1/zones/gamma.example")
     check(st == 404, "delete twice: %s %s" % (st, body))
+    # A primary that refuses transfers (nothing listens there): "failing", with the reason.
+    dead = free_port()
+    st, body = zs.api("POST", "/v1/zones", {"name": "dead.example", "primaries": ["127.0.0.1:%d" % dead]})
+    check(st == 201, "add dead: %s %s" % (st, body))
+    ok, _ = wait_for(lambda: zs.api("GET", "/v1/zones/dead.example")[1].get("state") == "failing", 10.0, 0.1)
+    st, body = zs.api("GET", "/v1/zones/dead.example")
+    check(ok and "refresh failed" in body["reason"], "dead primary: %s" % body)
+    st, body = zs.api("GET", "/v1/zones/" + ZONES[0])
+    check({(p["pop"], p["serial"]) for p in body["pops"]} == {("pop1", 1), ("pop2", 1)},
+          "POP serials: %s" % body["pops"])
+    zs.api("DELETE", "/v1/zones/dead.example")
     # The command line through the API: the same messages as on the database.
     rc, out = zs.cli_api("zone", "add", "gamma.example", "127.0.0.1:%d" % primary.port)
     check(rc == 0 and "zone gamma.example. added (primaries 127.0.0.1:" in out, "--api add: %s" % out)
