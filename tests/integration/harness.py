@@ -691,6 +691,74 @@ M_NOTIFY_OK = 'dnsd_notify_total{result="accepted"}'
 M_NOTIFY_REFUSED = 'dnsd_notify_total{result="refused"}'
 
 
+class Zonesync(Proc):
+    """zonesync on a free port with its database in its directory; `pops`
+    [(name, port)] are given as --pop; start(http=True) adds the API with a
+    fresh token; cli() runs the commands on the database, cli_api() through
+    the API."""
+
+    def __init__(self, ctx, binary, catalog="catalog.zonesync."):
+        d = ctx.subdir("zonesync")
+        super().__init__(ctx, "zonesync", os.path.join(d, "zonesync.log"))
+        self.binary = binary
+        self.db = os.path.join(d, "zonesync.db")
+        self.port = free_port()
+        self.pops = []
+        self.catalog = catalog
+
+    def cli(self, *args):
+        r = subprocess.run([self.binary, "--db", self.db] + list(args), capture_output=True,
+                           text=True, timeout=20)
+        return r.returncode, (r.stdout + r.stderr).strip()
+
+    def start(self, http=False, log_level="debug"):
+        cmd = [self.binary, "--db", self.db, "--listen", "127.0.0.1:%d" % self.port,
+               "--catalog", self.catalog, "--log-level", log_level]
+        if http:
+            self.http_port = free_port()
+            self.token = "t0k3n-" + os.urandom(12).hex()
+            tf = os.path.join(os.path.dirname(self.db), "token")
+            with open(tf, "w") as f:
+                f.write(self.token + "\n")
+            cmd += ["--http", "127.0.0.1:%d" % self.http_port, "--token-file", tf]
+        for name, port in self.pops:
+            cmd += ["--pop", "%s=127.0.0.1:%d" % (name, port)]
+        self.spawn(cmd)
+
+    def cli_api(self, *args):
+        """The same commands through the running server's API."""
+        tf = os.path.join(os.path.dirname(self.db), "token")
+        r = subprocess.run([self.binary, "--api", "http://127.0.0.1:%d" % self.http_port,
+                            "--token-file", tf] + list(args), capture_output=True, text=True, timeout=20)
+        return r.returncode, (r.stdout + r.stderr).strip()
+
+    def api(self, method, path, body=None, token=True):
+        """(status, parsed JSON or text)."""
+        req = urllib.request.Request("http://127.0.0.1:%d%s" % (self.http_port, path), method=method,
+                                     data=None if body is None else json.dumps(body).encode())
+        if token:
+            req.add_header("Authorization", "Bearer " + (self.token if token is True else token))
+        try:
+            with urllib.request.urlopen(req, timeout=5) as r:
+                status, text = r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            status, text = e.code, e.read().decode()
+        try:
+            return status, json.loads(text)
+        except ValueError:
+            return status, text
+
+    def kill(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(5)
+        self.stop()
+
+    def status(self, zone):
+        rc, out = self.cli("zone", "status", zone)
+        check(rc == 0, "zone status %s: %s" % (zone, out))
+        return out
+
+
 def delta(after, before, key):
     return after.get(key, 0) - before.get(key, 0)
 

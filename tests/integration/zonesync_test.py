@@ -15,17 +15,12 @@ Cases:
             release` the held version is served; a good version moves on
 """
 
-import json
 import os
 import re
-import signal
-import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 
-from harness import (Dnsd, Knot, M_IXFR_OK, Proc, check, delta, free_port, rcode_of, run, run_cases,
+from harness import (Dnsd, Knot, M_IXFR_OK, Zonesync, check, delta, free_port, rcode_of, run, run_cases,
                      soa_serial, wait_for)
 
 CATALOG = "catalog.zonesync."
@@ -44,74 +39,12 @@ def zone_text(origin, serial, hosts=40, ns=True, extra=""):
     return "\n".join(lines) + "\n"
 
 
-class Zonesync(Proc):
-    def __init__(self, ctx, binary):
-        d = ctx.subdir("zonesync")
-        super().__init__(ctx, "zonesync", os.path.join(d, "zonesync.log"))
-        self.binary = binary
-        self.db = os.path.join(d, "zonesync.db")
-        self.port = free_port()
-        self.pops = []
-
-    def cli(self, *args):
-        r = subprocess.run([self.binary, "--db", self.db] + list(args), capture_output=True,
-                           text=True, timeout=20)
-        return r.returncode, (r.stdout + r.stderr).strip()
-
-    def start(self, http=False):
-        cmd = [self.binary, "--db", self.db, "--listen", "127.0.0.1:%d" % self.port,
-               "--catalog", CATALOG, "--log-level", "debug"]
-        if http:
-            self.http_port = free_port()
-            self.token = "t0k3n-" + os.urandom(12).hex()
-            tf = os.path.join(os.path.dirname(self.db), "token")
-            with open(tf, "w") as f:
-                f.write(self.token + "\n")
-            cmd += ["--http", "127.0.0.1:%d" % self.http_port, "--token-file", tf]
-        for name, port in self.pops:
-            cmd += ["--pop", "%s=127.0.0.1:%d" % (name, port)]
-        self.spawn(cmd)
-
-    def cli_api(self, *args):
-        """The same commands through the running server's API."""
-        tf = os.path.join(os.path.dirname(self.db), "token")
-        r = subprocess.run([self.binary, "--api", "http://127.0.0.1:%d" % self.http_port,
-                            "--token-file", tf] + list(args), capture_output=True, text=True, timeout=20)
-        return r.returncode, (r.stdout + r.stderr).strip()
-
-    def api(self, method, path, body=None, token=True):
-        """(status, parsed JSON or text)."""
-        req = urllib.request.Request("http://127.0.0.1:%d%s" % (self.http_port, path), method=method,
-                                     data=None if body is None else json.dumps(body).encode())
-        if token:
-            req.add_header("Authorization", "Bearer " + (self.token if token is True else token))
-        try:
-            with urllib.request.urlopen(req, timeout=5) as r:
-                status, text = r.status, r.read().decode()
-        except urllib.error.HTTPError as e:
-            status, text = e.code, e.read().decode()
-        try:
-            return status, json.loads(text)
-        except ValueError:
-            return status, text
-
-    def kill(self):
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(5)
-        self.stop()
-
-    def status(self, zone):
-        rc, out = self.cli("zone", "status", zone)
-        check(rc == 0, "zone status %s: %s" % (zone, out))
-        return out
-
-
 def setup(ctx, zones=None, knot_pop=True, primary_zones=None):
     """The primary with `zones` (origin -> text), zonesync with every zone,
     two dnsd POPs and (optionally) a Knot POP; returns them once every POP
     serves every zone."""
     zones = zones or {z: zone_text(z, 1) for z in ZONES}
-    zs = Zonesync(ctx, os.path.abspath(ctx.options["zonesync"]))
+    zs = Zonesync(ctx, os.path.abspath(ctx.options["zonesync"]), CATALOG)
     primary = Knot(ctx, primary_zones or zones, notify=[zs.port])
     primary.start()
     primary.wait_ready()
@@ -245,7 +178,7 @@ def case_held(ctx):
 
 def case_api(ctx):
     zones = {z: zone_text(z, 1) for z in ZONES + ["gamma.example."]}
-    zs = Zonesync(ctx, os.path.abspath(ctx.options["zonesync"]))
+    zs = Zonesync(ctx, os.path.abspath(ctx.options["zonesync"]), CATALOG)
     primary = Knot(ctx, zones, notify=[zs.port])
     primary.start()
     primary.wait_ready()
