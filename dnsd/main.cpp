@@ -14,17 +14,6 @@
 #include "lib/io/state_dir.hpp"
 #include "lib/xfr/history.hpp"
 
-namespace {
-
-dns::log::Level parse_level(const std::string& s) {
-    if (s == "debug") return dns::log::Level::debug;
-    if (s == "warning") return dns::log::Level::warning;
-    if (s == "error") return dns::log::Level::error;
-    return dns::log::Level::info;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
     dnsd::Config config;
     std::string error;
@@ -37,7 +26,7 @@ int main(int argc, char** argv) {
         case dnsd::ParseOutcome::run:
             break;
     }
-    dns::log::set_level(parse_level(config.log_level));
+    dns::log::set_level(dns::log::parse_level(config.log_level));
 
     // Signals are taken synchronously by this thread; workers never see them.
     sigset_t sigs;

@@ -145,15 +145,8 @@ int fail(const std::string& m, int rc = 1) {
     return rc;
 }
 
-dns::log::Level parse_level(const std::string& s) {
-    if (s == "debug") return dns::log::Level::debug;
-    if (s == "warning") return dns::log::Level::warning;
-    if (s == "error") return dns::log::Level::error;
-    return dns::log::Level::info;
-}
-
 int serve(const Config& c) {
-    dns::log::set_level(parse_level(c.log_level));
+    dns::log::set_level(dns::log::parse_level(c.log_level));
     sigset_t sigs;
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGTERM);

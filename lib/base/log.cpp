@@ -13,6 +13,13 @@ const char* const kNames[] = {"debug", "info", "warning", "error"};
 }  // namespace
 
 void set_level(Level l) { g_level.store(static_cast<int>(l), std::memory_order_relaxed); }
+
+Level parse_level(std::string_view s) {
+    if (s == "debug") return Level::debug;
+    if (s == "warning") return Level::warning;
+    if (s == "error") return Level::error;
+    return Level::info;
+}
 Level level() { return static_cast<Level>(g_level.load(std::memory_order_relaxed)); }
 
 void write(Level l, const char* fmt, ...) {

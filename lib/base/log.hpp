@@ -3,6 +3,7 @@
 // Thread-safe (each line is written with a single write(2)).
 
 #include <cstdarg>
+#include <string_view>
 
 namespace dns::log {
 
@@ -10,6 +11,8 @@ enum class Level { debug = 0, info = 1, warning = 2, error = 3 };
 
 /// Sets the lowest level that is printed (default: info).
 void set_level(Level level);
+/// "debug", "info", "warning" or "error" (anything else: info).
+Level parse_level(std::string_view name);
 Level level();
 
 void write(Level level, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
