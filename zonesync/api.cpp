@@ -184,6 +184,25 @@ struct Api::Impl {
                     out.push_back({{"name", p.name}, {"address", p.address}, {"added", p.added}});
                 return reply(200, out);
             }));
+        http.post("/v1/pops", guarded([this](const Request& r) {
+                      json in = json::parse(r.body);
+                      if (!in.is_object()) return error(400, "expects a JSON object");
+                      auto p = make_pop(in.value("name", ""), in.value("address", ""));
+                      if (!p) return error(400, p.error().message);
+                      auto added = service.with_store([&](Store& s) {
+                          return s.add_pop(*p, static_cast<int64_t>(std::time(nullptr)));
+                      });
+                      if (!added) return error(status_of(added.error()), added.error().message);
+                      service.resync_pops();
+                      return reply(201, json{{"name", p->name}, {"address", p->address}});
+                  }));
+        http.route("DELETE", "/v1/pops/:name", guarded([this](const Request& r) {
+                       const std::string name = r.params.at("name");
+                       auto gone = service.with_store([&](Store& s) { return s.remove_pop(name); });
+                       if (!gone) return error(status_of(gone.error()), gone.error().message);
+                       service.resync_pops();
+                       return reply(200, json{{"removed", name}});
+                   }));
         http.get("/healthz", [this](const Request&) {
             auto zs = service.with_store([](Store& s) { return s.zones(); });
             if (!zs) return error(503, zs.error().message);

@@ -115,13 +115,15 @@ class ApiBackend final : public Backend {
         if (!r) return r.error();
         return {};
     }
-    Result<void> add_pop(const PopEntry&) override {
-        return make_error(Errc::unsupported,
-                          "pop add through the API is not built yet: stop the server, use --db");
+    Result<void> add_pop(const PopEntry& p) override {
+        auto r = call("POST", "/v1/pops", json{{"name", p.name}, {"address", p.address}}.dump());
+        if (!r) return r.error();
+        return {};
     }
-    Result<void> remove_pop(const std::string&) override {
-        return make_error(Errc::unsupported,
-                          "pop rm through the API is not built yet: stop the server, use --db");
+    Result<void> remove_pop(const std::string& name) override {
+        auto r = call("DELETE", "/v1/pops/" + name, "");
+        if (!r) return r.error();
+        return {};
     }
     Result<std::vector<PopEntry>> pops() override {
         auto r = call("GET", "/v1/pops", "");

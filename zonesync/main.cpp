@@ -135,8 +135,11 @@ opt::Table table_for(Config& c) {
         "  pulls every zone of the database from its primaries and serves it to the\n"
         "  POPs (SOA, AXFR, IXFR from its journal; a catalog zone of every zone;\n"
         "  NOTIFY on each change). SIGHUP re-reads the zones; SIGTERM stops.\n"
-        "Not built yet: the HTTP API and --api.\n"
-        "Exit status: 0 done, 1 refused or failed (the message says why), 2 usage."};
+        "  --http ADDR:PORT --token-file FILE adds the JSON API (/v1/zones, /v1/pops),\n"
+        "  /healthz and /metrics.\n"
+        "  zonesync --api http://HOST:PORT --token-file FILE zone ...|pop ...: the same\n"
+        "  commands through a running server's API.\n"
+        "Exit status: 0 done, 1 refused or failed (the message says why), 2 usage.\n"};
     return opt::Table(p, std::move(o));
 }
 

@@ -88,11 +88,7 @@ Result<void> Service::start() {
         for (const auto& p : *ps)
             if (auto e = dns::io::parse_endpoint(p.address)) pops_.push_back({p.name, *e});
     }
-    std::vector<dns::io::TransferRule> rules;
-    for (const auto& p : pops_)
-        rules.push_back(
-            {p.address.address, p.address.address.is_v4() ? 32u : 128u, config_.pop_key});
-    transfers_ = std::make_unique<dns::io::TransferServer>(rules, config_.keys, *this);
+    transfers_ = make_transfers();
 
     // Upstream: every zone, with what the store holds of it served at once.
     for (const auto& z : upstream_zones()) runner_->add(z);
@@ -129,6 +125,50 @@ void Service::stop() {
     if (runner_) runner_->stop();
     io_.stop();
     if (thread_.joinable()) thread_.join();
+}
+
+std::shared_ptr<dns::io::TransferServer> Service::make_transfers() const {
+    std::vector<dns::io::TransferRule> rules;
+    std::lock_guard lock(pops_mu_);
+    for (const auto& p : pops_)
+        rules.push_back(
+            {p.address.address, p.address.address.is_v4() ? 32u : 128u, config_.pop_key});
+    return std::make_shared<dns::io::TransferServer>(rules, config_.keys, *this);
+}
+
+void Service::resync_pops() {
+    std::vector<Pop> fresh;
+    {
+        std::lock_guard lock(store_mu_);
+        auto ps = store_.pops();
+        if (!ps) {
+            LOG_ERROR("store: %s", ps.error().message.c_str());
+            return;
+        }
+        for (const auto& p : *ps)
+            if (auto e = dns::io::parse_endpoint(p.address)) fresh.push_back({p.name, *e});
+    }
+    std::vector<Pop> added;
+    {
+        std::lock_guard lock(pops_mu_);
+        for (const auto& p : fresh) {
+            bool known = false;
+            for (const auto& q : pops_) known |= q.name == p.name && q.address == p.address;
+            if (!known) added.push_back(p);
+        }
+        pops_ = fresh;
+    }
+    // The transfer server is used on the DNS thread: it is replaced there.
+    auto next = make_transfers();
+    boost::asio::post(io_, [this, next] { transfers_ = next; });
+    dns::zone::ZonePtr cat;
+    {
+        std::lock_guard lock(catalog_mu_);
+        cat = catalog_;
+    }
+    LOG_INFO("POPs: %zu (%zu new)", fresh.size(), added.size());
+    if (cat)
+        for (const auto& p : added) notifier_->notify(cat->apex(), cat->serial(), p.address);
 }
 
 void Service::resync() {

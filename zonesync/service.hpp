@@ -52,9 +52,12 @@ class Service final : public dns::io::ZoneSink,
     void stop();
     uint16_t port() const { return port_; }
 
-    /// Re-reads zones and POPs from the store (after an API or CLI change):
-    /// new zones are pulled, removed ones leave the catalog.
+    /// Re-reads zones from the store (after an API or CLI change): new zones
+    /// are pulled, removed ones leave the catalog.
     void resync();
+    /// Re-reads the POPs from the store: who may transfer, whom to NOTIFY and
+    /// watch. A new POP is sent a NOTIFY of the catalog at once.
+    void resync_pops();
 
     // ---- dns::io::ZoneSink (the runner's control thread) ----
     std::optional<dns::io::Stored> stored(const dns::wire::Name& zone) override;
@@ -99,6 +102,7 @@ class Service final : public dns::io::ZoneSink,
                       size_t cap, dns::answer::Transport transport,
                       std::unique_ptr<dns::io::MessageStream>* stream) noexcept;
     bool from_pop(const sockaddr* peer) const;
+    std::shared_ptr<dns::io::TransferServer> make_transfers() const;
     std::vector<dns::io::SecondaryZone> upstream_zones();
     void publish(const dns::zone::ZonePtr& z, const std::vector<dns::xfr::Diff>* diffs,
                  bool reset_history);
@@ -145,7 +149,7 @@ class Service final : public dns::io::ZoneSink,
     std::vector<Pop> pops_;
 
     boost::asio::io_context io_{1};
-    std::unique_ptr<dns::io::TransferServer> transfers_;
+    std::shared_ptr<dns::io::TransferServer> transfers_;  // replaced on the DNS thread
     std::unique_ptr<dns::io::TcpListener> tcp_;
     std::unique_ptr<boost::asio::ip::udp::socket> udp_;
     std::unique_ptr<dns::io::NotifySender> notifier_;

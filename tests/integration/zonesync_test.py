@@ -269,10 +269,26 @@ def case_api(ctx):
     check(rc == 1 and "not found" in out, "--api status after rm: %s" % out)
     rc, out = zs.cli_api("pop", "list")
     check(rc == 0 and "pop1\t127.0.0.1:" in out, "--api pop list: %s" % out)
+    # A POP added at run time gets the catalog at once and serves every zone.
+    pop3 = Dnsd(ctx, ctx.binary, name="pop3")
+    pop3.start(catalog=(CATALOG, zs.port))
+    rc, out = zs.cli_api("pop", "add", "pop3", "127.0.0.1:%d" % pop3.port)
+    check(rc == 0 and "POP pop3 added" in out, "--api pop add: %s" % out)
+    t0 = time.time()
+    wait_all([pop3], ZONES[1], 1, limit=10.0)
+    added_pop = time.time() - t0
+    rc, out = zs.cli_api("pop", "add", "pop3", "127.0.0.1:%d" % pop3.port)
+    check(rc == 1 and "POP pop3 exists" in out, "--api pop add twice: %s" % out)
+    rc, out = zs.cli_api("pop", "rm", "pop3")
+    check(rc == 0 and "POP pop3 removed" in out, "--api pop rm: %s" % out)
+    rc, out = zs.cli_api("pop", "list")
+    check(rc == 0 and "pop3" not in out, "pop3 still listed: %s" % out)
+    check(re.search(r"POPs: 2 \(0 new\)", zs.log_text()), "zonesync did not take the removal")
     st, metrics = zs.api("GET", "/metrics", token=False)
     check(st == 200 and "zonesync_zones_served 2" in metrics, "metrics: %s" % metrics)
-    return "zone added through the API -> both POPs serve it: %s; removed -> REFUSED: %.0f ms" % (
-        ", ".join("%.0f ms" % (t * 1000) for t in times), removed * 1000)
+    return ("zone added through the API -> both POPs serve it: %s; removed -> REFUSED: %.0f ms; "
+            "POP added at run time serves the zones %.0f ms later" % (
+                ", ".join("%.0f ms" % (t * 1000) for t in times), removed * 1000, added_pop * 1000))
 
 
 CASES = [
