@@ -9,6 +9,8 @@ Cases:
             answer SERVFAIL or REFUSED meanwhile, the next change propagates
   api       the JSON API: token, bad input refused with the reason, a zone
             added (served by every POP), its status, removed (REFUSED)
+  kill      zonesync SIGKILLed three times while pulling 16 zones: after its
+            restart every POP serves every zone, and changes go by IXFR
   held      the primary serves a version without apex NS, then one that lost
             most of its records: zonesync holds each (state "held" with the
             reason), the POPs keep the last good serial; after `zone
@@ -291,11 +293,53 @@ def case_api(ctx):
                 ", ".join("%.0f ms" % (t * 1000) for t in times), removed * 1000, added_pop * 1000))
 
 
+def case_kill(ctx):
+    """SIGKILL in the middle of transfers, three times; then every zone
+    converges and takes IXFR on the next change."""
+    names = ["k%02d.example." % i for i in range(16)]
+    zones = {z: zone_text(z, 1, hosts=3000) for z in names}
+    zs = Zonesync(ctx, os.path.abspath(ctx.options["zonesync"]), CATALOG)
+    primary = Knot(ctx, zones, notify=[zs.port])
+    primary.start()
+    primary.wait_ready(limit=30.0)
+    pops = [Dnsd(ctx, ctx.binary, name="pop%d" % i) for i in (1, 2)]
+    zs.pops = [(p.name, p.port) for p in pops]
+    for z in names:
+        rc, out = zs.cli("zone", "add", z, "127.0.0.1:%d" % primary.port)
+        check(rc == 0, out)
+    for p in pops:
+        p.start(catalog=(CATALOG, zs.port))
+    kills = []
+    for delay in (0.05, 0.15, 0.3):
+        zs.start(log_level="info")
+        time.sleep(delay)
+        done = len(re.findall(r"served to the POPs", zs.log_text()))
+        zs.kill()
+        kills.append(done)
+    zs.start(log_level="info")
+    for z in names:
+        wait_all(pops, z, 1, limit=30.0)
+    # Nothing lost: the next change reaches every POP by IXFR.
+    before = [p.metrics() for p in pops]
+    for z in names[:4]:
+        primary.set_zone(z, zone_text(z, 2, hosts=3000, extra='after TXT "kill"'))
+        primary.reload(z)
+    for z in names[:4]:
+        wait_all(pops, z, 2, limit=15.0)
+    after = [p.metrics() for p in pops]
+    for p, b, a in zip(pops, before, after):
+        check(delta(a, b, M_IXFR_OK) >= 4, "%s: %d IXFRs for 4 changes" % (p.name, delta(a, b, M_IXFR_OK)))
+    rc, out = zs.cli("zone", "list")
+    check(rc == 0 and len(re.findall(r"\tactive\t", out)) == len(names), "zone list: %s" % out)
+    return "killed after %s zones served (cumulative log lines); all 16 converged, 4 changes by IXFR" % kills
+
+
 CASES = [
     ("pipeline", "pipeline", case_pipeline),
     ("restart", "restart", case_restart),
     ("held", "held", case_held),
     ("api", "api", case_api),
+    ("kill", "kill", case_kill),
 ]
 
 if __name__ == "__main__":
