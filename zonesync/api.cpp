@@ -84,26 +84,45 @@ struct Api::Impl {
     void routes() {
         http.post("/v1/zones", guarded([this](const Request& r) {
                       json in = json::parse(r.body);
-                      if (!in.is_object()) return error(400, "expects a JSON object");
-                      std::string primaries;
-                      if (in.contains("primaries")) {
-                          if (!in["primaries"].is_array())
-                              return error(400, "\"primaries\" must be an array of addresses");
-                          for (const auto& p : in["primaries"]) {
-                              if (!p.is_string())
-                                  return error(400, "\"primaries\" must be an array of addresses");
-                              primaries += (primaries.empty() ? "" : ",") + p.get<std::string>();
+                      // One zone (an object), or several at once (an array: all or none).
+                      const bool many = in.is_array();
+                      if (!many) in = json::array({in});
+                      if (in.empty()) return error(400, "no zones");
+                      std::vector<ZoneEntry> zs;
+                      for (size_t i = 0; i < in.size(); ++i) {
+                          const std::string where =
+                              many ? "zones[" + std::to_string(i) + "]: " : std::string();
+                          const json& j = in[i];
+                          if (!j.is_object()) return error(400, where + "expects a JSON object");
+                          std::string primaries;
+                          if (j.contains("primaries")) {
+                              if (!j["primaries"].is_array())
+                                  return error(400, where +
+                                                        "\"primaries\" must be an array of "
+                                                        "addresses");
+                              for (const auto& p : j["primaries"]) {
+                                  if (!p.is_string())
+                                      return error(400, where +
+                                                            "\"primaries\" must be an array "
+                                                            "of addresses");
+                                  primaries +=
+                                      (primaries.empty() ? "" : ",") + p.get<std::string>();
+                              }
                           }
+                          auto z = make_zone(j.value("name", ""), primaries,
+                                             j.value("tsig_key", ""), j.value("owner", ""));
+                          if (!z) return error(400, where + z.error().message);
+                          zs.push_back(std::move(*z));
                       }
-                      auto z = make_zone(in.value("name", ""), primaries, in.value("tsig_key", ""),
-                                         in.value("owner", ""));
-                      if (!z) return error(400, z.error().message);
                       auto added = service.with_store([&](Store& s) {
-                          return s.add_zone(*z, static_cast<int64_t>(std::time(nullptr)));
+                          return s.add_zones(zs, static_cast<int64_t>(std::time(nullptr)));
                       });
                       if (!added) return error(status_of(added.error()), added.error().message);
                       service.resync();
-                      return reply(201, zone_json(*z));
+                      if (!many) return reply(201, zone_json(zs[0]));
+                      json out = json::array();
+                      for (const auto& z : zs) out.push_back(zone_json(z));
+                      return reply(201, out);
                   }));
         http.get("/v1/zones", guarded([this](const Request&) {
                      auto zs = service.with_store([](Store& s) { return s.zones(); });

@@ -254,20 +254,20 @@ void Service::installed(const dns::io::Installed& v) {
     }
     {
         std::lock_guard lock(store_mu_);
-        if (auto r = store_.save_version(*v.zone, diffs, v.primary, v.verified_unix); !r) {
+        if (auto r = store_.install(
+                *v.zone, diffs, v.primary, v.verified_unix,
+                {now, v.primary, v.diffs ? "IXFR" : "AXFR", v.zone->serial(), true, ""});
+            !r) {
             // Not stored: not served either, so the POPs never get what a restart would lose.
             LOG_ERROR("zone %s: serial %u not stored: %s", key.c_str(), v.zone->serial(),
                       r.error().message.c_str());
             return;
         }
-        (void)store_.set_state(key, ZoneState::active, "", now);
-        (void)store_.record_transfer(
-            key, {now, v.primary, v.diffs ? "IXFR" : "AXFR", v.zone->serial(), true, ""});
     }
     const bool new_member = !before;
     publish(v.zone, diffs, true);
-    if (new_member) rebuild_catalog();
     commit_and_notify();
+    if (new_member) schedule_catalog();
     notify_pops(v.zone->apex(), v.zone->serial());
     watch(v.zone->apex(), v.zone->serial());
     LOG_INFO("zone %s: serial %u from %s, served to the POPs", key.c_str(), v.zone->serial(),
@@ -310,8 +310,24 @@ void Service::removed(const dns::wire::Name& zone) {
         std::lock_guard lock(served_mu_);
         served_.erase(key);
     }
-    rebuild_catalog();
-    commit_and_notify();
+    zones_.commit();
+    schedule_catalog();
+}
+
+void Service::schedule_catalog() {
+    // A burst of new or removed zones (a bulk add, a first start) becomes one
+    // catalog change, one NOTIFY and one IXFR per POP, not one each.
+    bool expected = false;
+    if (!catalog_scheduled_.compare_exchange_strong(expected, true)) return;
+    boost::asio::post(io_, [this] {
+        auto t = std::make_shared<boost::asio::steady_timer>(io_, std::chrono::milliseconds(5));
+        t->async_wait([this, t](const boost::system::error_code& ec) {
+            catalog_scheduled_ = false;
+            if (ec) return;
+            rebuild_catalog();
+            commit_and_notify();
+        });
+    });
 }
 
 // ---- the catalog ----

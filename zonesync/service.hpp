@@ -8,6 +8,7 @@
 // methods here), one DNS thread (UDP, TCP with transfers, NOTIFY out), and
 // the caller's. The store is used under store_mu_.
 #include <array>
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -108,6 +109,9 @@ class Service final : public dns::io::ZoneSink,
                  bool reset_history);
     /// Stages a new catalog when the member list changed (NOTIFY pending).
     void rebuild_catalog();
+    /// rebuild_catalog() and commit_and_notify() a few milliseconds later, on
+    /// the DNS thread, once for a burst of calls.
+    void schedule_catalog();
     /// Publishes what is staged, then NOTIFYs the POPs of a new catalog.
     void commit_and_notify();
     void notify_pops(const dns::wire::Name& zone, uint32_t serial);
@@ -135,6 +139,7 @@ class Service final : public dns::io::ZoneSink,
     dns::zone::ZonePtr catalog_;
     std::vector<dns::xfr::CatalogMember> members_;
     bool catalog_dirty_ = false;  // staged, not yet notified
+    std::atomic<bool> catalog_scheduled_{false};
 
     // Zones published (under served_mu_): key -> the version the POPs get.
     mutable std::mutex served_mu_;

@@ -303,9 +303,31 @@ Result<void> Store::set_primaries(std::string_view name, const std::vector<std::
 Result<void> Store::save_version(const dns::zone::Zone& zone,
                                  const std::vector<dns::xfr::Diff>* diffs,
                                  const std::string& primary, int64_t verified) {
+    dns::db::Transaction t(*db_);
+    if (!t.begun()) return t.begun().error();
+    if (auto r = write_version(zone, diffs, primary, verified); !r) return r;
+    return t.commit();
+}
+
+Result<void> Store::install(const dns::zone::Zone& zone, const std::vector<dns::xfr::Diff>* diffs,
+                            const std::string& primary, int64_t verified,
+                            const TransferEntry& transfer) {
     const std::string key = zone.lapex().to_text();
     dns::db::Transaction t(*db_);
     if (!t.begun()) return t.begun().error();
+    if (auto r = write_version(zone, diffs, primary, verified); !r) return r;
+    auto st = db_->prepare(
+        "UPDATE zones SET state = 'active', reason = '', updated = ?2 WHERE name = ?1");
+    if (!st) return st.error();
+    if (auto r = st->bind(1, key).bind(2, transfer.at).run(); !r) return r;
+    if (auto r = insert_transfer(key, transfer); !r) return r;
+    return t.commit();
+}
+
+Result<void> Store::write_version(const dns::zone::Zone& zone,
+                                  const std::vector<dns::xfr::Diff>* diffs,
+                                  const std::string& primary, int64_t verified) {
+    const std::string key = zone.lapex().to_text();
     {
         auto st = db_->prepare("SELECT 1 FROM zones WHERE name = ?1");
         if (!st) return st.error();
@@ -393,7 +415,7 @@ Result<void> Store::save_version(const dns::zone::Zone& zone,
     }
     if (db_->changes() == 0)
         return make_error(Errc::not_found, "zone " + key + " not found (removed meanwhile?)");
-    return t.commit();
+    return {};
 }
 
 Result<void> Store::touch(std::string_view name, int64_t verified) {
@@ -465,20 +487,32 @@ Result<void> Store::record_transfer(std::string_view zone, const TransferEntry& 
     if (!k) return k.error();
     dns::db::Transaction tx(*db_);
     if (!tx.begun()) return tx.begun().error();
+    if (auto r = insert_transfer(*k, t); !r) return r;
+    return tx.commit();
+}
+
+Result<void> Store::insert_transfer(const std::string& key, const TransferEntry& t) {
     auto st = db_->prepare(
         "INSERT INTO transfers(zone, at, source, kind, serial, ok, error)"
         " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     if (!st) return st.error();
-    st->bind(1, *k).bind(2, t.at).bind(3, t.primary).bind(4, t.kind).bind(5, t.serial);
+    st->bind(1, key).bind(2, t.at).bind(3, t.primary).bind(4, t.kind).bind(5, t.serial);
     st->bind(6, t.ok ? 1 : 0).bind(7, t.error);
     if (auto r = st->run(); !r) return r;
+    // Keep the newest: delete what fell out of the window (cheap: one row at a time).
     auto trim = db_->prepare(
-        "DELETE FROM transfers WHERE zone = ?1 AND id NOT IN"
-        " (SELECT id FROM transfers WHERE zone = ?1 ORDER BY id DESC LIMIT ?2)");
+        "DELETE FROM transfers WHERE zone = ?1 AND id <= "
+        "(SELECT id FROM transfers WHERE zone = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)");
     if (!trim) return trim.error();
-    if (auto r = trim->bind(1, *k).bind(2, static_cast<int64_t>(kTransfersKept)).run(); !r)
-        return r;
-    return tx.commit();
+    return trim->bind(1, key).bind(2, static_cast<int64_t>(kTransfersKept)).run();
+}
+
+Result<void> Store::add_zones(const std::vector<ZoneEntry>& zones, int64_t now) {
+    dns::db::Transaction t(*db_);
+    if (!t.begun()) return t.begun().error();
+    for (const auto& z : zones)
+        if (auto r = add_zone(z, now); !r) return r;  // rolled back: all or none
+    return t.commit();
 }
 
 Result<std::vector<TransferEntry>> Store::transfers(std::string_view zone, size_t limit) {

@@ -94,6 +94,8 @@ class Store {
     // ---- zones ----
     /// Fails (Errc::semantic) when the zone exists.
     dns::Result<void> add_zone(const ZoneEntry& z, int64_t now);
+    /// Several zones in one transaction: all or none (the first error says which).
+    dns::Result<void> add_zones(const std::vector<ZoneEntry>& zones, int64_t now);
     /// Removes the zone with its data, journal, history and POP serials; not_found when absent.
     dns::Result<void> remove_zone(std::string_view name);
     dns::Result<std::vector<ZoneEntry>> zones();
@@ -112,6 +114,10 @@ class Store {
     dns::Result<void> save_version(const dns::zone::Zone& zone,
                                    const std::vector<dns::xfr::Diff>* diffs,
                                    const std::string& primary, int64_t verified);
+    /// save_version(), the zone made active and the transfer recorded: one transaction.
+    dns::Result<void> install(const dns::zone::Zone& zone, const std::vector<dns::xfr::Diff>* diffs,
+                              const std::string& primary, int64_t verified,
+                              const TransferEntry& transfer);
     /// A refresh found the data current.
     dns::Result<void> touch(std::string_view name, int64_t verified);
     /// The zone's data, or not_found.
@@ -143,6 +149,10 @@ class Store {
 
   private:
     Store() = default;
+    dns::Result<void> write_version(const dns::zone::Zone& zone,
+                                    const std::vector<dns::xfr::Diff>* diffs,
+                                    const std::string& primary, int64_t verified);
+    dns::Result<void> insert_transfer(const std::string& key, const TransferEntry& t);
     dns::Result<void> exists_or_not_found(std::string_view table, std::string_view key,
                                           std::string_view what);
     std::unique_ptr<dns::db::Database> db_;

@@ -201,9 +201,16 @@ size_t Engine::reconfigure(const std::vector<ZoneSpec>& specs) {
 void Engine::start() {
     started_ = true;
     const auto now = clock_.now();
+    std::chrono::seconds window = options_.startup_spread;
+    if (options_.startup_rate > 0) {
+        auto need = std::chrono::seconds((zones_.size() + options_.startup_rate - 1) /
+                                         options_.startup_rate);
+        window = std::clamp(need, std::chrono::seconds(1),
+                            std::max(std::chrono::seconds(1), options_.startup_spread));
+    }
     for (auto& [key, z] : zones_) {
         if (z->has_data() && z->refresh.state(now) != ZoneState::expired)
-            z->refresh.spread_first_check(now, options_.startup_spread,  // no storm at start-up
+            z->refresh.spread_first_check(now, window,  // no storm at start-up
                                           options_.recheck_saved);
         else
             z->refresh.notify(now);  // nothing valid to serve: ask at once

@@ -133,6 +133,11 @@ struct EngineOptions {
     /// not due (zonesync: a change made while it was down must not wait for
     /// the zone's refresh timer).
     bool recheck_saved = false;
+    /// When set, the start-up window shrinks to the time needed to check the
+    /// saved zones at this many a second (at least 1 s, at most
+    /// startup_spread): a restarted POP with few zones is current in a
+    /// second, not after up to startup_spread.
+    unsigned startup_rate = 0;
     uint64_t seed = 0;  ///< varies the timer jitter
 };
 

@@ -209,6 +209,12 @@ def case_api(ctx):
         check(st == 400 and says in body.get("error", ""), "%r: %s %s" % (bad, st, body))
     st, body = zs.api("POST", "/v1/zones", {"name": ZONES[0], "primaries": ["127.0.0.1"]})
     check(st == 409 and "exists" in body["error"], "duplicate: %s %s" % (st, body))
+    # Several at once: all or none; the error names the entry.
+    st, body = zs.api("POST", "/v1/zones", [{"name": "ok.example", "primaries": ["127.0.0.1"]},
+                                            {"name": "x.example", "primaries": ["nowhere"]}])
+    check(st == 400 and body["error"].startswith("zones[1]: primary 'nowhere'"), "bulk: %s %s" % (st, body))
+    st, body = zs.api("GET", "/v1/zones/ok.example")
+    check(st == 404, "a refused bulk add left ok.example: %s %s" % (st, body))
     st, body = zs.api("GET", "/v1/zones/nothere.example")
     check(st == 404, "unknown zone: %s %s" % (st, body))
 

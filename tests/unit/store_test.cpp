@@ -254,6 +254,36 @@ TEST_CASE("store: zones are added once, listed, changed and removed with everyth
     CHECK(s->save_version(*zone_at(1, 1), nullptr, "x", 1).error().code == dns::Errc::not_found);
 }
 
+TEST_CASE("store: add_zones() adds all or none; install() stores, activates and records at once") {
+    TempDir d;
+    auto s = open_store(d.file("b.db"));
+    std::vector<zonesync::ZoneEntry> zs;
+    for (const char* n : {"a.example", "b.example", "c.example"})
+        zs.push_back(*zonesync::make_zone(n, "192.0.2.1"));
+    REQUIRE(s->add_zone(zs[1], 1).has_value());
+    auto r = s->add_zones(zs, 2);  // b exists: nothing is added
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().message == "zone b.example. exists");
+    CHECK(s->zones()->size() == 1);
+    zs.erase(zs.begin() + 1);
+    REQUIRE(s->add_zones(zs, 3).has_value());
+    CHECK(s->zones()->size() == 3);
+
+    REQUIRE(s->set_state("a.example", ZoneState::failing, "refused", 4).has_value());
+    REQUIRE(s->install(*zone_at(7, 2, "a.example."), nullptr, "192.0.2.1:53", 5,
+                       {5, "192.0.2.1:53", "AXFR", 7, true, ""})
+                .has_value());
+    auto a = s->zone("a.example");
+    CHECK(a->state == ZoneState::active);
+    CHECK(a->reason.empty());
+    CHECK(a->serial == 7);
+    CHECK(s->transfers("a.example", 5)->size() == 1);
+    // A zone that is not there: nothing is written.
+    CHECK_FALSE(
+        s->install(*zone_at(1, 1, "gone.example."), nullptr, "x", 1, {1, "x", "AXFR", 1, true, ""})
+            .has_value());
+}
+
 TEST_CASE("store: a full version, then differences: load() gives the newest, journal() the IXFR") {
     TempDir d;
     zonesync::StoreLimits limits;
