@@ -111,8 +111,7 @@ Result<void> Service::start() {
                           "--listen " + config_.listen.to_string() + " (UDP): " + ec.message());
     tcp_->start();
     receive_udp();
-    review_timer_ = std::make_unique<boost::asio::steady_timer>(io_);
-    schedule_review();
+    background_ = std::thread([this] { background(); });
     thread_ = std::thread([this] { io_.run(); });
     commit_and_notify();
     runner_->start();
@@ -122,6 +121,12 @@ Result<void> Service::start() {
 }
 
 void Service::stop() {
+    {
+        std::lock_guard lock(background_mu_);
+        background_stop_ = true;
+    }
+    background_cv_.notify_all();
+    if (background_.joinable()) background_.join();
     if (runner_) runner_->stop();
     io_.stop();
     if (thread_.joinable()) thread_.join();
@@ -481,6 +486,7 @@ struct Watch {
 
 namespace {
 constexpr int kWatchTries = 40;  // with the waits below: about a minute per POP
+constexpr int kWatchInFlight = 32;
 std::chrono::milliseconds watch_wait(int tries) {
     return std::chrono::milliseconds(std::min(2000, 10 << std::min(tries, 8)));
 }
@@ -502,6 +508,16 @@ void Service::watch(const dns::wire::Name& zone, uint32_t serial) {
 }
 
 void Service::watch_one(std::shared_ptr<Watch> w, size_t pop, int tries) {
+    // A bulk add must not turn the watcher into a query storm against the
+    // POPs (and this thread, which also serves their transfers): at most
+    // kWatchInFlight SOA queries at once; the others wait their turn.
+    if (watch_in_flight_ >= kWatchInFlight) {
+        auto t = std::make_shared<boost::asio::steady_timer>(io_, std::chrono::milliseconds(20));
+        t->async_wait([this, w, pop, tries, t](const boost::system::error_code& ec) {
+            if (!ec) watch_one(w, pop, tries);
+        });
+        return;
+    }
     Pop p;
     {
         std::lock_guard lock(pops_mu_);
@@ -511,15 +527,14 @@ void Service::watch_one(std::shared_ptr<Watch> w, size_t pop, int tries) {
     dns::io::QueryOptions qo;
     qo.timeout = std::chrono::milliseconds(500);
     qo.attempts = 1;
+    ++watch_in_flight_;
     dns::io::query_soa(io_, p.address, w->zone, qo, [this, w, pop, tries, p](auto r) {
+        --watch_in_flight_;
         const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                    std::chrono::system_clock::now().time_since_epoch())
                                    .count();
         if (r && !dns::serial_gt(w->serial, r->serial)) {
-            {
-                std::lock_guard lock(store_mu_);
-                (void)store_.set_pop_serial(p.name, w->key, r->serial, now_ms);
-            }
+            record_pop_serial({p.name, w->key, r->serial, now_ms});
             if (--w->pending == 0) {
                 double ms = std::chrono::duration<double, std::milli>(
                                 std::chrono::steady_clock::now() - w->started)
@@ -534,10 +549,7 @@ void Service::watch_one(std::shared_ptr<Watch> w, size_t pop, int tries) {
                 "zone %s: POP %s does not serve serial %u yet (%s)", w->key.c_str(), p.name.c_str(),
                 w->serial,
                 r ? ("it has " + std::to_string(r->serial)).c_str() : r.error().message.c_str());
-            if (r) {
-                std::lock_guard lock(store_mu_);
-                (void)store_.set_pop_serial(p.name, w->key, r->serial, now_ms);
-            }
+            if (r) record_pop_serial({p.name, w->key, r->serial, now_ms});
             return;
         }
         auto t = std::make_shared<boost::asio::steady_timer>(io_, watch_wait(tries));
@@ -549,13 +561,32 @@ void Service::watch_one(std::shared_ptr<Watch> w, size_t pop, int tries) {
 
 // ---- zone states from the runner's reports ----
 
-void Service::schedule_review() {
-    review_timer_->expires_after(std::chrono::seconds(2));
-    review_timer_->async_wait([this](const boost::system::error_code& ec) {
-        if (ec) return;
-        review_states();
-        schedule_review();
-    });
+void Service::record_pop_serial(PopSerial s) {
+    std::lock_guard lock(background_mu_);
+    pop_serials_.push_back(std::move(s));
+}
+
+void Service::background() {
+    // The store's slow work (fsync) stays off the DNS thread: the POPs'
+    // serials go in one transaction every 100 ms, states every 2 s.
+    auto next_review = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    std::unique_lock lock(background_mu_);
+    while (!background_stop_) {
+        background_cv_.wait_for(lock, std::chrono::milliseconds(100));
+        std::vector<PopSerial> batch;
+        batch.swap(pop_serials_);
+        lock.unlock();
+        if (!batch.empty()) {
+            std::lock_guard s(store_mu_);
+            if (auto r = store_.set_pop_serials(batch); !r)
+                LOG_WARN("store: POP serials not recorded: %s", r.error().message.c_str());
+        }
+        if (std::chrono::steady_clock::now() >= next_review) {
+            review_states();
+            next_review = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+        }
+        lock.lock();
+    }
 }
 
 void Service::review_states() {

@@ -12,6 +12,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -123,7 +124,10 @@ class Service final : public dns::io::ZoneSink,
     /// Every few seconds: zones whose refreshes keep failing become "failing"
     /// (with the reason), and "active" again once one succeeds.
     void review_states();
-    void schedule_review();
+    /// Hands a POP's serial to the background thread (any thread, no I/O).
+    void record_pop_serial(PopSerial s);
+    /// The background thread: POP serials and zone states into the store.
+    void background();
     std::string hold_reason(const dns::zone::Zone& before, const dns::zone::Zone& after) const;
 
     Store& store_;
@@ -160,8 +164,13 @@ class Service final : public dns::io::ZoneSink,
     std::unique_ptr<dns::io::NotifySender> notifier_;
     dns::answer::Responder responder_{dns::answer::Identity{}};
     std::thread thread_;
-    std::unique_ptr<boost::asio::steady_timer> review_timer_;
+    std::thread background_;
+    std::mutex background_mu_;
+    std::condition_variable background_cv_;
+    bool background_stop_ = false;
+    std::vector<PopSerial> pop_serials_;  // for the background thread
     uint16_t port_ = 0;
+    int watch_in_flight_ = 0;  // the watcher's SOA queries (DNS thread only)
     // UDP receive state (DNS thread only).
     boost::asio::ip::udp::endpoint udp_peer_;
     std::array<uint8_t, 65535> udp_in_{};

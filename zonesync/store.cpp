@@ -592,6 +592,14 @@ Result<void> Store::set_pop_serial(std::string_view pop, std::string_view zone, 
     return st->bind(1, pop).bind(2, *k).bind(3, serial).bind(4, reached).run();
 }
 
+Result<void> Store::set_pop_serials(const std::vector<PopSerial>& serials) {
+    dns::db::Transaction t(*db_);
+    if (!t.begun()) return t.begun().error();
+    for (const auto& s : serials)
+        (void)set_pop_serial(s.pop, s.zone, s.serial, s.reached);  // a removed POP or zone: skip
+    return t.commit();
+}
+
 Result<std::vector<PopSerial>> Store::pop_serials(std::string_view zone) {
     auto k = zone_key(zone);
     if (!k) return k.error();

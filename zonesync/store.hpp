@@ -139,6 +139,8 @@ class Store {
     dns::Result<void> set_pop_serial(std::string_view pop, std::string_view zone, uint32_t serial,
                                      int64_t reached);
     dns::Result<std::vector<PopSerial>> pop_serials(std::string_view zone);
+    /// Several at once, in one transaction (those of POPs or zones gone are skipped).
+    dns::Result<void> set_pop_serials(const std::vector<PopSerial>& serials);
 
     // ---- values kept across restarts ----
     /// "" when never set.

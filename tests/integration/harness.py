@@ -736,6 +736,8 @@ class Zonesync(Proc):
         """(status, parsed JSON or text)."""
         req = urllib.request.Request("http://127.0.0.1:%d%s" % (self.http_port, path), method=method,
                                      data=None if body is None else json.dumps(body).encode())
+        if body is not None:
+            req.add_header("Content-Type", "application/json")
         if token:
             req.add_header("Authorization", "Bearer " + (self.token if token is True else token))
         try:
