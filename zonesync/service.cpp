@@ -105,7 +105,13 @@ Result<void> Service::start() {
     boost::system::error_code ec;
     boost::asio::ip::udp::endpoint ep(config_.listen.address, port_);
     udp_->open(ep.protocol(), ec);
-    if (!ec) udp_->bind(ep, ec);
+    if (!ec) {
+        // Bursts (every POP checking every zone after a restart) must queue,
+        // not be dropped: a lost SOA check costs the POP a retry interval.
+        udp_->set_option(boost::asio::socket_base::receive_buffer_size(8 << 20), ec);
+        ec.clear();
+        udp_->bind(ep, ec);
+    }
     if (ec)
         return make_error(Errc::io,
                           "--listen " + config_.listen.to_string() + " (UDP): " + ec.message());
