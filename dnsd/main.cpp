@@ -1,7 +1,5 @@
 // dnsd: the POP's authoritative server. See --help.
 
-#include <signal.h>
-
 #include <cstdio>
 
 #include "dnsd/config.hpp"
@@ -10,6 +8,7 @@
 #include "dnsd/server.hpp"
 #include "dnsd/zones.hpp"
 #include "lib/base/log.hpp"
+#include "lib/base/signals.hpp"
 #include "lib/io/secondary_runner.hpp"
 #include "lib/io/state_dir.hpp"
 #include "lib/xfr/history.hpp"
@@ -29,13 +28,7 @@ int main(int argc, char** argv) {
     dns::log::set_level(dns::log::parse_level(config.log_level));
 
     // Signals are taken synchronously by this thread; workers never see them.
-    sigset_t sigs;
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGTERM);
-    sigaddset(&sigs, SIGINT);
-    sigaddset(&sigs, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
-    signal(SIGPIPE, SIG_IGN);
+    const dns::ControlSignals signals;
 
     dns::zone::ZoneStore store;
     dns::xfr::HistoryStore history;  // recent differences, for IXFR out
@@ -81,8 +74,7 @@ int main(int argc, char** argv) {
     }
 
     for (;;) {
-        int sig = 0;
-        if (sigwait(&sigs, &sig) != 0) continue;
+        const int sig = signals.wait();
         if (sig == SIGHUP) {
             LOG_INFO("SIGHUP: reloading");
             dnsd::Config fresh;

@@ -2,7 +2,6 @@
 // store commands (zone ..., pop ...) work on the database while no server
 // holds it.
 
-#include <signal.h>
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -12,6 +11,7 @@
 #include <vector>
 
 #include "lib/base/log.hpp"
+#include "lib/base/signals.hpp"
 #include "lib/options/options.hpp"
 #include "zonesync/api.hpp"
 #include "zonesync/commands.hpp"
@@ -150,13 +150,7 @@ int fail(const std::string& m, int rc = 1) {
 
 int serve(const Config& c) {
     dns::log::set_level(dns::log::parse_level(c.log_level));
-    sigset_t sigs;
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGTERM);
-    sigaddset(&sigs, SIGINT);
-    sigaddset(&sigs, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
-    signal(SIGPIPE, SIG_IGN);
+    const dns::ControlSignals signals;
 
     auto store = Store::open(c.db);
     if (!store) return fail(store.error().message);
@@ -194,8 +188,7 @@ int serve(const Config& c) {
         }
     }
     for (;;) {
-        int sig = 0;
-        if (sigwait(&sigs, &sig) != 0) continue;
+        const int sig = signals.wait();
         if (sig == SIGHUP) {
             LOG_INFO("SIGHUP: re-reading zones from the database");
             service.resync();

@@ -223,10 +223,8 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, StoreLimits 
     return s;
 }
 
-Result<void> Store::exists_or_not_found(std::string_view table, std::string_view key,
-                                        std::string_view what) {
+Result<void> Store::exists_or_not_found(std::string_view key, std::string_view what) {
     if (db_->changes() > 0) return {};
-    (void)table;
     return make_error(Errc::not_found, std::string(what) + " " + std::string(key) + " not found");
 }
 
@@ -248,7 +246,7 @@ Result<void> Store::remove_zone(std::string_view name) {
     auto st = db_->prepare("DELETE FROM zones WHERE name = ?1");
     if (!st) return st.error();
     if (auto r = st->bind(1, *k).run(); !r) return r;
-    return exists_or_not_found("zones", *k, "zone");
+    return exists_or_not_found(*k, "zone");
 }
 
 Result<std::vector<ZoneEntry>> Store::zones() {
@@ -285,7 +283,7 @@ Result<void> Store::set_state(std::string_view name, ZoneState state, std::strin
     if (!st) return st.error();
     st->bind(1, *k).bind(2, state_name(state)).bind(3, reason).bind(4, now);
     if (auto r = st->run(); !r) return r;
-    return exists_or_not_found("zones", *k, "zone");
+    return exists_or_not_found(*k, "zone");
 }
 
 Result<void> Store::set_primaries(std::string_view name, const std::vector<std::string>& primaries,
@@ -297,7 +295,7 @@ Result<void> Store::set_primaries(std::string_view name, const std::vector<std::
     if (!st) return st.error();
     st->bind(1, *k).bind(2, join(primaries)).bind(3, key).bind(4, now);
     if (auto r = st->run(); !r) return r;
-    return exists_or_not_found("zones", *k, "zone");
+    return exists_or_not_found(*k, "zone");
 }
 
 Result<void> Store::save_version(const dns::zone::Zone& zone,
@@ -424,7 +422,7 @@ Result<void> Store::touch(std::string_view name, int64_t verified) {
     auto st = db_->prepare("UPDATE zone_data SET verified = ?2 WHERE zone = ?1");
     if (!st) return st.error();
     if (auto r = st->bind(1, *k).bind(2, verified).run(); !r) return r;
-    return exists_or_not_found("zone_data", *k, "data of zone");
+    return exists_or_not_found(*k, "data of zone");
 }
 
 Result<StoredZone> Store::load(const dns::wire::Name& name) {
@@ -565,7 +563,7 @@ Result<void> Store::remove_pop(std::string_view name) {
     auto st = db_->prepare("DELETE FROM pops WHERE name = ?1");
     if (!st) return st.error();
     if (auto r = st->bind(1, name).run(); !r) return r;
-    return exists_or_not_found("pops", name, "POP");
+    return exists_or_not_found(name, "POP");
 }
 
 Result<std::vector<PopEntry>> Store::pops() {

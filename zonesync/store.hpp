@@ -155,8 +155,7 @@ class Store {
                                     const std::vector<dns::xfr::Diff>* diffs,
                                     const std::string& primary, int64_t verified);
     dns::Result<void> insert_transfer(const std::string& key, const TransferEntry& t);
-    dns::Result<void> exists_or_not_found(std::string_view table, std::string_view key,
-                                          std::string_view what);
+    dns::Result<void> exists_or_not_found(std::string_view key, std::string_view what);
     std::unique_ptr<dns::db::Database> db_;
     StoreLimits limits_{};
 };

@@ -1044,6 +1044,16 @@ def dnsd_command(d, port, zones, binary, threads=1):
     return cmd
 
 
+def _write_knot_conf(d, lines):
+    """Writes d/knot.conf (with d/db and d/zones for its storage); knotd's command line."""
+    os.makedirs(os.path.join(d, "db"), exist_ok=True)
+    os.makedirs(os.path.join(d, "zones"), exist_ok=True)
+    conf = os.path.join(d, "knot.conf")
+    with open(conf, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return [KNOTD, "-c", conf]
+
+
 def knot_primary_command(d, port, zones, notify_ports=(), quiet=()):
     """Writes d/knot.conf for a Knot primary of `zones` that keeps a journal
     of changes (so it serves IXFR), allows transfers from 127.0.0.1 and
@@ -1070,12 +1080,7 @@ def knot_primary_command(d, port, zones, notify_ports=(), quiet=()):
         c += ["  - domain: %s" % z.origin, '    file: "%s"' % z.path]
         if z.origin in quiet:
             c.append("    template: quiet")
-    os.makedirs(os.path.join(d, "db"), exist_ok=True)
-    os.makedirs(os.path.join(d, "zones"), exist_ok=True)
-    conf = os.path.join(d, "knot.conf")
-    with open(conf, "w") as f:
-        f.write("\n".join(c) + "\n")
-    return [KNOTD, "-c", conf]
+    return _write_knot_conf(d, c)
 
 
 def knot_secondary_command(d, port, primary_port, zones, catalog=None, threads=1):
@@ -1095,12 +1100,7 @@ def knot_secondary_command(d, port, primary_port, zones, catalog=None, threads=1
         c.append("  - domain: %s" % z)
     if catalog:
         c += ["  - domain: %s" % catalog, "    catalog-role: interpret", "    catalog-template: member"]
-    os.makedirs(os.path.join(d, "db"), exist_ok=True)
-    os.makedirs(os.path.join(d, "zones"), exist_ok=True)
-    conf = os.path.join(d, "knot.conf")
-    with open(conf, "w") as f:
-        f.write("\n".join(c) + "\n")
-    return [KNOTD, "-c", conf]
+    return _write_knot_conf(d, c)
 
 
 def nsd_secondary_command(d, port, primary_port, zones, threads=1):
