@@ -80,14 +80,10 @@ class ApiBackend final : public Backend {
     Result<void> add_zone(const ZoneEntry& z) override {
         json body{
             {"name", z.name}, {"primaries", z.primaries}, {"tsig_key", z.key}, {"owner", z.owner}};
-        auto r = call("POST", "/v1/zones", body.dump());
-        if (!r) return r.error();
-        return {};
+        return done(call("POST", "/v1/zones", body.dump()));
     }
     Result<void> remove_zone(const std::string& name) override {
-        auto r = call("DELETE", "/v1/zones/" + name, "");
-        if (!r) return r.error();
-        return {};
+        return done(call("DELETE", "/v1/zones/" + name, ""));
     }
     Result<std::vector<ZoneEntry>> zones() override {
         auto r = call("GET", "/v1/zones", "");
@@ -111,19 +107,14 @@ class ApiBackend final : public Backend {
         return d;
     }
     Result<void> release(const std::string& name) override {
-        auto r = call("POST", "/v1/zones/" + name + "/release", "");
-        if (!r) return r.error();
-        return {};
+        return done(call("POST", "/v1/zones/" + name + "/release", ""));
     }
     Result<void> add_pop(const PopEntry& p) override {
-        auto r = call("POST", "/v1/pops", json{{"name", p.name}, {"address", p.address}}.dump());
-        if (!r) return r.error();
-        return {};
+        return done(
+            call("POST", "/v1/pops", json{{"name", p.name}, {"address", p.address}}.dump()));
     }
     Result<void> remove_pop(const std::string& name) override {
-        auto r = call("DELETE", "/v1/pops/" + name, "");
-        if (!r) return r.error();
-        return {};
+        return done(call("DELETE", "/v1/pops/" + name, ""));
     }
     Result<std::vector<PopEntry>> pops() override {
         auto r = call("GET", "/v1/pops", "");
@@ -136,6 +127,10 @@ class ApiBackend final : public Backend {
     }
 
   private:
+    static Result<void> done(const Result<json>& r) {
+        if (!r) return r.error();
+        return {};
+    }
     Result<json> call(const std::string& method, const std::string& path, const std::string& body) {
         auto r =
             dns::http::request(url_, method, path, body, {{"Authorization", "Bearer " + token_}});

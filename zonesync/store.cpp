@@ -253,12 +253,10 @@ Result<std::vector<ZoneEntry>> Store::zones() {
     auto st = db_->prepare(std::string(kZoneColumns) + " ORDER BY z.name");
     if (!st) return st.error();
     std::vector<ZoneEntry> out;
-    for (;;) {
-        auto row = st->step();
-        if (!row) return row.error();
-        if (!*row) break;
-        out.push_back(zone_from_row(*st));
-    }
+    if (auto r =
+            st->each([&](const dns::db::Statement& row) { out.push_back(zone_from_row(row)); });
+        !r)
+        return r.error();
     return out;
 }
 
@@ -437,21 +435,10 @@ Result<StoredZone> Store::load(const dns::wire::Name& name) {
     int64_t verified = st->int64(1);
     auto snap = dns::xfr::decode_snapshot(bytes, name);
     if (!snap) return make_error(snap.error().code, "zone " + key + ": " + snap.error().message);
-    // The journal's entries past the snapshot's serial.
-    auto js = db_->prepare("SELECT diff FROM journal WHERE zone = ?1 ORDER BY seq");
-    if (!js) return js.error();
-    js->bind(1, key);
-    std::vector<dns::xfr::Journal::Entry> entries;
-    for (;;) {
-        auto r = js->step();
-        if (!r) return r.error();
-        if (!*r) break;
-        auto e = dns::xfr::Journal::parse(js->blob(0));
-        if (!e || e->size() != 1)
-            return make_error(Errc::malformed, "zone " + key + ": a journal entry is damaged");
-        entries.push_back(std::move((*e)[0]));
-    }
-    auto replayed = dns::xfr::replay(*snap, std::move(entries));
+    // The journal's entries past the snapshot's serial (replay() skips older ones).
+    auto entries = journal_entries(key);
+    if (!entries) return entries.error();
+    auto replayed = dns::xfr::replay(*snap, std::move(*entries));
     StoredZone out;
     out.zone = snap->zone;
     out.verified = std::max(verified, snap->verified_unix);
@@ -461,22 +448,30 @@ Result<StoredZone> Store::load(const dns::wire::Name& name) {
     return out;
 }
 
+Result<std::vector<dns::xfr::Journal::Entry>> Store::journal_entries(const std::string& key) {
+    auto st = db_->prepare("SELECT diff FROM journal WHERE zone = ?1 ORDER BY seq");
+    if (!st) return st.error();
+    st->bind(1, key);
+    std::vector<dns::xfr::Journal::Entry> out;
+    if (auto r = st->each([&](const dns::db::Statement& row) -> Result<void> {
+            auto e = dns::xfr::Journal::parse(row.blob(0));
+            if (!e || e->size() != 1)
+                return make_error(Errc::malformed, "zone " + key + ": a journal entry is damaged");
+            out.push_back(std::move((*e)[0]));
+            return {};
+        });
+        !r)
+        return r.error();
+    return out;
+}
+
 Result<std::vector<dns::xfr::Diff>> Store::journal(std::string_view name) {
     auto k = zone_key(name);
     if (!k) return k.error();
-    auto st = db_->prepare("SELECT diff FROM journal WHERE zone = ?1 ORDER BY seq");
-    if (!st) return st.error();
-    st->bind(1, *k);
+    auto entries = journal_entries(*k);
+    if (!entries) return entries.error();
     std::vector<dns::xfr::Diff> out;
-    for (;;) {
-        auto r = st->step();
-        if (!r) return r.error();
-        if (!*r) break;
-        auto e = dns::xfr::Journal::parse(st->blob(0));
-        if (!e || e->size() != 1)
-            return make_error(Errc::malformed, "zone " + *k + ": a journal entry is damaged");
-        out.push_back(std::move((*e)[0].diff));
-    }
+    for (auto& e : *entries) out.push_back(std::move(e.diff));
     return out;
 }
 
@@ -522,14 +517,13 @@ Result<std::vector<TransferEntry>> Store::transfers(std::string_view zone, size_
     if (!st) return st.error();
     st->bind(1, *k).bind(2, static_cast<int64_t>(limit));
     std::vector<TransferEntry> out;
-    for (;;) {
-        auto r = st->step();
-        if (!r) return r.error();
-        if (!*r) break;
-        out.push_back(TransferEntry{st->int64(0), st->text(1), st->text(2),
-                                    static_cast<uint32_t>(st->int64(3)), st->int64(4) != 0,
-                                    st->text(5)});
-    }
+    if (auto r = st->each([&](const dns::db::Statement& row) {
+            out.push_back(TransferEntry{row.int64(0), row.text(1), row.text(2),
+                                        static_cast<uint32_t>(row.int64(3)), row.int64(4) != 0,
+                                        row.text(5)});
+        });
+        !r)
+        return r.error();
     return out;
 }
 
@@ -570,12 +564,11 @@ Result<std::vector<PopEntry>> Store::pops() {
     auto st = db_->prepare("SELECT name, address, added FROM pops ORDER BY name");
     if (!st) return st.error();
     std::vector<PopEntry> out;
-    for (;;) {
-        auto r = st->step();
-        if (!r) return r.error();
-        if (!*r) break;
-        out.push_back(PopEntry{st->text(0), st->text(1), st->int64(2)});
-    }
+    if (auto r = st->each([&](const dns::db::Statement& row) {
+            out.push_back(PopEntry{row.text(0), row.text(1), row.int64(2)});
+        });
+        !r)
+        return r.error();
     return out;
 }
 
@@ -606,13 +599,12 @@ Result<std::vector<PopSerial>> Store::pop_serials(std::string_view zone) {
     if (!st) return st.error();
     st->bind(1, *k);
     std::vector<PopSerial> out;
-    for (;;) {
-        auto r = st->step();
-        if (!r) return r.error();
-        if (!*r) break;
-        out.push_back(
-            PopSerial{st->text(0), st->text(1), static_cast<uint32_t>(st->int64(2)), st->int64(3)});
-    }
+    if (auto r = st->each([&](const dns::db::Statement& row) {
+            out.push_back(PopSerial{row.text(0), row.text(1), static_cast<uint32_t>(row.int64(2)),
+                                    row.int64(3)});
+        });
+        !r)
+        return r.error();
     return out;
 }
 

@@ -15,6 +15,7 @@
 #include "lib/base/result.hpp"
 #include "lib/db/sqlite.hpp"
 #include "lib/wire/name.hpp"
+#include "lib/xfr/journal.hpp"
 #include "lib/xfr/transfer.hpp"
 #include "lib/zone/zone.hpp"
 
@@ -155,6 +156,7 @@ class Store {
                                     const std::vector<dns::xfr::Diff>* diffs,
                                     const std::string& primary, int64_t verified);
     dns::Result<void> insert_transfer(const std::string& key, const TransferEntry& t);
+    dns::Result<std::vector<dns::xfr::Journal::Entry>> journal_entries(const std::string& key);
     dns::Result<void> exists_or_not_found(std::string_view key, std::string_view what);
     std::unique_ptr<dns::db::Database> db_;
     StoreLimits limits_{};

@@ -18,6 +18,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "lib/base/result.hpp"
@@ -41,6 +42,21 @@ class Statement {
     Result<void> run();
     /// For the next run with other parameters.
     void reset();
+    /// Steps through every row, calling f(*this) for each; f may return
+    /// Result<void> to stop with an error.
+    template <class F>
+    Result<void> each(F f) {
+        for (;;) {
+            auto row = step();
+            if (!row) return row.error();
+            if (!*row) return {};
+            if constexpr (std::is_same_v<decltype(f(*this)), Result<void>>) {
+                if (auto r = f(*this); !r) return r;
+            } else {
+                f(*this);
+            }
+        }
+    }
 
     int64_t int64(int col) const { return sqlite3_column_int64(st_.get(), col); }
     std::string text(int col) const;
