@@ -83,6 +83,7 @@ struct Api::Impl {
 
     void routes() {
         http.post("/v1/zones", guarded([this](const Request& r) {
+                      if (service.standby()) return error(409, kStandbyRefusal);
                       json in = json::parse(r.body);
                       // One zone (an object), or several at once (an array: all or none).
                       const bool many = in.is_array();
@@ -163,6 +164,7 @@ struct Api::Impl {
                 return reply(200, out);
             }));
         http.route("DELETE", "/v1/zones/:name", guarded([this](const Request& r) {
+                       if (service.standby()) return error(409, kStandbyRefusal);
                        const std::string name = r.params.at("name");
                        auto gone =
                            service.with_store([&](Store& s) { return s.remove_zone(name); });
@@ -222,6 +224,13 @@ struct Api::Impl {
                        service.resync_pops();
                        return reply(200, json{{"removed", name}});
                    }));
+        for (const bool standby : {false, true})
+            http.post(standby ? "/v1/demote" : "/v1/promote",
+                      guarded([this, standby](const Request&) {
+                          if (auto r = service.set_role(standby); !r)
+                              return error(status_of(r.error()), r.error().message);
+                          return reply(200, json{{"role", standby ? "standby" : "active"}});
+                      }));
         http.get("/healthz", [this](const Request&) {
             auto zs = service.with_store([](Store& s) { return s.zones(); });
             if (!zs) return error(503, zs.error().message);
@@ -231,6 +240,7 @@ struct Api::Impl {
                 failing += z.state == ZoneState::failing;
             }
             return reply(200, json{{"status", "ok"},
+                                   {"role", service.standby() ? "standby" : "active"},
                                    {"zones", zs->size()},
                                    {"served", service.served_count()},
                                    {"held", held},

@@ -22,8 +22,14 @@ int64_t now_unix() { return static_cast<int64_t>(std::time(nullptr)); }
 class StoreBackend final : public Backend {
   public:
     explicit StoreBackend(std::unique_ptr<Store> s) : s_(std::move(s)) {}
-    Result<void> add_zone(const ZoneEntry& z) override { return s_->add_zone(z, now_unix()); }
-    Result<void> remove_zone(const std::string& n) override { return s_->remove_zone(n); }
+    Result<void> add_zone(const ZoneEntry& z) override {
+        if (auto r = writable(); !r) return r;
+        return s_->add_zone(z, now_unix());
+    }
+    Result<void> remove_zone(const std::string& n) override {
+        if (auto r = writable(); !r) return r;
+        return s_->remove_zone(n);
+    }
     Result<std::vector<ZoneEntry>> zones() override { return s_->zones(); }
     Result<ZoneDetail> zone(const std::string& name) override {
         auto z = s_->zone(name);
@@ -44,8 +50,16 @@ class StoreBackend final : public Backend {
     Result<void> add_pop(const PopEntry& p) override { return s_->add_pop(p, now_unix()); }
     Result<void> remove_pop(const std::string& n) override { return s_->remove_pop(n); }
     Result<std::vector<PopEntry>> pops() override { return s_->pops(); }
+    Result<void> set_role(bool standby) override {
+        return s_->set_setting("role", standby ? "standby" : "active");
+    }
 
   private:
+    Result<void> writable() {
+        auto role = s_->setting("role");
+        if (role && *role == "standby") return make_error(Errc::semantic, kStandbyRefusal);
+        return {};
+    }
     std::unique_ptr<Store> s_;
 };
 
@@ -115,6 +129,9 @@ class ApiBackend final : public Backend {
     }
     Result<void> remove_pop(const std::string& name) override {
         return done(call("DELETE", "/v1/pops/" + name, ""));
+    }
+    Result<void> set_role(bool standby) override {
+        return done(call("POST", standby ? "/v1/demote" : "/v1/promote", ""));
     }
     Result<std::vector<PopEntry>> pops() override {
         auto r = call("GET", "/v1/pops", "");
@@ -265,6 +282,13 @@ int run_command(Backend& b, const std::string& what, const std::string& action,
         if (!need(1, "NAME")) return 2;
         if (auto r = b.remove_pop(args[0]); !r) return fail(r.error().message);
         std::printf("POP %s removed\n", args[0].c_str());
+        return 0;
+    }
+    if (what == "promote" || what == "demote") {
+        const bool standby = what == "demote";
+        if (auto r = b.set_role(standby); !r) return fail(r.error().message);
+        std::printf("%s\n", standby ? "this zonesync is now a standby (it follows its --peer)"
+                                    : "this zonesync is now active (zones are changed here)");
         return 0;
     }
     if (what == "pop" && action == "list") {

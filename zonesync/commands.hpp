@@ -1,6 +1,6 @@
 #pragma once
 // The operator's commands (zone add|rm|list|status|release, pop
-// add|rm|list) over either the database (while no server holds it, or
+// add|rm|list, promote, demote) over either the database (while no server holds it, or
 // read-only beside one) or a running server's API: the same checks and the
 // same messages either way.
 #include <memory>
@@ -29,6 +29,8 @@ class Backend {
     virtual dns::Result<void> add_pop(const PopEntry& p) = 0;
     virtual dns::Result<void> remove_pop(const std::string& name) = 0;
     virtual dns::Result<std::vector<PopEntry>> pops() = 0;
+    /// promote (standby -> active) or demote (active -> standby).
+    virtual dns::Result<void> set_role(bool standby) = 0;
 };
 
 /// On the database (`writer` false: list and status beside a running server).

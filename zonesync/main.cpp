@@ -36,6 +36,9 @@ struct Config {
     std::string owner;
     std::string api;
     std::string token_file;
+    std::optional<dns::io::Endpoint> peer;
+    std::string role;
+    double max_shrink = 0.5;
 };
 
 opt::Table table_for(Config& c) {
@@ -115,6 +118,40 @@ opt::Table table_for(Config& c) {
              return {};
          },
          [&c] { return c.http ? c.http->to_string() : std::string(); }},
+        {"peer", "ADDR:PORT",
+         "serve: the other zonesync of the pair (its --listen): it may transfer the catalog and "
+         "is sent its NOTIFYs; a standby follows it",
+         false, false,
+         [&c](std::string_view v) -> dns::Result<void> {
+             auto e = opt::server_address(v);
+             if (!e) return e.error();
+             c.peer = *e;
+             return {};
+         },
+         [&c] { return c.peer ? c.peer->to_string() : std::string(); }},
+        {"role", "active|standby",
+         "serve: the role of a new database (kept in it; 'zonesync promote' and 'demote' change "
+         "it)",
+         false, false,
+         [&c](std::string_view v) -> dns::Result<void> {
+             if (v != "active" && v != "standby")
+                 return dns::make_error(dns::Errc::syntax,
+                                        "expects active or standby, got '" + std::string(v) + "'");
+             c.role = v;
+             return {};
+         },
+         show(c.role)},
+        {"max-shrink", "PERCENT",
+         "serve: hold a new version that has lost more than this share of the records (default 50; "
+         "0 turns the check off)",
+         false, true,
+         [&c](std::string_view v) -> dns::Result<void> {
+             auto n = opt::number(v, 0, 100);
+             if (!n) return n.error();
+             c.max_shrink = static_cast<double>(*n) / 100.0;
+             return {};
+         },
+         [&c] { return std::to_string(static_cast<int>(c.max_shrink * 100 + 0.5)); }},
         {"api", "URL", "commands through a running zonesync's API (http://HOST:PORT)", false, false,
          text(c.api), show(c.api)},
         {"token-file", "FILE", "the API's bearer token (serving with --http; with --api)", false,
@@ -130,6 +167,7 @@ opt::Table table_for(Config& c) {
         "  zonesync --db FILE zone rm NAME | zone list | zone status NAME | "
         "zone release NAME\n"
         "  zonesync --db FILE pop add NAME ADDR:PORT | pop rm NAME | pop list\n"
+        "  zonesync --db FILE promote | demote   (a standby becomes active, or back)\n"
         "A PRIMARY is ADDR, ADDR:PORT or [V6]:PORT (port 53 when left out).\n"
         "Serving: zonesync --db FILE --listen ADDR:PORT --pop NAME=ADDR:PORT ...\n"
         "  pulls every zone of the database from its primaries and serves it to the\n"
@@ -139,6 +177,10 @@ opt::Table table_for(Config& c) {
         "  /healthz and /metrics.\n"
         "  zonesync --api http://HOST:PORT --token-file FILE zone ...|pop ...: the same\n"
         "  commands through a running server's API.\n"
+        "Two sites: run a second zonesync with --role standby --peer ACTIVE_ADDR:PORT\n"
+        "  (and --peer STANDBY_ADDR:PORT on the active). The standby follows the active's\n"
+        "  catalog, pulls every zone from its primaries itself and serves the POPs as\n"
+        "  their second primary. 'zonesync promote' makes it active.\n"
         "Exit status: 0 done, 1 refused or failed (the message says why), 2 usage.\n"};
     return opt::Table(p, std::move(o));
 }
@@ -159,6 +201,19 @@ int serve(const Config& c) {
         auto r = (*store)->add_pop({name, addr, 0}, now);
         if (!r && r.error().code != dns::Errc::semantic) return fail(r.error().message);
     }
+    // The role lives in the database: --role only sets it for a new one.
+    bool standby = c.role == "standby";
+    if (auto r = (*store)->setting("role"); r && !r->empty()) {
+        if (!c.role.empty() && *r != c.role)
+            LOG_WARN("--role %s ignored: the database says %s (zonesync promote|demote changes it)",
+                     c.role.c_str(), r->c_str());
+        standby = *r == "standby";
+    } else if (auto w = (*store)->set_setting("role", standby ? "standby" : "active"); !w) {
+        return fail(w.error().message);
+    }
+    if (standby && !c.peer)
+        return fail("this zonesync is a standby: --peer ADDR:PORT (the active instance) is needed",
+                    2);
     auto catalog = dns::wire::Name::from_text(c.catalog);
     if (!catalog) return fail("--catalog: " + catalog.error().message, 2);
     zonesync::ServiceConfig sc;
@@ -166,6 +221,9 @@ int serve(const Config& c) {
     sc.catalog = *catalog;
     sc.keys = c.tsig;
     sc.pop_key = c.pop_key;
+    sc.peer = c.peer;
+    sc.standby = standby;
+    sc.max_shrink = c.max_shrink;
     // After a restart every zone is checked within seconds (changes made
     // while zonesync was down reach the POPs soon): 10,000 zones a second.
     sc.runner.engine.recheck_saved = true;
@@ -236,8 +294,11 @@ int main(int argc, char** argv) {
         if (c.db.empty()) return fail("--db FILE is required", 2);
         return serve(c);
     }
-    if (words.size() < 2 || (words[0] != "zone" && words[0] != "pop"))
+    const bool role = words[0] == "promote" || words[0] == "demote";
+    if (role && words.size() != 1) return fail("usage: zonesync --db FILE " + words[0], 2);
+    if (!role && (words.size() < 2 || (words[0] != "zone" && words[0] != "pop")))
         return fail("unknown command '" + words[0] + "' (see --help)", 2);
+    if (role) words.emplace_back();
     std::unique_ptr<zonesync::Backend> backend;
     if (!c.api.empty()) {
         if (c.token_file.empty()) return fail("--api needs --token-file FILE", 2);

@@ -10,6 +10,7 @@
 #include "lib/base/log.hpp"
 #include "lib/base/serial.hpp"
 #include "lib/io/notify_gate.hpp"
+#include "lib/secondary/refresh.hpp"
 #include "lib/xfr/transfer_out.hpp"
 #include "lib/xfr/tsig.hpp"
 
@@ -47,6 +48,8 @@ bool same_address(const boost::asio::ip::address& a, const sockaddr* peer) {
 }  // namespace
 
 Service::Service(Store& store, ServiceConfig config) : store_(store), config_(std::move(config)) {
+    catalog_key_ = key_of(config_.catalog);
+    standby_ = config_.standby && config_.peer;
     runner_ = std::make_unique<dns::io::SecondaryRunner>(config_.runner, config_.keys, *this);
     notifier_ = std::make_unique<dns::io::NotifySender>(io_);
 }
@@ -65,6 +68,7 @@ std::vector<dns::io::SecondaryZone> Service::upstream_zones() {
         }
         zs = std::move(*r);
     }
+    std::map<std::string, Upstream> upstream;
     for (const auto& z : zs) {
         if (z.state == ZoneState::suspended) continue;
         auto name = dns::wire::Name::from_text(z.name);
@@ -74,7 +78,14 @@ std::vector<dns::io::SecondaryZone> Service::upstream_zones() {
             if (auto e = dns::io::parse_endpoint(p)) sz.primaries.push_back(*e);
         if (sz.primaries.empty()) continue;
         out.push_back(std::move(sz));
+        upstream[z.name] = {z.primaries, z.key};
     }
+    // A standby also follows the active instance's catalog (plain DNS: SOA
+    // checks, NOTIFY from the active, IXFR), signed with the POPs' key.
+    if (standby_ && config_.peer)
+        out.push_back({config_.catalog, {*config_.peer}, config_.pop_key, false});
+    std::lock_guard lock(served_mu_);
+    upstream_ = std::move(upstream);
     return out;
 }
 
@@ -121,8 +132,12 @@ Result<void> Service::start() {
     thread_ = std::thread([this] { io_.run(); });
     commit_and_notify();
     runner_->start();
-    LOG_INFO("zonesync: serving %zu zones to %zu POPs on port %u", served_.size(), pops_.size(),
-             port_);
+    LOG_INFO("zonesync: %s, serving %zu zones to %zu POPs on port %u",
+             standby_ ? ("standby of " + config_.peer->to_string()).c_str()
+                      : (config_.peer ? "active, standby " + config_.peer->to_string()
+                                      : std::string("active"))
+                            .c_str(),
+             served_.size(), pops_.size(), port_);
     return {};
 }
 
@@ -144,6 +159,9 @@ std::shared_ptr<dns::io::TransferServer> Service::make_transfers() const {
     for (const auto& p : pops_)
         rules.push_back(
             {p.address.address, p.address.address.is_v4() ? 32u : 128u, config_.pop_key});
+    if (config_.peer)  // the other zonesync transfers the catalog like a POP
+        rules.push_back(
+            {config_.peer->address, config_.peer->address.is_v4() ? 32u : 128u, config_.pop_key});
     return std::make_shared<dns::io::TransferServer>(rules, config_.keys, *this);
 }
 
@@ -191,6 +209,7 @@ void Service::resync() {
 // ---- upstream: what the runner reports ----
 
 std::optional<dns::io::Stored> Service::stored(const dns::wire::Name& zone) {
+    if (is_catalog(key_of(zone))) return std::nullopt;  // a standby's copy: pulled afresh
     std::lock_guard lock(store_mu_);
     auto s = store_.load(zone);
     if (!s) {
@@ -215,11 +234,46 @@ std::string Service::hold_reason(const dns::zone::Zone& before,
         return "the new version has " + std::to_string(after.record_count()) + " records, " +
                std::to_string(before.record_count()) + " before (more than " +
                std::to_string(static_cast<int>(config_.max_shrink * 100)) + "% fewer)";
+    if (after.is_signed()) {
+        // Signatures that run out before the next refresh would make the zone
+        // bogus on every POP before a fixed version can arrive.
+        const auto& soa = after.soa();
+        const uint32_t refresh = dns::secondary::timers_from_soa(after.rdata_bytes(soa.first),
+                                                                 after.rdata(soa.first).length)
+                                     .refresh;
+        const uint32_t now = static_cast<uint32_t>(now_unix());
+        const uint32_t deadline = now + refresh;
+        std::optional<uint32_t> first;  // the earliest expiration before the deadline
+        std::string owner;
+        for (uint32_t id = 0; id < after.node_count(); ++id) {
+            const auto& n = after.node(id);
+            if (n.flags & dns::zone::nf::removed) continue;
+            after.for_each_record(n, [&](uint16_t type, uint32_t, uint32_t d) {
+                if (type != dns::wire::type::RRSIG || after.rdata(d).length < 12) return;
+                const uint8_t* p = after.rdata_bytes(d) + 8;
+                const uint32_t exp = (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) |
+                                     (uint32_t{p[2]} << 8) | uint32_t{p[3]};
+                // RFC 4034 §3.1.5: serial number arithmetic on the 32-bit times.
+                if (dns::serial_gt(exp, deadline)) return;
+                if (!first || dns::serial_gt(*first, exp)) {
+                    first = exp;
+                    owner = dns::wire::to_text(after.owner(n));
+                }
+            });
+        }
+        if (first)
+            return "an RRSIG at " + owner +
+                   (dns::serial_gt(*first, now)
+                        ? " expires in " + std::to_string(*first - now) +
+                              " s, before the next refresh (" + std::to_string(refresh) + " s)"
+                        : " has expired");
+    }
     return {};
 }
 
 void Service::installed(const dns::io::Installed& v) {
     const std::string key = v.zone->lapex().to_text();
+    if (is_catalog(key)) return follow_catalog(v);
     if (v.restored) {
         publish(v.zone, nullptr, false);  // the journal's history (stored()) stays
         if (v.expired) zones_.set_expired(Source::secondary, key, true);
@@ -298,12 +352,18 @@ void Service::publish(const dns::zone::ZonePtr& z, const std::vector<dns::xfr::D
 }
 
 void Service::verified(const dns::wire::Name& zone, int64_t verified_unix, int64_t expires_unix) {
+    if (is_catalog(key_of(zone))) return;
     zones_.set_expires_at(Source::secondary, key_of(zone), expires_unix);
     std::lock_guard lock(store_mu_);
     (void)store_.touch(key_of(zone), verified_unix);
 }
 
 void Service::expired(const dns::wire::Name& zone, bool expired) {
+    if (is_catalog(key_of(zone))) {
+        LOG_WARN("catalog: the active instance's copy %s (promote this standby if it is gone)",
+                 expired ? "expired" : "is fresh again");
+        return;
+    }
     // Expired upstream: SERVFAIL to the POPs too, so they expire on their own timers.
     zones_.set_expired(Source::secondary, key_of(zone), expired);
     zones_.commit();
@@ -315,6 +375,7 @@ void Service::expired(const dns::wire::Name& zone, bool expired) {
 
 void Service::removed(const dns::wire::Name& zone) {
     const std::string key = key_of(zone);
+    if (is_catalog(key)) return;  // promoted: the copy stays, as the base of the next version
     history_.reset(key);
     zones_.remove(Source::secondary, key);
     {
@@ -344,17 +405,28 @@ void Service::schedule_catalog() {
 // ---- the catalog ----
 
 void Service::rebuild_catalog() {
+    if (standby_) return;  // a standby serves the active instance's catalog
+    std::lock_guard lock(catalog_mu_);
+    // Every zone of the store with data, with its primaries and key as ext
+    // properties (a standby pulls from them). A zone stays listed while it is
+    // in the store: a promoted standby keeps what the active listed.
+    std::map<std::string, dns::wire::Name> listed;
+    for (const auto& m : members_) listed.emplace(key_of(m.zone), m.zone);
     std::vector<dns::xfr::CatalogMember> members;
     {
-        std::lock_guard lock(served_mu_);
-        for (const auto& [key, z] : served_) {
+        std::lock_guard l2(served_mu_);
+        for (const auto& [key, up] : upstream_) {
+            auto s = served_.find(key);
+            auto l = listed.find(key);
+            if (s == served_.end() && l == listed.end()) continue;
             dns::xfr::CatalogMember m;
-            m.zone = z->apex();
-            m.id = dns::xfr::member_id(z->apex());
+            m.zone = s != served_.end() ? s->second->apex() : l->second;
+            m.id = dns::xfr::member_id(m.zone);
+            m.ext["primaries"] = up.primaries;
+            if (!up.key.empty()) m.ext["tsig-key"] = {up.key};
             members.push_back(std::move(m));
         }
     }
-    std::lock_guard lock(catalog_mu_);
     // A serial that grows across restarts: the time, or one more than the last
     // (kept in the store: several changes a second run ahead of the clock).
     uint32_t last = 0;
@@ -370,7 +442,7 @@ void Service::rebuild_catalog() {
     if (catalog_) {
         bool same = members.size() == members_.size();
         for (size_t i = 0; same && i < members.size(); ++i)
-            same = members[i].zone == members_[i].zone;
+            same = members[i].zone == members_[i].zone && members[i].ext == members_[i].ext;
         if (same) return;
         auto c = dns::xfr::change_catalog(catalog_, members_, members, serial);
         if (!c) {
@@ -406,15 +478,113 @@ void Service::commit_and_notify() {
         if (catalog_dirty_) cat = catalog_;
         catalog_dirty_ = false;
     }
-    if (cat) notify_pops(cat->apex(), cat->serial());
+    if (!cat) return;
+    notify_pops(cat->apex(), cat->serial());
+    if (config_.peer && !standby_)  // the standby follows this catalog
+        notifier_->notify(cat->apex(), cat->serial(), *config_.peer, pop_tsig());
 }
 
-void Service::notify_pops(const dns::wire::Name& zone, uint32_t serial) {
-    std::shared_ptr<const dns::xfr::TsigKey> key;
+Result<void> Service::set_role(bool standby) {
+    if (standby && !config_.peer)
+        return make_error(Errc::semantic,
+                          "a standby needs --peer ADDR:PORT: the active zonesync to follow");
+    {
+        std::lock_guard lock(store_mu_);
+        if (auto r = store_.set_setting("role", standby ? "standby" : "active"); !r) return r;
+    }
+    if (standby_.exchange(standby) == standby) return {};
+    if (standby) {
+        // Demoted: the catalog comes from the active instance from now on;
+        // ours is dropped rather than risk two versions under one serial.
+        std::lock_guard lock(catalog_mu_);
+        catalog_.reset();
+        members_.clear();
+        catalog_dirty_ = false;
+        history_.reset(catalog_key_);
+        zones_.remove(Source::file, catalog_key_);
+        LOG_INFO("role: standby of %s", config_.peer->to_string().c_str());
+    } else {
+        LOG_INFO("role: active (promoted); the catalog continues from serial %s",
+                 [&] {
+                     std::lock_guard lock(catalog_mu_);
+                     return catalog_ ? std::to_string(catalog_->serial()) : std::string("none");
+                 }()
+                     .c_str());
+    }
+    resync();  // the catalog leaves (or joins) the upstream zones; an active one is rebuilt
+    return {};
+}
+
+void Service::follow_catalog(const dns::io::Installed& v) {
+    if (!standby_) return;  // promoted meanwhile: this instance's own catalog rules
+    auto members = dns::xfr::catalog_members(*v.zone);
+    if (!members) {
+        LOG_ERROR("catalog serial %u from the active instance not used: %s", v.zone->serial(),
+                  members.error().message.c_str());
+        return;
+    }
+    {
+        std::lock_guard lock(catalog_mu_);
+        // The POPs may take the catalog from either instance: the same
+        // history, by IXFR, from both.
+        if (catalog_ && v.diffs && !v.diffs->empty() && v.diffs->front().from == catalog_->serial())
+            history_.append(catalog_key_, *v.diffs);
+        else if (catalog_)
+            history_.append(catalog_key_, {dns::xfr::diff_zones(*catalog_, *v.zone)});
+        else
+            history_.reset(catalog_key_);
+        catalog_ = v.zone;
+        members_ = *members;
+        catalog_dirty_ = true;
+    }
+    zones_.set(Source::file, v.zone);
+    std::vector<ZoneEntry> want;
+    for (const auto& m : *members) {
+        auto p = m.ext.find("primaries");
+        if (p == m.ext.end() || p->second.empty()) {
+            LOG_WARN("catalog member %s has no primaries property: not followed",
+                     m.zone.to_text().c_str());
+            continue;
+        }
+        std::string primaries;
+        for (const auto& a : p->second) primaries += (primaries.empty() ? "" : ",") + a;
+        auto k = m.ext.find("tsig-key");
+        auto z = make_zone(m.zone.to_text(), primaries,
+                           k != m.ext.end() && !k->second.empty() ? k->second[0] : "");
+        if (!z) {
+            LOG_WARN("catalog member %s not followed: %s", m.zone.to_text().c_str(),
+                     z.error().message.c_str());
+            continue;
+        }
+        want.push_back(std::move(*z));
+    }
+    size_t changed = 0;
+    {
+        std::lock_guard lock(store_mu_);
+        (void)store_.set_setting("catalog_serial", std::to_string(v.zone->serial()));
+        auto r = store_.follow(want, now_unix());
+        if (!r)
+            LOG_ERROR("store: the active instance's zones not taken: %s",
+                      r.error().message.c_str());
+        else
+            changed = *r;
+    }
+    LOG_INFO("catalog serial %u from the active instance: %zu zones, %zu changed here",
+             v.zone->serial(), want.size(), changed);
+    commit_and_notify();
+    if (changed) resync();
+}
+
+std::shared_ptr<const dns::xfr::TsigKey> Service::pop_tsig() const {
     if (!config_.pop_key.empty())
         for (const auto& k : config_.keys)
             if (k.name.lowercased().to_text() == config_.pop_key)
-                key = std::make_shared<const dns::xfr::TsigKey>(k);
+                return std::make_shared<const dns::xfr::TsigKey>(k);
+    return nullptr;
+}
+
+void Service::notify_pops(const dns::wire::Name& zone, uint32_t serial) {
+    auto key = pop_tsig();
     std::lock_guard lock(pops_mu_);
     for (const auto& p : pops_) notifier_->notify(zone, serial, p.address, key);
 }
@@ -430,6 +600,7 @@ std::shared_ptr<const dns::xfr::History> Service::history(const dns::zone::Zone&
 }
 
 bool Service::from_pop(const sockaddr* peer) const {
+    if (config_.peer && same_address(config_.peer->address, peer)) return true;
     std::lock_guard lock(pops_mu_);
     for (const auto& p : pops_)
         if (same_address(p.address.address, peer)) return true;

@@ -39,6 +39,10 @@ struct ServiceConfig {
     std::vector<dns::xfr::TsigKey> keys;
     std::string pop_key;      ///< TSIG key the POPs must sign with ("" = none)
     double max_shrink = 0.5;  ///< hold a version that loses more than this share of records
+    /// The other zonesync of the pair: may transfer the catalog and is sent
+    /// its NOTIFYs; a standby follows this instance's catalog.
+    std::optional<dns::io::Endpoint> peer;
+    bool standby = false;  ///< the role at start (kept in the store)
     dns::io::RunnerOptions runner{};
 };
 
@@ -96,6 +100,15 @@ class Service final : public dns::io::ZoneSink,
         return served_.size();
     }
 
+    /// A standby follows the peer's catalog (zones added and removed there),
+    /// pulls every zone from its primaries itself and serves the POPs; the
+    /// catalog it serves is the active instance's copy. Switching to active
+    /// (promote) keeps that catalog and its history: the next change is an
+    /// IXFR from the last serial the POPs have. The role is stored.
+    dns::Result<void> set_role(bool standby);
+    bool standby() const { return standby_; }
+    const std::optional<dns::io::Endpoint>& peer() const { return config_.peer; }
+
     dns::io::SecondaryRunner& runner() { return *runner_; }
     dns::io::NotifySender::Counters notify_counters() const { return notifier_->counters(); }
 
@@ -116,6 +129,7 @@ class Service final : public dns::io::ZoneSink,
     /// Publishes what is staged, then NOTIFYs the POPs of a new catalog.
     void commit_and_notify();
     void notify_pops(const dns::wire::Name& zone, uint32_t serial);
+    std::shared_ptr<const dns::xfr::TsigKey> pop_tsig() const;
     void receive_udp();
     /// The POP watcher: asks every POP for the zone's SOA until it serves
     /// `serial` (bounded), records when each got there, and logs when all did.
@@ -128,6 +142,11 @@ class Service final : public dns::io::ZoneSink,
     void record_pop_serial(PopSerial s);
     /// The background thread: POP serials and zone states into the store.
     void background();
+    /// A standby's copy of the active instance's catalog arrived: served as
+    /// it is, and its members (with their primaries and keys from the ext
+    /// properties) become this instance's zones.
+    void follow_catalog(const dns::io::Installed& v);
+    bool is_catalog(const std::string& key) const { return key == catalog_key_; }
     std::string hold_reason(const dns::zone::Zone& before, const dns::zone::Zone& after) const;
 
     Store& store_;
@@ -145,9 +164,18 @@ class Service final : public dns::io::ZoneSink,
     bool catalog_dirty_ = false;  // staged, not yet notified
     std::atomic<bool> catalog_scheduled_{false};
 
-    // Zones published (under served_mu_): key -> the version the POPs get.
+    // Zones published (under served_mu_): key -> the version the POPs get;
+    // every zone of the store (not suspended) -> its primaries and key, for
+    // the catalog's ext properties.
     mutable std::mutex served_mu_;
     std::map<std::string, dns::zone::ZonePtr> served_;
+    struct Upstream {
+        std::vector<std::string> primaries;
+        std::string key;
+    };
+    std::map<std::string, Upstream> upstream_;
+    std::string catalog_key_;
+    std::atomic<bool> standby_{false};
 
     // The POPs (under pops_mu_), for access, NOTIFY and the watcher.
     struct Pop {
@@ -162,7 +190,8 @@ class Service final : public dns::io::ZoneSink,
     std::unique_ptr<dns::io::TcpListener> tcp_;
     std::unique_ptr<boost::asio::ip::udp::socket> udp_;
     std::unique_ptr<dns::io::NotifySender> notifier_;
-    dns::answer::Responder responder_{dns::answer::Identity{}};
+    const dns::answer::Identity identity_{};  // the Responder keeps a reference
+    dns::answer::Responder responder_{identity_};
     std::thread thread_;
     std::thread background_;
     std::mutex background_mu_;

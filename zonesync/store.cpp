@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <map>
 
 #include "lib/io/client.hpp"
 #include "lib/xfr/journal.hpp"
@@ -506,6 +507,36 @@ Result<void> Store::add_zones(const std::vector<ZoneEntry>& zones, int64_t now) 
     for (const auto& z : zones)
         if (auto r = add_zone(z, now); !r) return r;  // rolled back: all or none
     return t.commit();
+}
+
+Result<size_t> Store::follow(const std::vector<ZoneEntry>& zones, int64_t now) {
+    dns::db::Transaction t(*db_);
+    if (!t.begun()) return t.begun().error();
+    auto have = this->zones();
+    if (!have) return have.error();
+    std::map<std::string, const ZoneEntry*> want;
+    for (const auto& z : zones) want[z.name] = &z;
+    size_t changed = 0;
+    for (const auto& h : *have) {
+        auto it = want.find(h.name);
+        if (it == want.end()) {
+            if (auto r = remove_zone(h.name); !r) return r.error();
+            ++changed;
+        } else {
+            if (h.primaries != it->second->primaries || h.key != it->second->key) {
+                if (auto r = set_primaries(h.name, it->second->primaries, it->second->key, now); !r)
+                    return r.error();
+                ++changed;
+            }
+            want.erase(it);
+        }
+    }
+    for (const auto& [name, z] : want) {
+        if (auto r = add_zone(*z, now); !r) return r.error();
+        ++changed;
+    }
+    if (auto r = t.commit(); !r) return r.error();
+    return changed;
 }
 
 Result<std::vector<TransferEntry>> Store::transfers(std::string_view zone, size_t limit) {

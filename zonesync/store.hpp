@@ -25,6 +25,10 @@ enum class ZoneState { pending, active, failing, held, suspended };
 /// The reason an operator's release leaves: the next version is served
 /// without the guards (lost apex NS, shrinking).
 inline constexpr const char* kReleased = "released by operator";
+/// Why a standby refuses to add or remove zones.
+inline constexpr const char* kStandbyRefusal =
+    "this zonesync is a standby: zones are added and removed on the active instance "
+    "(or run 'zonesync promote' here first)";
 const char* state_name(ZoneState s);
 std::optional<ZoneState> parse_state(std::string_view s);
 
@@ -106,6 +110,10 @@ class Store {
     dns::Result<void> set_primaries(std::string_view name,
                                     const std::vector<std::string>& primaries, std::string_view key,
                                     int64_t now);
+    /// A standby takes the active instance's list (from its catalog): zones
+    /// not in `zones` are removed, new ones added (pending), changed primaries
+    /// or keys updated, in one transaction. Returns how many zones changed.
+    dns::Result<size_t> follow(const std::vector<ZoneEntry>& zones, int64_t now);
 
     // ---- data ----
     /// A new version of the zone's data: with `diffs` (the difference from the

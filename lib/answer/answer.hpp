@@ -55,6 +55,8 @@ const char* qtype_bucket_name(size_t bucket) noexcept;
 class Responder {
   public:
     explicit Responder(const Identity& identity) : id_(identity) {}
+    /// The identity is kept by reference: it must outlive the Responder.
+    explicit Responder(Identity&&) = delete;
 
     /// Writes the response to `query` into out[0..cap) and returns its length;
     /// 0 means send nothing. `zones` must stay alive for the call.

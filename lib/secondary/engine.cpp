@@ -64,14 +64,15 @@ struct Engine::Zone {
     std::vector<std::optional<uint32_t>> soa;
     std::vector<int64_t> soa_expire;
     std::vector<std::string> errors;
+    std::vector<bool> asking;        // queries of this round not answered yet
     std::vector<size_t> candidates;  // primaries with a newer serial, best first, still to try
     bool confirmed = false;          // some primary confirmed the serial we hold
     int64_t upstream_expire = -1;
     // The transfer waiting for a slot.
     size_t queued_primary = 0;
     bool queued_ixfr = false;
-    Agenda::iterator due_check, due_expiry;
-    bool has_check = false, has_expiry = false;
+    Agenda::iterator due_check, due_expiry, due_decide;
+    bool has_check = false, has_expiry = false, has_decide = false;
     bool has_data() const { return refresh.has_data(); }
 };
 
@@ -126,6 +127,7 @@ void Engine::drop(const std::string& key) {
     Zone* z = find(key);
     if (!z) return;
     unschedule(*z);
+    cancel_decide(*z);
     const bool catalog = z->spec.catalog;
     emit(Action::Kind::removed, *z);
     zones_.erase(key);
@@ -226,6 +228,11 @@ void Engine::unschedule(Zone& z) {
     z.has_check = z.has_expiry = false;
 }
 
+void Engine::cancel_decide(Zone& z) {
+    if (z.has_decide) agenda_.erase(z.due_decide);
+    z.has_decide = false;
+}
+
 void Engine::schedule(Zone& z) {
     unschedule(z);
     if (!started_) return;
@@ -259,6 +266,19 @@ void Engine::tick() {
             agenda_.erase(it);
             z->has_check = false;
             check(*z);
+        } else if (due == Due::decide) {
+            // The grace is over: decide with the answers there are.
+            agenda_.erase(it);
+            z->has_decide = false;
+            if (z->busy && z->pending > 0) {
+                for (size_t i = 0; i < z->asking.size(); ++i)
+                    if (z->asking[i])
+                        z->errors[i] = z->spec.primaries[i] + ": no SOA answer within " +
+                                       std::to_string(options_.soa_grace.count()) +
+                                       " ms of another primary's";
+                z->pending = 0;
+                soa_done(*z);
+            }
         } else {
             agenda_.erase(it);
             z->has_expiry = false;
@@ -304,6 +324,7 @@ void Engine::check(Zone& z) {
     z.soa.assign(n, std::nullopt);
     z.soa_expire.assign(n, -1);
     z.errors.assign(n, {});
+    z.asking.assign(n, false);
     for (size_t i = 0; i < n; ++i) {
         const std::string& p = z.spec.primaries[i];
         if (!backoff_.usable(p, now)) {
@@ -313,6 +334,7 @@ void Engine::check(Zone& z) {
             ++counters_.soa_skipped;
             continue;
         }
+        z.asking[i] = true;
         emit(Action::Kind::query_soa, z, i);
     }
     if (z.pending == 0) soa_done(z);  // every primary paused
@@ -333,10 +355,35 @@ void Engine::soa_answer(const std::string& key, size_t primary, uint32_t serial,
     Zone* z = find(key);
     if (z && primary < z->spec.primaries.size()) primary_answered(z->spec.primaries[primary]);
     ++counters_.soa_ok;
-    if (!z || !z->busy || z->pending == 0 || primary >= z->soa.size()) return;
+    if (!z || primary >= z->asking.size() || !z->asking[primary]) return;
+    z->asking[primary] = false;
+    if (!z->busy || z->pending == 0) return late_answer(*z, serial);
     z->soa[primary] = serial;
     z->soa_expire[primary] = expire;
-    if (--z->pending == 0) soa_done(*z);
+    if (--z->pending == 0) return soa_done(*z);
+    // Something newer: the other primaries get soa_grace, not a whole timeout.
+    if (!z->has_decide && (!z->has_data() || serial_gt(serial, z->refresh.serial()))) {
+        z->due_decide =
+            agenda_.emplace(clock_.now() + options_.soa_grace, std::make_pair(z->key, Due::decide));
+        z->has_decide = true;
+    }
+}
+
+void Engine::late_answer(Zone& z, std::optional<uint32_t> serial) {
+    if (!serial) return;
+    // Newer than anything the round found: one more check after this one.
+    uint32_t best = z.refresh.serial();
+    bool any = z.has_data();
+    for (const auto& s : z.soa)
+        if (s && (!any || serial_gt(*s, best))) {
+            best = *s;
+            any = true;
+        }
+    if (any && !serial_gt(*serial, best)) return;
+    if (z.busy)
+        z.again = true;
+    else
+        check(z);
 }
 
 void Engine::soa_failed(const std::string& key, size_t primary, Failure why,
@@ -346,12 +393,15 @@ void Engine::soa_failed(const std::string& key, size_t primary, Failure why,
     if (z && primary < z->spec.primaries.size() &&
         (why == Failure::timeout || why == Failure::unreachable))
         primary_failed(z->spec.primaries[primary]);
-    if (!z || !z->busy || z->pending == 0 || primary >= z->errors.size()) return;
+    if (!z || primary >= z->asking.size() || !z->asking[primary]) return;
+    z->asking[primary] = false;
+    if (!z->busy || z->pending == 0) return;
     z->errors[primary] = z->spec.primaries[primary] + ": " + detail;
     if (--z->pending == 0) soa_done(*z);
 }
 
 void Engine::soa_done(Zone& z) {
+    cancel_decide(z);
     // Candidates: primaries with a serial newer than ours, highest first; on a
     // tie the primary our data came from first (so IXFR stays possible).
     z.candidates.clear();

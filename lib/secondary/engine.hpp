@@ -138,6 +138,12 @@ struct EngineOptions {
     /// startup_spread): a restarted POP with few zones is current in a
     /// second, not after up to startup_spread.
     unsigned startup_rate = 0;
+    /// Once one primary answers the SOA check with a serial newer than ours,
+    /// the others get this long to answer too (the highest serial wins); a
+    /// dead or slow one then no longer holds up the transfer for a whole
+    /// query timeout. An answer that comes later with a still higher serial
+    /// makes one more check.
+    std::chrono::milliseconds soa_grace{200};
     uint64_t seed = 0;  ///< varies the timer jitter
 };
 
@@ -199,7 +205,7 @@ class Engine {
 
   private:
     struct Zone;
-    enum class Due : uint8_t { check, expiry };
+    enum class Due : uint8_t { check, expiry, decide };
     using Agenda = std::multimap<TimePoint, std::pair<std::string, Due>>;
 
     Zone& create(const ZoneSpec& spec, const std::string& catalog,
@@ -207,8 +213,11 @@ class Engine {
     void drop(const std::string& key);
     void schedule(Zone& z);
     void unschedule(Zone& z);
+    void cancel_decide(Zone& z);
     void check(Zone& z);
     void soa_done(Zone& z);
+    /// An answer to a SOA query of a round already decided (see soa_grace).
+    void late_answer(Zone& z, std::optional<uint32_t> serial);
     void next_candidate(Zone& z, const std::string& last_failure);
     void enqueue(Zone& z, size_t primary, bool ixfr, bool urgent);
     void start_transfers();

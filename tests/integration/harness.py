@@ -599,7 +599,7 @@ class Dnsd(Proc):
         self.cmd = None
 
     def start(self, secondaries=(), catalog=None, tsig=None, extra=()):
-        """secondaries: [(zone, [ports])]; catalog: (zone, port); tsig: (name, secret)."""
+        """secondaries: [(zone, [ports])]; catalog: (zone, port or [ports]); tsig: (name, secret)."""
         cmd = [self.binary, "--listen", "127.0.0.1:%d" % self.port, "--threads", "1",
                "--http", "127.0.0.1:%d" % self.http_port, "--state-dir", self.state_dir,
                "--log-level", "debug"]
@@ -607,7 +607,9 @@ class Dnsd(Proc):
             cmd += ["--secondary", "%s@%s" % (zone.rstrip("."),
                                               ",".join("127.0.0.1:%d" % p for p in ports))]
         if catalog:
-            cmd += ["--catalog", "%s@127.0.0.1:%d" % (catalog[0].rstrip("."), catalog[1])]
+            ports = catalog[1] if isinstance(catalog[1], (list, tuple)) else [catalog[1]]
+            cmd += ["--catalog", "%s@%s" % (catalog[0].rstrip("."),
+                                            ",".join("127.0.0.1:%d" % p for p in ports))]
         if tsig:
             cmd += ["--tsig", "%s:hmac-sha256:%s" % (tsig[0].rstrip("."), tsig[1])]
         cmd += list(extra)
@@ -697,9 +699,9 @@ class Zonesync(Proc):
     fresh token; cli() runs the commands on the database, cli_api() through
     the API."""
 
-    def __init__(self, ctx, binary, catalog="catalog.zonesync."):
-        d = ctx.subdir("zonesync")
-        super().__init__(ctx, "zonesync", os.path.join(d, "zonesync.log"))
+    def __init__(self, ctx, binary, catalog="catalog.zonesync.", name="zonesync"):
+        d = ctx.subdir(name)
+        super().__init__(ctx, name, os.path.join(d, "zonesync.log"))
         self.binary = binary
         self.db = os.path.join(d, "zonesync.db")
         self.port = free_port()
@@ -711,10 +713,13 @@ class Zonesync(Proc):
                            text=True, timeout=20)
         return r.returncode, (r.stdout + r.stderr).strip()
 
-    def start(self, http=False, log_level="debug"):
+    def start(self, http=False, log_level="debug", extra=()):
         cmd = [self.binary, "--db", self.db, "--listen", "127.0.0.1:%d" % self.port,
-               "--catalog", self.catalog, "--log-level", log_level]
-        if http:
+               "--catalog", self.catalog, "--log-level", log_level] + list(extra)
+        if http and getattr(self, "token", None):  # a restart keeps the token and port
+            cmd += ["--http", "127.0.0.1:%d" % self.http_port, "--token-file",
+                    os.path.join(os.path.dirname(self.db), "token")]
+        elif http:
             self.http_port = free_port()
             self.token = "t0k3n-" + os.urandom(12).hex()
             tf = os.path.join(os.path.dirname(self.db), "token")

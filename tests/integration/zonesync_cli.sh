@@ -50,6 +50,14 @@ kill "$HOLDER"; wait "$HOLDER" 2>/dev/null; HOLDER=""
 expect 0 'zone example\.com removed' --db "$DB" zone rm example.com
 expect 1 'zone example\.com\. not found' --db "$DB" zone rm example.com
 expect 0 'POP pop1 removed' --db "$DB" pop rm pop1
+# A standby takes no zone changes until promoted; a standby needs its --peer.
+expect 0 'now a standby' --db "$DB" demote
+expect 1 'this zonesync is a standby: zones are added and removed on the active instance' --db "$DB" zone add s.example 192.0.2.1
+expect 2 'this zonesync is a standby: --peer ADDR:PORT' --db "$DB" --listen 127.0.0.1:0
+expect 2 'usage: zonesync --db FILE promote' --db "$DB" promote now
+expect 0 'now active' --db "$DB" promote
+expect 0 'zone s\.example\. added' --db "$DB" zone add s.example 192.0.2.1
+expect 2 "--role: expects active or standby, got 'primary'" --db "$DB" --role primary --listen 127.0.0.1:0
 # Not a database.
 head -c 8192 /dev/urandom > "$D/junk.db"
 expect 1 'not a database' --db "$D/junk.db" zone list

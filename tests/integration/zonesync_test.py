@@ -11,10 +11,20 @@ Cases:
             added (served by every POP), its status, removed (REFUSED)
   kill      zonesync SIGKILLed three times while pulling 16 zones: after its
             restart every POP serves every zone, and changes go by IXFR
+  standby   a second zonesync follows the active one's catalog (members with
+            their primaries as ext properties), pulls every zone itself and
+            serves two dnsd POPs as their second primary: a zone added on the
+            active reaches the standby; writes on the standby are refused;
+            with either instance SIGKILLed the POPs still converge; the
+            standby promoted takes writes (its catalog goes on from the
+            active's serial, every member kept); the old active, demoted,
+            follows it
   held      the primary serves a version without apex NS, then one that lost
             most of its records: zonesync holds each (state "held" with the
             reason), the POPs keep the last good serial; after `zone
-            release` the held version is served; a good version moves on
+            release` the held version is served; a good version moves on;
+            a version whose RRSIGs expire before the next refresh is held,
+            one signed for a month is served
 """
 
 import os
@@ -175,7 +185,25 @@ def case_held(ctx):
     primary.reload(ZONES[0])
     wait_all(pops, ZONES[0], 4)
     check(re.search(r"state:\s+active", zs.status(ZONES[0])), zs.status(ZONES[0]))
-    return "held twice; released serial 3 served; then serial 4"
+
+    # Signatures that run out before the next refresh (3600 s): held; ones
+    # good for a month: served.
+    def signed(serial, valid_for):
+        t = time.gmtime(time.time() + valid_for)
+        sig = "@ RRSIG SOA 13 2 300 %s 20260101000000 12345 %s %s" % (
+            time.strftime("%Y%m%d%H%M%S", t), ZONES[0], "AAAA" * 16)
+        return zone_text(ZONES[0], serial, hosts=200, extra=sig)
+    primary.set_zone(ZONES[0], signed(5, 120))
+    primary.reload(ZONES[0])
+    ok, _ = wait_for(lambda: "serial 5" in zs.status(ZONES[0]), 10.0, 0.1)
+    check(ok and "held" in zs.status(ZONES[0]) and "before the next refresh" in zs.status(ZONES[0]),
+          "not held for expiring signatures: %s" % zs.status(ZONES[0]))
+    for p in pops:
+        check(soa_serial(p.port, ZONES[0], 0.3) == 4, "%s moved to the badly signed serial" % p.name)
+    primary.set_zone(ZONES[0], signed(6, 30 * 86400))
+    primary.reload(ZONES[0])
+    wait_all(pops, ZONES[0], 6)
+    return "held three times (no NS, shrunk, RRSIGs expiring); released serial 3 served; then 4 and 6"
 
 
 def case_api(ctx):
@@ -340,12 +368,109 @@ def case_kill(ctx):
     return "killed after %s zones served (cumulative log lines); all 16 converged, 4 changes by IXFR" % kills
 
 
+def axfr(port, zone):
+    return run(["kdig", "-p", str(port), "@127.0.0.1", "+nocomments", "+nostats", zone, "AXFR"]).stdout
+
+
+def case_standby(ctx):
+    binary = os.path.abspath(ctx.options["zonesync"])
+    a = Zonesync(ctx, binary, CATALOG, name="zs-a")
+    b = Zonesync(ctx, binary, CATALOG, name="zs-b")
+    zones = {z: zone_text(z, 1) for z in ZONES}
+    new, last = "gamma.example.", "delta.example."
+    zones_all = dict(zones, **{new: zone_text(new, 1), last: zone_text(last, 7)})
+    primary = Knot(ctx, zones_all, notify=[a.port, b.port])
+    primary.start()
+    primary.wait_ready()
+    pops = [Dnsd(ctx, ctx.binary, name="pop%d" % i) for i in (1, 2)]
+    a.pops = b.pops = [(p.name, p.port) for p in pops]
+    for z in zones:
+        rc, out = a.cli("zone", "add", z, "127.0.0.1:%d" % primary.port)
+        check(rc == 0, out)
+    a.start(http=True, extra=["--peer", "127.0.0.1:%d" % b.port])
+    b.start(http=True, extra=["--peer", "127.0.0.1:%d" % a.port, "--role", "standby"])
+    for p in pops:
+        p.start(catalog=(CATALOG, [a.port, b.port]))
+    for z in zones:
+        wait_all(pops, z, 1, limit=15.0)
+        ok, _ = wait_for(lambda: soa_serial(b.port, z, 0.3) == 1, 10.0, 0.02)
+        check(ok, "the standby does not serve %s: %s\n%s" % (
+            z, run(["kdig", "-p", str(b.port), "@127.0.0.1", z, "SOA"]).stdout, b.tail()))
+    # The catalog carries each member's primaries; the standby serves the same catalog.
+    cat_a = axfr(a.port, CATALOG)
+    check(re.search(r"primaries\.ext\.[0-9a-f]+\.zones\.%s\s.*TXT\s+\"127\.0\.0\.1:%d\"" % (
+        re.escape(CATALOG), primary.port), cat_a), "no primaries ext property:\n%s" % cat_a)
+    ok, _ = wait_for(lambda: soa_serial(b.port, CATALOG, 0.3) == soa_serial(a.port, CATALOG, 0.3),
+                     5.0, 0.02)
+    check(ok, "catalog serials differ: active %s, standby %s" % (
+        soa_serial(a.port, CATALOG, 0.3), soa_serial(b.port, CATALOG, 0.3)))
+    st, body = b.api("GET", "/healthz", token=False)
+    check(st == 200 and body.get("role") == "standby", "standby /healthz: %s %s" % (st, body))
+    # Writes go to the active instance.
+    st, body = b.api("POST", "/v1/zones", {"name": "refused.example", "primaries": ["127.0.0.1"]})
+    check(st == 409 and "standby" in body.get("error", ""), "standby took a zone: %s %s" % (st, body))
+    # A zone added on the active reaches the standby (pulled from the primary).
+    t0 = time.time()
+    st, body = a.api("POST", "/v1/zones", {"name": new, "primaries": ["127.0.0.1:%d" % primary.port]})
+    check(st == 201, "add: %s %s" % (st, body))
+    ok, _ = wait_for(lambda: soa_serial(b.port, new, 0.3) == 1, 10.0, 0.005)
+    t_standby = time.time() - t0
+    check(ok, "the standby does not serve %s\n%s" % (new, b.tail()))
+    wait_all(pops, new, 1)
+    st, body = b.api("GET", "/v1/zones/" + new)
+    check(st == 200 and body.get("primaries") == ["127.0.0.1:%d" % primary.port],
+          "standby's zone: %s %s" % (st, body))
+
+    def change(serial):
+        primary.set_zone(ZONES[0], zone_text(ZONES[0], serial, extra='s%d TXT "standby"' % serial))
+        primary.reload(ZONES[0])
+        return wait_all(pops, ZONES[0], serial, limit=15.0)
+
+    # The active down: the POPs converge through the standby.
+    a.kill()
+    t_a_down = change(2)
+    # The active back, the standby down: the POPs converge through the active.
+    a.start(http=True, extra=["--peer", "127.0.0.1:%d" % b.port])
+    ok, _ = wait_for(lambda: soa_serial(a.port, ZONES[0], 0.3) == 2, 10.0, 0.02)
+    check(ok, "the restarted active is not at serial 2\n%s" % a.tail())
+    b.kill()
+    t_b_down = change(3)
+    b.start(http=True, extra=["--peer", "127.0.0.1:%d" % a.port])
+    ok, _ = wait_for(lambda: soa_serial(b.port, ZONES[0], 0.3) == 3, 10.0, 0.02)
+    check(ok, "the restarted standby is not at serial 3\n%s" % b.tail())
+    st, body = b.api("GET", "/healthz", token=False)
+    check(body.get("role") == "standby", "the role is kept in the database: %s" % body)
+    # The active gone for good: promote the standby; it takes writes and its
+    # catalog goes on from the active's (the POPs take it by IXFR).
+    a.kill()
+    rc, out = b.cli_api("promote")
+    check(rc == 0 and "active" in out, "promote: %s" % out)
+    before = soa_serial(b.port, CATALOG, 0.3)
+    rc, out = b.cli_api("zone", "add", last, "127.0.0.1:%d" % primary.port)
+    check(rc == 0, "zone add on the promoted standby: %s" % out)
+    wait_all(pops, last, 7, limit=15.0)
+    for p in pops:
+        check(soa_serial(p.port, CATALOG, 0.3) > before, "%s: catalog not advanced" % p.name)
+        for z in list(zones) + [new]:
+            check(soa_serial(p.port, z, 0.3) is not None, "%s: %s lost after the promotion" % (p.name, z))
+    # The old active comes back demoted: it follows the new active.
+    rc, out = a.cli("demote")
+    check(rc == 0 and "standby" in out, "demote: %s" % out)
+    a.start(http=True, extra=["--peer", "127.0.0.1:%d" % b.port])
+    ok, _ = wait_for(lambda: soa_serial(a.port, last, 0.3) == 7, 10.0, 0.02)
+    check(ok, "the demoted instance does not serve %s\n%s" % (last, a.tail()))
+    return ("zone added on the active -> served by the standby in %.0f ms; change with the active "
+            "down -> 2 POPs in %.0f ms, with the standby down %.0f ms" % (
+                t_standby * 1000, t_a_down * 1000, t_b_down * 1000))
+
+
 CASES = [
     ("pipeline", "pipeline", case_pipeline),
     ("restart", "restart", case_restart),
     ("held", "held", case_held),
     ("api", "api", case_api),
     ("kill", "kill", case_kill),
+    ("standby", "standby", case_standby),
 ]
 
 if __name__ == "__main__":

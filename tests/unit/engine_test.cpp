@@ -181,6 +181,63 @@ TEST_SUITE("engine") {
         CHECK(t2->ixfr);
     }
 
+    TEST_CASE(
+        "a silent primary holds a newer serial back for soa_grace only; a later higher one makes "
+        "one more check") {
+        EngineOptions o;
+        o.soa_grace = std::chrono::milliseconds(200);
+        Rig r(o);
+        r.engine.add(spec(kZone, {"192.0.2.1:53", "192.0.2.2:53", "192.0.2.3:53"}),
+                     Saved{10, timers(), r.clock.now(), "192.0.2.1:53"});
+        r.engine.start();
+        r.engine.notify(kZone);
+        REQUIRE(count(r.drain(), Kind::query_soa) == 3);
+        // The same serial from one: nothing to wait for (no grace, no transfer).
+        r.engine.soa_answer(kZone, 1, 10);
+        r.clock.advance(std::chrono::milliseconds(500));
+        CHECK(r.step().empty());
+        // A newer one from another: the third gets the grace, not a timeout.
+        r.engine.soa_answer(kZone, 0, 11);
+        CHECK(count(r.step(), Kind::transfer) == 0);
+        REQUIRE(r.engine.next_wakeup());
+        CHECK(*r.engine.next_wakeup() <= r.clock.now() + std::chrono::milliseconds(200));
+        r.clock.advance(std::chrono::milliseconds(199));
+        CHECK(count(r.step(), Kind::transfer) == 0);
+        r.clock.advance(std::chrono::milliseconds(1));
+        auto a = r.step();
+        const Action* t = first(a, Kind::transfer);
+        REQUIRE(t);
+        CHECK(t->primary == 0);
+        // The silent one answers late with a higher serial: one more check follows this round.
+        r.engine.soa_answer(kZone, 2, 12);
+        r.engine.transfer_done(kZone, 0, true, full(11));
+        auto b = r.drain();
+        CHECK(count(b, Kind::install) == 1);
+        CHECK(count(b, Kind::query_soa) == 3);
+        r.engine.soa_answer(kZone, 0, 11);
+        r.engine.soa_answer(kZone, 1, 10);
+        r.engine.soa_answer(kZone, 2, 12);
+        auto c = r.drain();
+        const Action* t2 = first(c, Kind::transfer);
+        REQUIRE(t2);
+        CHECK(t2->primary == 2);
+        // Every primary answering in time: no wait at all.
+        r.engine.transfer_done(kZone, 2, false, full(12));
+        r.drain();
+        r.engine.notify(kZone);
+        r.drain();
+        r.engine.soa_answer(kZone, 0, 13);
+        r.engine.soa_answer(kZone, 1, 13);
+        r.engine.soa_answer(kZone, 2, 14);
+        const auto d = r.drain();
+        const Action* t3 = first(d, Kind::transfer);
+        REQUIRE(t3);
+        CHECK(t3->primary == 2);
+        // A late answer to a decided round that is not newer changes nothing.
+        r.engine.soa_failed(kZone, 1, Failure::timeout, "timed out");
+        CHECK(r.drain().empty());
+    }
+
     TEST_CASE("two primaries with different histories: IXFR only from the one the data came from") {
         Rig r;
         r.engine.add(spec(kZone, {"192.0.2.1:53", "192.0.2.2:53"}),
