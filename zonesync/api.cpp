@@ -159,8 +159,16 @@ struct Api::Impl {
                     return {};
                 });
                 if (!found) return error(status_of(found.error()), found.error().message);
-                if (auto served = service.served_serial(out["name"].get<std::string>()))
-                    out["served_serial"] = *served;
+                const std::string key = out["name"].get<std::string>();
+                if (auto served = service.served_serial(key)) out["served_serial"] = *served;
+                if (auto c = service.convergence(key)) {
+                    json j{{"serial", c->serial},
+                           {"pops", c->pops},
+                           {"after_zonesync_ms", c->after_zonesync_ms}};
+                    j["after_notify_ms"] =
+                        c->after_notify_ms < 0 ? json(nullptr) : json(c->after_notify_ms);
+                    out["converged"] = j;
+                }
                 return reply(200, out);
             }));
         http.route("DELETE", "/v1/zones/:name", guarded([this](const Request& r) {

@@ -34,7 +34,7 @@ class StoreBackend final : public Backend {
     Result<ZoneDetail> zone(const std::string& name) override {
         auto z = s_->zone(name);
         if (!z) return z.error();
-        ZoneDetail d{*z, {}, {}};
+        ZoneDetail d{*z, {}, {}, {}};
         if (auto t = s_->transfers(z->name, 5)) d.transfers = *t;
         if (auto p = s_->pop_serials(z->name)) d.pops = *p;
         return d;
@@ -109,7 +109,26 @@ class ApiBackend final : public Backend {
     Result<ZoneDetail> zone(const std::string& name) override {
         auto r = call("GET", "/v1/zones/" + name, "");
         if (!r) return r.error();
-        ZoneDetail d{zone_from_json(*r), {}, {}};
+        ZoneDetail d{zone_from_json(*r), {}, {}, {}};
+        if (r->contains("converged") && (*r)["converged"].is_object()) {
+            const json& c = (*r)["converged"];
+            char b[160];
+            const double notify = c.value("after_notify_ms", json(nullptr)).is_number()
+                                      ? c["after_notify_ms"].get<double>()
+                                      : -1;
+            if (notify >= 0)
+                std::snprintf(b, sizeof b,
+                              "serial %u on %zu of %zu POPs, %.1f ms after the "
+                              "primary's NOTIFY",
+                              c.value("serial", 0u), c.value("pops", size_t{0}),
+                              c.value("pops", size_t{0}), notify);
+            else
+                std::snprintf(b, sizeof b,
+                              "serial %u on %zu of %zu POPs, %.1f ms after zonesync had it",
+                              c.value("serial", 0u), c.value("pops", size_t{0}),
+                              c.value("pops", size_t{0}), c.value("after_zonesync_ms", 0.0));
+            d.converged = b;
+        }
         for (const auto& t : r->value("transfers", json::array()))
             if (d.transfers.size() < 5)
                 d.transfers.push_back({t.value("at", int64_t{0}), t.value("primary", ""),
@@ -255,6 +274,7 @@ int run_command(Backend& b, const std::string& what, const std::string& action,
             z.owner.empty() ? "-" : z.owner.c_str(),
             z.has_data ? std::to_string(z.serial).c_str() : "-", when(z.verified).c_str(),
             when(z.created).c_str());
+        if (!d->converged.empty()) std::printf("converged: %s\n", d->converged.c_str());
         for (const auto& p : d->pops)
             std::printf("pop %s:    serial %u since %s\n", p.pop.c_str(), p.serial,
                         when(p.reached / 1000).c_str());

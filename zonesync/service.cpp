@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -330,11 +331,19 @@ void Service::installed(const dns::io::Installed& v) {
         }
     }
     const bool new_member = !before;
+    std::optional<std::chrono::steady_clock::time_point> notified;
+    {
+        std::lock_guard lock(notified_mu_);
+        if (auto it = notified_.find(key); it != notified_.end()) {
+            notified = it->second;
+            notified_.erase(it);
+        }
+    }
     publish(v.zone, diffs, true);
     commit_and_notify();
     if (new_member) schedule_catalog();
     notify_pops(v.zone->apex(), v.zone->serial());
-    watch(v.zone->apex(), v.zone->serial());
+    watch(v.zone->apex(), v.zone->serial(), notified);
     LOG_INFO("zone %s: serial %u from %s, served to the POPs", key.c_str(), v.zone->serial(),
              v.primary.c_str());
 }
@@ -381,6 +390,11 @@ void Service::removed(const dns::wire::Name& zone) {
     {
         std::lock_guard lock(served_mu_);
         served_.erase(key);
+        converged_.erase(key);
+    }
+    {
+        std::lock_guard lock(notified_mu_);
+        notified_.erase(key);
     }
     zones_.commit();
     schedule_catalog();
@@ -612,8 +626,19 @@ size_t Service::answer_any(std::span<const uint8_t> msg, const sockaddr* peer, u
                            std::unique_ptr<dns::io::MessageStream>* stream) noexcept {
     const uint64_t now = static_cast<uint64_t>(now_unix());
     // NOTIFY from a customer's primary: the engine checks the sender.
-    if (dns::io::NotifyGate::is_notify(msg))
-        return runner_->notify_gate().respond(msg, peer, out, cap, now);
+    if (dns::io::NotifyGate::is_notify(msg)) {
+        const size_t len = runner_->notify_gate().respond(msg, peer, out, cap, now);
+        // Accepted (NOERROR): the clock of "time from the primary's NOTIFY"
+        // starts (one entry per zone at most: only zones we keep are accepted).
+        dns::wire::Query q;
+        if (len >= 4 && (out[3] & 0xF) == 0 &&
+            dns::wire::parse_query(msg, q) == dns::wire::QueryStatus::ok) {
+            const std::string key = dns::wire::to_text(q.lname);
+            std::lock_guard lock(notified_mu_);
+            notified_.emplace(key, std::chrono::steady_clock::now());  // the first one counts
+        }
+        return len;
+    }
     if (stream && dns::io::TransferServer::is_transfer(msg)) {
         size_t len = 0;
         if (transfers_->handle(msg, peer, out, cap, len, *stream, now)) return len;
@@ -657,6 +682,7 @@ struct Watch {
     std::string key;
     uint32_t serial = 0;
     std::chrono::steady_clock::time_point started;
+    std::optional<std::chrono::steady_clock::time_point> notified;
     size_t pending = 0;  // POPs not there yet
     size_t total = 0;
 };
@@ -669,8 +695,10 @@ std::chrono::milliseconds watch_wait(int tries) {
 }
 }  // namespace
 
-void Service::watch(const dns::wire::Name& zone, uint32_t serial) {
+void Service::watch(const dns::wire::Name& zone, uint32_t serial,
+                    std::optional<std::chrono::steady_clock::time_point> notified) {
     auto w = std::make_shared<Watch>();
+    w->notified = notified;
     w->zone = zone;
     w->key = key_of(zone);
     w->serial = serial;
@@ -713,11 +741,24 @@ void Service::watch_one(std::shared_ptr<Watch> w, size_t pop, int tries) {
         if (r && !dns::serial_gt(w->serial, r->serial)) {
             record_pop_serial({p.name, w->key, r->serial, now_ms});
             if (--w->pending == 0) {
-                double ms = std::chrono::duration<double, std::milli>(
-                                std::chrono::steady_clock::now() - w->started)
-                                .count();
-                LOG_INFO("zone %s: serial %u on %zu of %zu POPs, %.1f ms after zonesync had it",
-                         w->key.c_str(), w->serial, w->total, w->total, ms);
+                const auto end = std::chrono::steady_clock::now();
+                Convergence c{w->serial, w->total,
+                              std::chrono::duration<double, std::milli>(end - w->started).count(),
+                              -1};
+                std::string notify_text;
+                if (w->notified) {
+                    c.after_notify_ms =
+                        std::chrono::duration<double, std::milli>(end - *w->notified).count();
+                    char b[64];
+                    std::snprintf(b, sizeof b, ", %.1f ms after the primary's NOTIFY",
+                                  c.after_notify_ms);
+                    notify_text = b;
+                }
+                LOG_INFO("zone %s: serial %u on %zu of %zu POPs, %.1f ms after zonesync had it%s",
+                         w->key.c_str(), w->serial, w->total, w->total, c.after_zonesync_ms,
+                         notify_text.c_str());
+                std::lock_guard lock(served_mu_);
+                converged_[w->key] = c;
             }
             return;
         }

@@ -12,6 +12,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -95,6 +96,20 @@ class Service final : public dns::io::ZoneSink,
         if (it == served_.end()) return std::nullopt;
         return it->second->serial();
     }
+    /// The last change every POP converged on (section 4 of the design:
+    /// "serial N on 12 of 12 POPs, 0.04 s after the primary's NOTIFY").
+    struct Convergence {
+        uint32_t serial = 0;
+        size_t pops = 0;
+        double after_zonesync_ms = 0;  ///< from zonesync installing it
+        double after_notify_ms = -1;   ///< from the primary's NOTIFY (-1: none came)
+    };
+    std::optional<Convergence> convergence(const std::string& key) const {
+        std::lock_guard lock(served_mu_);
+        auto it = converged_.find(key);
+        if (it == converged_.end()) return std::nullopt;
+        return it->second;
+    }
     size_t served_count() const {
         std::lock_guard lock(served_mu_);
         return served_.size();
@@ -133,7 +148,8 @@ class Service final : public dns::io::ZoneSink,
     void receive_udp();
     /// The POP watcher: asks every POP for the zone's SOA until it serves
     /// `serial` (bounded), records when each got there, and logs when all did.
-    void watch(const dns::wire::Name& zone, uint32_t serial);
+    void watch(const dns::wire::Name& zone, uint32_t serial,
+               std::optional<std::chrono::steady_clock::time_point> notified);
     void watch_one(std::shared_ptr<struct Watch> w, size_t pop, int tries);
     /// Every few seconds: zones whose refreshes keep failing become "failing"
     /// (with the reason), and "active" again once one succeeds.
@@ -174,6 +190,11 @@ class Service final : public dns::io::ZoneSink,
         std::string key;
     };
     std::map<std::string, Upstream> upstream_;
+    std::map<std::string, Convergence> converged_;
+    // When a primary's NOTIFY for a zone was accepted (a zone's entry is
+    // taken by the install that follows).
+    std::mutex notified_mu_;
+    std::map<std::string, std::chrono::steady_clock::time_point> notified_;
     std::string catalog_key_;
     std::atomic<bool> standby_{false};
 

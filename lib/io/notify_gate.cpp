@@ -101,7 +101,7 @@ size_t NotifyGate::respond(std::span<const uint8_t> query, const sockaddr* peer,
             session.emplace(std::move(*v));
         }
         accepted_.fetch_add(1, std::memory_order_relaxed);
-        if (accept_) accept_(zone);
+        if (accept_) accept_(zone, from.to_string());
         size_t len = write_answer(q, true, wire::rcode::NOERROR, true, out, cap);
         if (len && session) {
             auto signed_len = session->sign_response(out, len, cap, now);

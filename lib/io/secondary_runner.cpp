@@ -57,12 +57,13 @@ struct SecondaryRunner::Data {
 SecondaryRunner::SecondaryRunner(RunnerOptions options, std::vector<xfr::TsigKey> keys,
                                  ZoneSink& sink)
     : options_(options), keys_(std::move(keys)), sink_(sink), engine_(clock_, options.engine) {
-    gate_.on_accept([this](const std::string& zone) { refresh(zone); });
+    gate_.on_accept(
+        [this](const std::string& zone, const std::string& from) { refresh(zone, from); });
 }
 
-void SecondaryRunner::refresh(const std::string& zone) {
-    asio::post(io_, [this, zone] {
-        engine_.notify(zone);
+void SecondaryRunner::refresh(const std::string& zone, const std::string& from) {
+    asio::post(io_, [this, zone, from] {
+        engine_.notify(zone, from);
         process(zone);
     });
 }

@@ -122,7 +122,8 @@ class SecondaryRunner {
 
     /// Any thread: check `zone` (lower-cased apex text) now, as an accepted
     /// NOTIFY would make it (an operator's "refresh").
-    void refresh(const std::string& zone);
+    /// `from`: the address of the primary that sent the NOTIFY, if any.
+    void refresh(const std::string& zone, const std::string& from = {});
     /// Where query threads hand NOTIFYs (RFC 1996).
     NotifyGate& notify_gate() { return gate_; }
 

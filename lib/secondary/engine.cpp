@@ -597,10 +597,18 @@ void Engine::check_expiry(Zone& z) {
     if (!z.busy) schedule(z);
 }
 
-bool Engine::notify(const std::string& key) {
+bool Engine::notify(const std::string& key, const std::string& from) {
     Zone* z = find(key);
     if (!z) return false;
     ++counters_.notify_accepted;
+    if (!from.empty())
+        for (const auto& p : z->spec.primaries) {
+            // "ADDR:PORT" or "[V6]:PORT": the address part.
+            const bool v6 = !p.empty() && p.front() == '[';
+            const size_t end = v6 ? p.find(']') : p.rfind(':');
+            if (end == std::string::npos) continue;
+            if (p.compare(v6 ? 1 : 0, end - (v6 ? 1 : 0), from) == 0) primary_answered(p);
+        }
     z->refresh.notify(clock_.now());
     if (z->busy) {
         z->again = true;  // several NOTIFYs while busy collapse into one more check

@@ -174,7 +174,9 @@ class Engine {
     /// Runs what is due: checks and expiries.
     void tick();
     /// A NOTIFY the caller accepted (the sender is a primary). False: no such zone.
-    bool notify(const std::string& key);
+    /// `from` (the sender's address, "192.0.2.1" or "2001:db8::1"): that primary
+    /// is alive, so a back-off pause of it ends.
+    bool notify(const std::string& key, const std::string& from = {});
     void soa_answer(const std::string& key, size_t primary, uint32_t serial, int64_t expire = -1);
     void soa_failed(const std::string& key, size_t primary, Failure why, const std::string& detail);
     void transfer_done(const std::string& key, size_t primary, bool ixfr, const Transferred& t);

@@ -116,7 +116,8 @@ def case_pipeline(ctx):
     ok, _ = wait_for(lambda: all(re.search(r"pop %s:\s+serial 4 since" % p.name, zs.status(ZONES[0]))
                                  for p in everyone), 10.0, 0.1)
     check(ok, "POP serials not recorded: %s" % zs.status(ZONES[0]))
-    check(re.search(r"serial 4 on 3 of 3 POPs, [0-9.]+ ms after zonesync had it", zs.log_text()),
+    check(re.search(r"serial 4 on 3 of 3 POPs, [0-9.]+ ms after zonesync had it, [0-9.]+ ms after the "
+                    r"primary's NOTIFY", zs.log_text()),
           "no convergence line in zonesync's log")
     # The server holds the database: a second writer is refused.
     rc, out = zs.cli("zone", "add", "refused.example", "127.0.0.1:%d" % free_port())
@@ -263,6 +264,18 @@ def case_api(ctx):
           "list: %s" % body)
     st, body = zs.api("GET", "/v1/pops")
     check(st == 200 and {p["name"] for p in body} == {"pop1", "pop2"}, "pops: %s" % body)
+    # A change at the primary: the status tells when the last POP had it,
+    # counted from the primary's NOTIFY.
+    primary.set_zone(ZONES[1], zone_text(ZONES[1], 2))
+    primary.reload(ZONES[1])
+    wait_all(pops, ZONES[1], 2)
+    body, _ = wait_for(lambda: zs.api("GET", "/v1/zones/" + ZONES[1])[1].get("converged", {}).get("serial") == 2
+                       and zs.api("GET", "/v1/zones/" + ZONES[1])[1], 5.0, 0.02)
+    check(body and body["converged"]["pops"] == 2 and body["converged"]["after_notify_ms"] is not None
+          and 0 < body["converged"]["after_notify_ms"] < 10000, "converged: %s" % body)
+    rc, out = zs.cli_api("zone", "status", ZONES[1])
+    check(rc == 0 and re.search(r"converged: serial 2 on 2 of 2 POPs, [0-9.]+ ms after the primary's NOTIFY", out),
+          "status through the API: %s" % out)
     st, body = zs.api("POST", "/v1/zones/%s/release" % ZONES[1])
     check(st == 409 and "not held" in body["error"], "release: %s %s" % (st, body))
     st, body = zs.api("POST", "/v1/zones/%s/refresh" % ZONES[1])
@@ -311,7 +324,7 @@ def case_api(ctx):
     rc, out = zs.cli_api("pop", "add", "pop3", "127.0.0.1:%d" % pop3.port)
     check(rc == 0 and "POP pop3 added" in out, "--api pop add: %s" % out)
     t0 = time.time()
-    wait_all([pop3], ZONES[1], 1, limit=10.0)
+    wait_all([pop3], ZONES[1], 2, limit=10.0)
     added_pop = time.time() - t0
     rc, out = zs.cli_api("pop", "add", "pop3", "127.0.0.1:%d" % pop3.port)
     check(rc == 1 and "POP pop3 exists" in out, "--api pop add twice: %s" % out)

@@ -334,6 +334,12 @@ TEST_SUITE("engine") {
         auto b = r.drain();
         CHECK(count(b, Kind::query_soa) == 1);
         CHECK(r.engine.counters().soa_skipped >= 1);
+        // A NOTIFY from the paused primary proves it alive: it is asked again.
+        r.engine.soa_answer("z3.example.", 1, 1);
+        r.drain();
+        r.engine.notify("z3.example.", "192.0.2.9");
+        CHECK(count(r.drain(), Kind::query_soa) == 2);
+        CHECK(r.engine.counters().primaries_paused == 0);
         // REFUSED says nothing about the primary's health.
         Rig q;
         q.engine.add(spec(kZone, {"192.0.2.1:53", "192.0.2.2:53"}),
