@@ -53,6 +53,7 @@ Service::Service(Store& store, ServiceConfig config) : store_(store), config_(st
     standby_ = config_.standby && config_.peer;
     runner_ = std::make_unique<dns::io::SecondaryRunner>(config_.runner, config_.keys, *this);
     notifier_ = std::make_unique<dns::io::NotifySender>(io_);
+    prober_ = std::make_unique<dns::io::SoaProber>(io_, 256);
 }
 
 Service::~Service() { stop(); }
@@ -341,9 +342,15 @@ void Service::installed(const dns::io::Installed& v) {
     }
     publish(v.zone, diffs, true);
     commit_and_notify();
-    if (new_member) schedule_catalog();
-    notify_pops(v.zone->apex(), v.zone->serial());
-    watch(v.zone->apex(), v.zone->serial(), notified);
+    if (new_member) {
+        // The POPs learn of a new zone from the catalog and transfer it at
+        // once: a NOTIFY for it would only be refused (not a zone there yet).
+        schedule_catalog();
+        watch(v.zone->apex(), v.zone->serial(), notified, std::chrono::milliseconds(50));
+    } else {
+        notify_pops(v.zone->apex(), v.zone->serial());
+        watch(v.zone->apex(), v.zone->serial(), notified, {});
+    }
     LOG_INFO("zone %s: serial %u from %s, served to the POPs", key.c_str(), v.zone->serial(),
              v.primary.c_str());
 }
@@ -689,14 +696,14 @@ struct Watch {
 
 namespace {
 constexpr int kWatchTries = 40;  // with the waits below: about a minute per POP
-constexpr int kWatchInFlight = 32;
 std::chrono::milliseconds watch_wait(int tries) {
     return std::chrono::milliseconds(std::min(2000, 10 << std::min(tries, 8)));
 }
 }  // namespace
 
 void Service::watch(const dns::wire::Name& zone, uint32_t serial,
-                    std::optional<std::chrono::steady_clock::time_point> notified) {
+                    std::optional<std::chrono::steady_clock::time_point> notified,
+                    std::chrono::milliseconds first) {
     auto w = std::make_shared<Watch>();
     w->notified = notified;
     w->zone = zone;
@@ -709,72 +716,71 @@ void Service::watch(const dns::wire::Name& zone, uint32_t serial,
         n = pops_.size();
     }
     w->pending = w->total = n;
-    for (size_t i = 0; i < n; ++i) boost::asio::post(io_, [this, w, i] { watch_one(w, i, 0); });
+    auto start = [this, w, n] {
+        for (size_t i = 0; i < n; ++i) watch_one(w, i, 0);
+    };
+    if (first.count() == 0) return boost::asio::post(io_, start);
+    boost::asio::post(io_, [this, first, start] {
+        auto t = std::make_shared<boost::asio::steady_timer>(io_, first);
+        t->async_wait([t, start](const boost::system::error_code& ec) {
+            if (!ec) start();
+        });
+    });
 }
 
 void Service::watch_one(std::shared_ptr<Watch> w, size_t pop, int tries) {
-    // A bulk add must not turn the watcher into a query storm against the
-    // POPs (and this thread, which also serves their transfers): at most
-    // kWatchInFlight SOA queries at once; the others wait their turn.
-    if (watch_in_flight_ >= kWatchInFlight) {
-        auto t = std::make_shared<boost::asio::steady_timer>(io_, std::chrono::milliseconds(20));
-        t->async_wait([this, w, pop, tries, t](const boost::system::error_code& ec) {
-            if (!ec) watch_one(w, pop, tries);
-        });
-        return;
-    }
+    // The prober keeps a bulk add from turning the watcher into a query storm
+    // against the POPs (and this thread, which also serves their transfers):
+    // one socket, at most 256 queries in flight, the others queued.
     Pop p;
     {
         std::lock_guard lock(pops_mu_);
         if (pop >= pops_.size()) return;
         p = pops_[pop];
     }
-    dns::io::QueryOptions qo;
-    qo.timeout = std::chrono::milliseconds(500);
-    qo.attempts = 1;
-    ++watch_in_flight_;
-    dns::io::query_soa(io_, p.address, w->zone, qo, [this, w, pop, tries, p](auto r) {
-        --watch_in_flight_;
-        const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch())
-                                   .count();
-        if (r && !dns::serial_gt(w->serial, r->serial)) {
-            record_pop_serial({p.name, w->key, r->serial, now_ms});
-            if (--w->pending == 0) {
-                const auto end = std::chrono::steady_clock::now();
-                Convergence c{w->serial, w->total,
-                              std::chrono::duration<double, std::milli>(end - w->started).count(),
-                              -1};
-                std::string notify_text;
-                if (w->notified) {
-                    c.after_notify_ms =
-                        std::chrono::duration<double, std::milli>(end - *w->notified).count();
-                    char b[64];
-                    std::snprintf(b, sizeof b, ", %.1f ms after the primary's NOTIFY",
-                                  c.after_notify_ms);
-                    notify_text = b;
+    prober_->probe(
+        p.address, w->zone, std::chrono::milliseconds(500), [this, w, pop, tries, p](auto r) {
+            const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                       std::chrono::system_clock::now().time_since_epoch())
+                                       .count();
+            if (r && !dns::serial_gt(w->serial, r->serial)) {
+                record_pop_serial({p.name, w->key, r->serial, now_ms});
+                if (--w->pending == 0) {
+                    const auto end = std::chrono::steady_clock::now();
+                    Convergence c{
+                        w->serial, w->total,
+                        std::chrono::duration<double, std::milli>(end - w->started).count(), -1};
+                    std::string notify_text;
+                    if (w->notified) {
+                        c.after_notify_ms =
+                            std::chrono::duration<double, std::milli>(end - *w->notified).count();
+                        char b[64];
+                        std::snprintf(b, sizeof b, ", %.1f ms after the primary's NOTIFY",
+                                      c.after_notify_ms);
+                        notify_text = b;
+                    }
+                    LOG_INFO(
+                        "zone %s: serial %u on %zu of %zu POPs, %.1f ms after zonesync had it%s",
+                        w->key.c_str(), w->serial, w->total, w->total, c.after_zonesync_ms,
+                        notify_text.c_str());
+                    std::lock_guard lock(served_mu_);
+                    converged_[w->key] = c;
                 }
-                LOG_INFO("zone %s: serial %u on %zu of %zu POPs, %.1f ms after zonesync had it%s",
-                         w->key.c_str(), w->serial, w->total, w->total, c.after_zonesync_ms,
-                         notify_text.c_str());
-                std::lock_guard lock(served_mu_);
-                converged_[w->key] = c;
+                return;
             }
-            return;
-        }
-        if (tries + 1 >= kWatchTries) {
-            LOG_WARN(
-                "zone %s: POP %s does not serve serial %u yet (%s)", w->key.c_str(), p.name.c_str(),
-                w->serial,
-                r ? ("it has " + std::to_string(r->serial)).c_str() : r.error().message.c_str());
-            if (r) record_pop_serial({p.name, w->key, r->serial, now_ms});
-            return;
-        }
-        auto t = std::make_shared<boost::asio::steady_timer>(io_, watch_wait(tries));
-        t->async_wait([this, w, pop, tries, t](const boost::system::error_code& ec) {
-            if (!ec) watch_one(w, pop, tries + 1);
+            if (tries + 1 >= kWatchTries) {
+                LOG_WARN("zone %s: POP %s does not serve serial %u yet (%s)", w->key.c_str(),
+                         p.name.c_str(), w->serial,
+                         r ? ("it has " + std::to_string(r->serial)).c_str()
+                           : r.error().message.c_str());
+                if (r) record_pop_serial({p.name, w->key, r->serial, now_ms});
+                return;
+            }
+            auto t = std::make_shared<boost::asio::steady_timer>(io_, watch_wait(tries));
+            t->async_wait([this, w, pop, tries, t](const boost::system::error_code& ec) {
+                if (!ec) watch_one(w, pop, tries + 1);
+            });
         });
-    });
 }
 
 // ---- zone states from the runner's reports ----

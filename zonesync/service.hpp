@@ -25,6 +25,7 @@
 #include "lib/answer/answer.hpp"
 #include "lib/io/notify_sender.hpp"
 #include "lib/io/secondary_runner.hpp"
+#include "lib/io/soa_prober.hpp"
 #include "lib/io/tcp_server.hpp"
 #include "lib/io/transfer_server.hpp"
 #include "lib/xfr/catalog.hpp"
@@ -148,8 +149,11 @@ class Service final : public dns::io::ZoneSink,
     void receive_udp();
     /// The POP watcher: asks every POP for the zone's SOA until it serves
     /// `serial` (bounded), records when each got there, and logs when all did.
+    /// `first`: the wait before the first query (a new zone reaches the POPs
+    /// through the catalog first).
     void watch(const dns::wire::Name& zone, uint32_t serial,
-               std::optional<std::chrono::steady_clock::time_point> notified);
+               std::optional<std::chrono::steady_clock::time_point> notified,
+               std::chrono::milliseconds first);
     void watch_one(std::shared_ptr<struct Watch> w, size_t pop, int tries);
     /// Every few seconds: zones whose refreshes keep failing become "failing"
     /// (with the reason), and "active" again once one succeeds.
@@ -211,7 +215,8 @@ class Service final : public dns::io::ZoneSink,
     std::unique_ptr<dns::io::TcpListener> tcp_;
     std::unique_ptr<boost::asio::ip::udp::socket> udp_;
     std::unique_ptr<dns::io::NotifySender> notifier_;
-    const dns::answer::Identity identity_{};  // the Responder keeps a reference
+    std::unique_ptr<dns::io::SoaProber> prober_;  // the POP watcher's queries
+    const dns::answer::Identity identity_{};      // the Responder keeps a reference
     dns::answer::Responder responder_{identity_};
     std::thread thread_;
     std::thread background_;
@@ -220,7 +225,6 @@ class Service final : public dns::io::ZoneSink,
     bool background_stop_ = false;
     std::vector<PopSerial> pop_serials_;  // for the background thread
     uint16_t port_ = 0;
-    int watch_in_flight_ = 0;  // the watcher's SOA queries (DNS thread only)
     // UDP receive state (DNS thread only).
     boost::asio::ip::udp::endpoint udp_peer_;
     std::array<uint8_t, 65535> udp_in_{};

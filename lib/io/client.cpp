@@ -51,6 +51,35 @@ Result<Endpoint> parse_endpoint(const std::string& text) {
     return Endpoint{addr, static_cast<uint16_t>(p)};
 }
 
+Result<SoaAnswer> read_soa_answer(std::span<const uint8_t> msg, const wire::Name& zone,
+                                  const Endpoint& server) {
+    wire::RecordReader r(msg);
+    if (!r.ok()) return make_error(Errc::malformed, "bad answer from " + server.to_string());
+    if (r.header().rcode() != 0)
+        return make_error(Errc::refused, server.to_string() + " answered rcode " +
+                                             std::to_string(r.header().rcode()));
+    if (!(r.header().flags & wire::flag::AA))
+        return make_error(Errc::refused,
+                          server.to_string() + " is not authoritative for " + zone.to_text());
+    static thread_local uint8_t rdbuf[wire::kMaxRdata];
+    wire::RecordView rr;
+    bool have_soa = false;
+    SoaAnswer answer{0, false, -1};
+    for (int s; (s = r.next(rr, rdbuf)) > 0;) {
+        if (s == 1 && rr.type == wire::type::SOA && wire::name_equal(rr.owner, zone.data()) &&
+            !have_soa) {
+            size_t a = wire::name_length(rr.rdata), b = wire::name_length(rr.rdata + a);
+            if (a + b + 20 > rr.rdata_len) break;
+            answer.serial = wire::get32(rr.rdata + a + b);
+            have_soa = true;
+        }
+        if (s == 3 && rr.type == wire::type::OPT)
+            answer.expire = wire::edns_expire(rr.rdata, rr.rdata_len);
+    }
+    if (have_soa) return answer;
+    return make_error(Errc::malformed, server.to_string() + " sent no SOA for " + zone.to_text());
+}
+
 namespace {
 
 uint16_t random_id() {
@@ -191,31 +220,9 @@ class SoaQuery : public std::enable_shared_from_this<SoaQuery> {
             if (tcp) return finish(make_error(Errc::malformed, "truncated TCP answer"));
             return start_tcp();
         }
-        if (r.header().rcode() != 0)
-            return finish(make_error(Errc::refused, server_.to_string() + " answered rcode " +
-                                                        std::to_string(r.header().rcode())));
-        if (!(r.header().flags & wire::flag::AA))
-            return finish(
-                make_error(Errc::refused,
-                           server_.to_string() + " is not authoritative for " + zone_.to_text()));
-        static thread_local uint8_t rdbuf[wire::kMaxRdata];
-        wire::RecordView rr;
-        bool have_soa = false;
-        SoaAnswer answer{0, tcp, -1};
-        for (int s; (s = r.next(rr, rdbuf)) > 0;) {
-            if (s == 1 && rr.type == wire::type::SOA && wire::name_equal(rr.owner, zone_.data()) &&
-                !have_soa) {
-                size_t a = wire::name_length(rr.rdata), b = wire::name_length(rr.rdata + a);
-                if (a + b + 20 > rr.rdata_len) break;
-                answer.serial = wire::get32(rr.rdata + a + b);
-                have_soa = true;
-            }
-            if (s == 3 && rr.type == wire::type::OPT)
-                answer.expire = wire::edns_expire(rr.rdata, rr.rdata_len);
-        }
-        if (have_soa) return finish(answer);
-        finish(make_error(Errc::malformed,
-                          server_.to_string() + " sent no SOA for " + zone_.to_text()));
+        auto answer = read_soa_answer(msg, zone_, server_);
+        if (answer) answer->via_tcp = tcp;
+        finish(std::move(answer));
     }
 
     template <class F>

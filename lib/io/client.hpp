@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "lib/base/result.hpp"
@@ -43,6 +44,12 @@ struct QueryOptions {
     int attempts = 2;                   ///< UDP tries before giving up
     const xfr::TsigKey* key = nullptr;  ///< sign the query and require a signed answer
 };
+
+/// The SOA serial (and EDNS EXPIRE) of an answer about `zone` from `server`:
+/// NOERROR, authoritative, with the zone's SOA in the answer section. (The
+/// caller checks the ID, QR, TSIG and truncation first.)
+Result<SoaAnswer> read_soa_answer(std::span<const uint8_t> msg, const wire::Name& zone,
+                                  const Endpoint& server);
 
 /// Asks `server` for the SOA of `zone`.
 void query_soa(boost::asio::io_context& io, const Endpoint& server, const wire::Name& zone,

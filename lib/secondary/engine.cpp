@@ -203,12 +203,13 @@ size_t Engine::reconfigure(const std::vector<ZoneSpec>& specs) {
 void Engine::start() {
     started_ = true;
     const auto now = clock_.now();
-    std::chrono::seconds window = options_.startup_spread;
+    std::chrono::milliseconds window = options_.startup_spread;
     if (options_.startup_rate > 0) {
-        auto need = std::chrono::seconds((zones_.size() + options_.startup_rate - 1) /
-                                         options_.startup_rate);
-        window = std::clamp(need, std::chrono::seconds(1),
-                            std::max(std::chrono::seconds(1), options_.startup_spread));
+        // At the rate asked for, and never squeezed below 100 ms.
+        auto need = std::chrono::milliseconds(zones_.size() * 1000 / options_.startup_rate);
+        window = std::clamp(need, std::chrono::milliseconds(100),
+                            std::max(std::chrono::milliseconds(100),
+                                     std::chrono::milliseconds(options_.startup_spread)));
     }
     for (auto& [key, z] : zones_) {
         if (z->has_data() && z->refresh.state(now) != ZoneState::expired)

@@ -134,9 +134,9 @@ struct EngineOptions {
     /// the zone's refresh timer).
     bool recheck_saved = false;
     /// When set, the start-up window shrinks to the time needed to check the
-    /// saved zones at this many a second (at least 1 s, at most
-    /// startup_spread): a restarted POP with few zones is current in a
-    /// second, not after up to startup_spread.
+    /// saved zones at this many a second (at least 100 ms, at most
+    /// startup_spread): a restarted POP with few zones is current within a
+    /// tenth of a second, not after up to startup_spread.
     unsigned startup_rate = 0;
     /// Once one primary answers the SOA check with a serial newer than ours,
     /// the others get this long to answer too (the highest serial wins); a

@@ -105,14 +105,14 @@ void RefreshState::notify(TimePoint now) {
     next_ = now;
 }
 
-void RefreshState::spread_first_check(TimePoint now, Seconds window, bool all) {
+void RefreshState::spread_first_check(TimePoint now, std::chrono::milliseconds window, bool all) {
     if (window.count() <= 0) return;
     rng_ ^= rng_ << 13;
     rng_ ^= rng_ >> 7;
     rng_ ^= rng_ << 17;
     // A check due before the window ends moves to a random point inside it.
     if (!all && next_ > now + window) return;
-    next_ = now + std::chrono::milliseconds(rng_ % (static_cast<uint64_t>(window.count()) * 1000));
+    next_ = now + std::chrono::milliseconds(rng_ % static_cast<uint64_t>(window.count()));
 }
 
 ZoneState RefreshState::state(TimePoint now) const {

@@ -63,7 +63,7 @@ class RefreshState {
     /// Moves a check due within [now, now + window) to a random point of that window
     /// (start-up without storms); later checks stay where they are, unless
     /// `all`: then every check moves into the window.
-    void spread_first_check(TimePoint now, Seconds window, bool all = false);
+    void spread_first_check(TimePoint now, std::chrono::milliseconds window, bool all = false);
 
     TimePoint next_check() const { return next_; }
     bool due(TimePoint now) const { return now >= next_; }

@@ -1,4 +1,5 @@
 // lib/io: the NOTIFY gate (who may notify what), NOTIFY out with retries,
+// many SOA probes over one socket,
 // DNS over TCP with streamed answers, transfer rules, and the state directory
 // over a Storage that fails. Sockets are real, on 127.0.0.1.
 
@@ -19,6 +20,7 @@
 #include "lib/io/client.hpp"
 #include "lib/io/notify_gate.hpp"
 #include "lib/io/notify_sender.hpp"
+#include "lib/io/soa_prober.hpp"
 #include "lib/io/state_dir.hpp"
 #include "lib/io/tcp_server.hpp"
 #include "lib/io/transfer_server.hpp"
@@ -99,6 +101,78 @@ TEST_SUITE("io") {
         CHECK(accepted.size() == 2);
         CHECK(gate.accepted() == 2);
         CHECK(gate.refused() == 3);
+    }
+
+    TEST_CASE(
+        "SoaProber: answers matched by ID and source; timeouts, TC, REFUSED; more than it keeps in "
+        "flight") {
+        asio::io_context io;
+        auto lo = asio::ip::make_address("127.0.0.1");
+        asio::ip::udp::socket server(io, asio::ip::udp::endpoint(lo, 0));
+        asio::ip::udp::socket elsewhere(io, asio::ip::udp::endpoint(lo, 0));
+        std::array<uint8_t, 1024> buf{};
+        asio::ip::udp::endpoint from;
+        // a.example: SOA serial 42; tc.example: TC; refused.example: REFUSED;
+        // other.example: answered from another port; anything else: silence.
+        std::function<void()> serve = [&] {
+            server.async_receive_from(
+                asio::buffer(buf), from, [&](boost::system::error_code ec, size_t n) {
+                    if (ec) return;
+                    size_t q = 12;
+                    while (q < n && buf[q]) q += buf[q] + 1;
+                    const std::string name = w::to_text(buf.data() + 12);
+                    std::vector<uint8_t> r(buf.begin(), buf.begin() + q + 5);
+                    r[2] = 0x84;  // QR, AA
+                    r[3] = 0;
+                    r[6] = r[7] = r[8] = r[9] = r[10] = r[11] = 0;
+                    if (name == "a.example." || name == "other.example.") {
+                        r[7] = 1;
+                        const uint8_t rr[] = {0xC0, 0x0C, 0, 6, 0, 1,  0, 0, 0, 60, 0, 22,
+                                              0,    0,    0, 0, 0, 42, 0, 0, 0, 1,  0, 0,
+                                              0,    1,    0, 0, 0, 1,  0, 0, 0, 1};
+                        r.insert(r.end(), rr, rr + sizeof rr);
+                    } else if (name == "tc.example.") {
+                        r[2] |= 0x02;
+                    } else if (name == "refused.example.") {
+                        r[3] = 5;
+                    } else {
+                        return serve();
+                    }
+                    (name == "other.example." ? elsewhere : server).send_to(asio::buffer(r), from);
+                    serve();
+                });
+        };
+        serve();
+        dns::io::SoaProber prober(io, 16);
+        const dns::io::Endpoint ep{lo, server.local_endpoint().port()};
+        std::map<std::string, std::string> got;
+        auto ask = [&](const char* zone) {
+            prober.probe(ep, N(zone), std::chrono::milliseconds(200),
+                         [&got, zone](dns::Result<dns::io::SoaAnswer> r) {
+                             got[zone] = r ? std::to_string(r->serial) : r.error().message;
+                         });
+        };
+        for (const char* z :
+             {"a.example.", "tc.example.", "refused.example.", "other.example.", "silent.example."})
+            ask(z);
+        CHECK(got.empty());  // never from inside probe()
+        size_t many = 0, many_ok = 0;
+        for (size_t i = 0; i < 500; ++i)
+            prober.probe(ep, N("a.example."), std::chrono::milliseconds(2000),
+                         [&](dns::Result<dns::io::SoaAnswer> r) {
+                             ++many;
+                             many_ok += r && r->serial == 42;
+                         });
+        for (int i = 0; i < 500 && (got.size() < 5 || many < 500); ++i)
+            io.run_for(std::chrono::milliseconds(10));
+        CHECK(got["a.example."] == "42");
+        CHECK(got["tc.example."].find("truncated") != std::string::npos);
+        CHECK(got["refused.example."].find("rcode 5") != std::string::npos);
+        CHECK(got["other.example."].find("no answer") != std::string::npos);
+        CHECK(got["silent.example."].find("no answer") != std::string::npos);
+        CHECK(many == 500);
+        CHECK(many_ok == 500);  // 16 at a time: nothing dropped
+        CHECK(prober.in_flight() == 0);
     }
 
     TEST_CASE("NotifySender: retries until the target answers, gives up after its tries") {
