@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <set>
 
 #include "lib/base/log.hpp"
 #include "lib/base/serial.hpp"
@@ -86,8 +87,12 @@ std::vector<dns::io::SecondaryZone> Service::upstream_zones() {
     // checks, NOTIFY from the active, IXFR), signed with the POPs' key.
     if (standby_ && config_.peer)
         out.push_back({config_.catalog, {*config_.peer}, config_.pop_key, false});
-    std::lock_guard lock(served_mu_);
-    upstream_ = std::move(upstream);
+    {
+        std::lock_guard lock(served_mu_);
+        upstream_ = std::move(upstream);
+    }
+    std::lock_guard lock(catalog_mu_);
+    catalog_all_ = true;  // any zone's primaries may have changed
     return out;
 }
 
@@ -343,6 +348,7 @@ void Service::installed(const dns::io::Installed& v) {
     publish(v.zone, diffs, true);
     commit_and_notify();
     if (new_member) {
+        mark_catalog(key);
         // The POPs learn of a new zone from the catalog and transfer it at
         // once: a NOTIFY for it would only be refused (not a zone there yet).
         schedule_catalog();
@@ -404,23 +410,36 @@ void Service::removed(const dns::wire::Name& zone) {
         notified_.erase(key);
     }
     zones_.commit();
+    mark_catalog(key);
     schedule_catalog();
 }
 
 void Service::schedule_catalog() {
     // A burst of new or removed zones (a bulk add, a first start) becomes one
-    // catalog change, one NOTIFY and one IXFR per POP, not one each.
+    // catalog change, one NOTIFY and one IXFR per POP, not one each: 5 ms
+    // after the first call, and at most twenty versions a second.
     bool expected = false;
     if (!catalog_scheduled_.compare_exchange_strong(expected, true)) return;
     boost::asio::post(io_, [this] {
-        auto t = std::make_shared<boost::asio::steady_timer>(io_, std::chrono::milliseconds(5));
+        const auto now = std::chrono::steady_clock::now();
+        auto wait = std::chrono::milliseconds(5);
+        if (last_catalog_ + std::chrono::milliseconds(50) > now + wait)
+            wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+                last_catalog_ + std::chrono::milliseconds(50) - now);
+        auto t = std::make_shared<boost::asio::steady_timer>(io_, wait);
         t->async_wait([this, t](const boost::system::error_code& ec) {
             catalog_scheduled_ = false;
             if (ec) return;
+            last_catalog_ = std::chrono::steady_clock::now();
             rebuild_catalog();
             commit_and_notify();
         });
     });
+}
+
+void Service::mark_catalog(const std::string& key) {
+    std::lock_guard lock(catalog_mu_);
+    if (!catalog_all_) catalog_todo_.insert(key);
 }
 
 // ---- the catalog ----
@@ -428,26 +447,47 @@ void Service::schedule_catalog() {
 void Service::rebuild_catalog() {
     if (standby_) return;  // a standby serves the active instance's catalog
     std::lock_guard lock(catalog_mu_);
-    // Every zone of the store with data, with its primaries and key as ext
-    // properties (a standby pulls from them). A zone stays listed while it is
-    // in the store: a promoted standby keeps what the active listed.
-    std::map<std::string, dns::wire::Name> listed;
-    for (const auto& m : members_) listed.emplace(key_of(m.zone), m.zone);
-    std::vector<dns::xfr::CatalogMember> members;
+    // Only the zones marked since the last version are looked at (all of
+    // them after a resync, whose primaries may have changed): a bulk add to
+    // a large catalog costs what changed, not the catalog's size each time.
+    std::vector<std::string> keys;
+    if (catalog_all_ || !catalog_) {
+        std::set<std::string> all;
+        for (const auto& [k, m] : members_) all.insert(k);
+        std::lock_guard l2(served_mu_);
+        for (const auto& [k, up] : upstream_) all.insert(k);
+        keys.assign(all.begin(), all.end());
+    } else {
+        keys.assign(catalog_todo_.begin(), catalog_todo_.end());
+    }
+    catalog_all_ = false;
+    catalog_todo_.clear();
+    // Every zone of the store with data is listed, with its primaries and key
+    // as ext properties (a standby pulls from them). A zone stays listed while
+    // it is in the store: a promoted standby keeps what the active listed.
+    std::vector<dns::xfr::CatalogMember> before, after;
     {
         std::lock_guard l2(served_mu_);
-        for (const auto& [key, up] : upstream_) {
+        for (const auto& key : keys) {
+            auto listed = members_.find(key);
+            auto up = upstream_.find(key);
             auto s = served_.find(key);
-            auto l = listed.find(key);
-            if (s == served_.end() && l == listed.end()) continue;
-            dns::xfr::CatalogMember m;
-            m.zone = s != served_.end() ? s->second->apex() : l->second;
-            m.id = dns::xfr::member_id(m.zone);
-            m.ext["primaries"] = up.primaries;
-            if (!up.key.empty()) m.ext["tsig-key"] = {up.key};
-            members.push_back(std::move(m));
+            std::optional<dns::xfr::CatalogMember> m;
+            if (up != upstream_.end() && (s != served_.end() || listed != members_.end())) {
+                m.emplace();
+                m->zone = s != served_.end() ? s->second->apex() : listed->second.zone;
+                m->id = dns::xfr::member_id(m->zone);
+                m->ext["primaries"] = up->second.primaries;
+                if (!up->second.key.empty()) m->ext["tsig-key"] = {up->second.key};
+            }
+            if (listed != members_.end()) {
+                if (m && listed->second.zone == m->zone && listed->second.ext == m->ext) continue;
+                before.push_back(listed->second);
+            }
+            if (m) after.push_back(std::move(*m));
         }
     }
+    if (catalog_ && before.empty() && after.empty()) return;
     // A serial that grows across restarts: the time, or one more than the last
     // (kept in the store: several changes a second run ahead of the clock).
     uint32_t last = 0;
@@ -461,11 +501,8 @@ void Service::rebuild_catalog() {
     uint32_t serial = static_cast<uint32_t>(now_unix());
     if (last && !dns::serial_gt(serial, last)) serial = last + 1;
     if (catalog_) {
-        bool same = members.size() == members_.size();
-        for (size_t i = 0; same && i < members.size(); ++i)
-            same = members[i].zone == members_[i].zone && members[i].ext == members_[i].ext;
-        if (same) return;
-        auto c = dns::xfr::change_catalog(catalog_, members_, members, serial);
+        // Only the members that changed: the difference is the same.
+        auto c = dns::xfr::change_catalog(catalog_, before, after, serial);
         if (!c) {
             LOG_ERROR("catalog: %s", c.error().message.c_str());
             return;
@@ -473,14 +510,15 @@ void Service::rebuild_catalog() {
         history_.append(catalog_->lapex().to_text(), {c->diff});
         catalog_ = c->catalog;
     } else {
-        auto c = dns::xfr::build_catalog(config_.catalog, serial, members);
+        auto c = dns::xfr::build_catalog(config_.catalog, serial, after);
         if (!c) {
             LOG_ERROR("catalog: %s", c.error().message.c_str());
             return;
         }
         catalog_ = *c;
     }
-    members_ = std::move(members);
+    for (const auto& m : before) members_.erase(key_of(m.zone));
+    for (auto& m : after) members_[key_of(m.zone)] = std::move(m);
     {
         std::lock_guard l2(store_mu_);
         if (auto r = store_.set_setting("catalog_serial", std::to_string(catalog_->serial())); !r)
@@ -520,6 +558,7 @@ Result<void> Service::set_role(bool standby) {
         std::lock_guard lock(catalog_mu_);
         catalog_.reset();
         members_.clear();
+        catalog_all_ = true;
         catalog_dirty_ = false;
         history_.reset(catalog_key_);
         zones_.remove(Source::file, catalog_key_);
@@ -555,7 +594,9 @@ void Service::follow_catalog(const dns::io::Installed& v) {
         else
             history_.reset(catalog_key_);
         catalog_ = v.zone;
-        members_ = *members;
+        members_.clear();
+        for (auto& m : *members) members_[key_of(m.zone)] = m;
+        catalog_all_ = true;
         catalog_dirty_ = true;
     }
     zones_.set(Source::file, v.zone);

@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -142,6 +143,8 @@ class Service final : public dns::io::ZoneSink,
     /// rebuild_catalog() and commit_and_notify() a few milliseconds later, on
     /// the DNS thread, once for a burst of calls.
     void schedule_catalog();
+    /// The next catalog version looks at this zone (new, removed).
+    void mark_catalog(const std::string& key);
     /// Publishes what is staged, then NOTIFYs the POPs of a new catalog.
     void commit_and_notify();
     void notify_pops(const dns::wire::Name& zone, uint32_t serial);
@@ -180,9 +183,12 @@ class Service final : public dns::io::ZoneSink,
     // Catalog state (under catalog_mu_).
     std::mutex catalog_mu_;
     dns::zone::ZonePtr catalog_;
-    std::vector<dns::xfr::CatalogMember> members_;
-    bool catalog_dirty_ = false;  // staged, not yet notified
+    std::map<std::string, dns::xfr::CatalogMember> members_;  // key -> as listed
+    std::set<std::string> catalog_todo_;  // zones to look at for the next version
+    bool catalog_all_ = true;             // ... or all of them
+    bool catalog_dirty_ = false;          // staged, not yet notified
     std::atomic<bool> catalog_scheduled_{false};
+    std::chrono::steady_clock::time_point last_catalog_{};  // DNS thread only
 
     // Zones published (under served_mu_): key -> the version the POPs get;
     // every zone of the store (not suspended) -> its primaries and key, for
