@@ -39,6 +39,7 @@ struct Config {
     std::optional<dns::io::Endpoint> peer;
     std::string role;
     double max_shrink = 0.5;
+    unsigned pop_check = 60;
 };
 
 opt::Table table_for(Config& c) {
@@ -152,6 +153,17 @@ opt::Table table_for(Config& c) {
              return {};
          },
          [&c] { return std::to_string(static_cast<int>(c.max_shrink * 100 + 0.5)); }},
+        {"pop-check", "SECONDS",
+         "serve: ask every POP for every zone's SOA this often, besides after each change "
+         "(default 60; at most 2,000 queries a second; 0 turns it off)",
+         false, true,
+         [&c](std::string_view v) -> dns::Result<void> {
+             auto n = opt::number(v, 0, 86400);
+             if (!n) return n.error();
+             c.pop_check = static_cast<unsigned>(*n);
+             return {};
+         },
+         [&c] { return std::to_string(c.pop_check); }},
         {"api", "URL", "commands through a running zonesync's API (http://HOST:PORT)", false, false,
          text(c.api), show(c.api)},
         {"token-file", "FILE", "the API's bearer token (serving with --http; with --api)", false,
@@ -224,6 +236,7 @@ int serve(const Config& c) {
     sc.peer = c.peer;
     sc.standby = standby;
     sc.max_shrink = c.max_shrink;
+    sc.pop_check = std::chrono::seconds(c.pop_check);
     // After a restart every zone is checked within seconds (changes made
     // while zonesync was down reach the POPs soon): 10,000 zones a second.
     sc.runner.engine.recheck_saved = true;

@@ -136,6 +136,10 @@ Result<void> Service::start() {
     tcp_->start();
     receive_udp();
     background_ = std::thread([this] { background(); });
+    if (config_.pop_check.count() > 0) {
+        pop_check_timer_ = std::make_unique<boost::asio::steady_timer>(io_);
+        boost::asio::post(io_, [this] { pop_check_tick(); });
+    }
     thread_ = std::thread([this] { io_.run(); });
     commit_and_notify();
     runner_->start();
@@ -822,6 +826,56 @@ void Service::watch_one(std::shared_ptr<Watch> w, size_t pop, int tries) {
                 if (!ec) watch_one(w, pop, tries + 1);
             });
         });
+}
+
+void Service::pop_check_tick() {
+    const auto now = std::chrono::steady_clock::now();
+    size_t npops;
+    {
+        std::lock_guard lock(pops_mu_);
+        npops = pops_.size();
+    }
+    if (pop_check_next_ >= pop_check_zones_.size() * npops) {
+        // A round is over; the next starts pop_check after this one began.
+        if (!pop_check_zones_.empty())
+            LOG_DEBUG("POP check: %zu zones at %zu POPs, %llu behind", pop_check_zones_.size(),
+                      npops, static_cast<unsigned long long>(pop_check_lagging_));
+        pop_check_zones_.clear();
+        pop_check_next_ = 0;
+        if (now >= pop_check_round_ + config_.pop_check) {
+            pop_check_round_ = now;
+            pop_check_lagging_ = 0;
+            std::lock_guard lock(served_mu_);
+            for (const auto& [key, z] : served_)
+                pop_check_zones_.emplace_back(z->apex(), z->serial());
+        }
+    }
+    // A slice: at most pop_check_rate a second, never more than the prober keeps.
+    size_t budget = std::max<size_t>(1, config_.pop_check_rate / 10);
+    while (budget-- > 0 && pop_check_next_ < pop_check_zones_.size() * npops) {
+        const size_t i = pop_check_next_++;
+        const auto& [zone, serial] = pop_check_zones_[i / npops];
+        Pop p;
+        {
+            std::lock_guard lock(pops_mu_);
+            if (i % npops >= pops_.size()) continue;
+            p = pops_[i % npops];
+        }
+        prober_->probe(p.address, zone, std::chrono::milliseconds(1000),
+                       [this, p, key = key_of(zone), serial = serial](auto r) {
+                           if (!r) return;  // the watcher and the next round tell
+                           const int64_t now_ms =
+                               std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count();
+                           if (dns::serial_gt(serial, r->serial)) ++pop_check_lagging_;
+                           record_pop_serial({p.name, key, r->serial, now_ms});
+                       });
+    }
+    pop_check_timer_->expires_after(std::chrono::milliseconds(100));
+    pop_check_timer_->async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) pop_check_tick();
+    });
 }
 
 // ---- zone states from the runner's reports ----

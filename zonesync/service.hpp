@@ -46,6 +46,10 @@ struct ServiceConfig {
     /// its NOTIFYs; a standby follows this instance's catalog.
     std::optional<dns::io::Endpoint> peer;
     bool standby = false;  ///< the role at start (kept in the store)
+    /// Every this often, every POP is asked for every zone's SOA (besides
+    /// after each change), at most `pop_check_rate` queries a second; 0: never.
+    std::chrono::seconds pop_check{60};
+    unsigned pop_check_rate = 2000;
     dns::io::RunnerOptions runner{};
 };
 
@@ -163,6 +167,9 @@ class Service final : public dns::io::ZoneSink,
     void review_states();
     /// Hands a POP's serial to the background thread (any thread, no I/O).
     void record_pop_serial(PopSerial s);
+    /// The periodic check of every zone at every POP: a slice of it every
+    /// 100 ms (DNS thread).
+    void pop_check_tick();
     /// The background thread: POP serials and zone states into the store.
     void background();
     /// A standby's copy of the active instance's catalog arrived: served as
@@ -222,7 +229,13 @@ class Service final : public dns::io::ZoneSink,
     std::unique_ptr<boost::asio::ip::udp::socket> udp_;
     std::unique_ptr<dns::io::NotifySender> notifier_;
     std::unique_ptr<dns::io::SoaProber> prober_;  // the POP watcher's queries
-    const dns::answer::Identity identity_{};      // the Responder keeps a reference
+    // The periodic check (DNS thread only): the zones of this round and where it is.
+    std::unique_ptr<boost::asio::steady_timer> pop_check_timer_;
+    std::vector<std::pair<dns::wire::Name, uint32_t>> pop_check_zones_;
+    size_t pop_check_next_ = 0;  // index into zones x POPs
+    std::chrono::steady_clock::time_point pop_check_round_{};
+    uint64_t pop_check_lagging_ = 0;          // POP-zone pairs behind in the last round
+    const dns::answer::Identity identity_{};  // the Responder keeps a reference
     dns::answer::Responder responder_{identity_};
     std::thread thread_;
     std::thread background_;

@@ -8,7 +8,9 @@ Cases:
   restart   zonesync SIGKILLed and restarted: no serial lost, the POPs never
             answer SERVFAIL or REFUSED meanwhile, the next change propagates
   api       the JSON API: token, bad input refused with the reason, a zone
-            added (served by every POP), its status, removed (REFUSED)
+            added (served by every POP), its status, the time from the
+            primary's NOTIFY to the last POP, removed (REFUSED); a POP added
+            at run time is seen by the periodic POP check
   kill      zonesync SIGKILLed three times while pulling 16 zones: after its
             restart every POP serves every zone, and changes go by IXFR
   standby   a second zonesync follows the active one's catalog (members with
@@ -217,7 +219,7 @@ def case_api(ctx):
     zs.pops = [(p.name, p.port) for p in pops]
     rc, out = zs.cli("zone", "add", ZONES[0], "127.0.0.1:%d" % primary.port)
     check(rc == 0, out)
-    zs.start(http=True)
+    zs.start(http=True, extra=["--pop-check", "1"])
     for p in pops:
         p.start(catalog=(CATALOG, zs.port))
     wait_all(pops, ZONES[0], 1, limit=15.0)
@@ -326,6 +328,10 @@ def case_api(ctx):
     t0 = time.time()
     wait_all([pop3], ZONES[1], 2, limit=10.0)
     added_pop = time.time() - t0
+    # No change since: the periodic check (--pop-check 1) records pop3's serials.
+    ok, _ = wait_for(lambda: ("pop3", 1) in {(p["pop"], p["serial"]) for p in
+                                              zs.api("GET", "/v1/zones/" + ZONES[0])[1]["pops"]}, 5.0, 0.1)
+    check(ok, "the periodic POP check did not record pop3: %s" % zs.api("GET", "/v1/zones/" + ZONES[0])[1])
     rc, out = zs.cli_api("pop", "add", "pop3", "127.0.0.1:%d" % pop3.port)
     check(rc == 1 and "POP pop3 exists" in out, "--api pop add twice: %s" % out)
     rc, out = zs.cli_api("pop", "rm", "pop3")
