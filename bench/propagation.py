@@ -10,14 +10,18 @@ Measures, with the servers the integration harness starts:
   3. the one-record change again with those zones present;
   4. a POP restarted from its state directory after a change it missed: until it serves it.
 
-  bench/propagation.py [--dnsd PATH] [--zonesync PATH] [--pops N] [--zones K] [--reps R] [--keep]
+  bench/propagation.py [--dnsd PATH] [--zonesync PATH] [--pops N] [--zones K] [--reps R] [--anchor] [--keep]
 
-The Knot DNS anchor of the issue (a hidden Knot secondary generating a catalog for ten Knot POPs)
-is not re-run here yet; its figures are printed beside ours as quoted, not measured.
+--anchor also runs the Knot DNS anchor in the same way on the same machine, after ours: the Knot
+primary -> a hidden Knot DNS secondary that generates a catalog (catalog-role: generate, every zone
+a member) and NOTIFYs -> N Knot DNS POPs that interpret it; zones are added to the hidden Knot
+with one `knotc conf-set zone.domain ...`. Items 1-3 are measured for both, and printed side by
+side with the ratio (Knot / zonesync; above 1: zonesync is faster).
 """
 
 import argparse
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -87,6 +91,18 @@ def cpu_seconds(procs):
     return out
 
 
+def knot_zones(p):
+    """A Knot DNS server's zones with a serial: {name: {"serial": N}} (knotc zone-status)."""
+    r = subprocess.run([harness.KNOTC, "-c", p.conf, "zone-status"], capture_output=True, text=True,
+                       timeout=30)
+    out = {}
+    for line in r.stdout.splitlines():
+        m = re.match(r"\[([^\]]+)\].*serial: (\d+)", line)
+        if m:
+            out[m.group(1).lower()] = {"serial": int(m.group(2))}
+    return out
+
+
 def wait_pops_serve(pops, zones, limit):
     """Until every POP answers every zone's SOA; seconds waited (None on timeout).
     Many zones: each POP's /zones list is polled (cheap, so the measuring does
@@ -96,7 +112,7 @@ def wait_pops_serve(pops, zones, limit):
         want = {z.lower() for z in zones}
         for p in pops:
             while time.time() - t0 < limit:
-                have = p.zones()
+                have = p.zones() if isinstance(p, Dnsd) else knot_zones(p)
                 if all(have.get(z, {}).get("serial") is not None for z in want):
                     break
                 time.sleep(0.02)
@@ -121,6 +137,87 @@ def wait_pops_serve(pops, zones, limit):
     return time.time() - t0
 
 
+def hidden_knot(ctx, port, primary_port, pop_ports, catalog, zones):
+    """The anchor's central Knot: a secondary of the primary for `zones`, every one a member of the
+    catalog it generates; NOTIFY to every POP."""
+    d = ctx.subdir("hidden")
+    os.makedirs(os.path.join(d, "db"), exist_ok=True)
+    os.makedirs(os.path.join(d, "zones"), exist_ok=True)
+    pops = ", ".join("pop%d" % i for i in range(len(pop_ports)))
+    c = ["server:", '    rundir: "%s"' % d, "    listen: 127.0.0.1@%d" % port,
+         "    udp-workers: 1", "    tcp-workers: 1", "    background-workers: 1", "",
+         "log:", "  - target: stderr", "    any: info", "",
+         "database:", '    storage: "%s/db"' % d, "",
+         "control:", '    listen: "%s/knot.sock"' % d, "", "remote:",
+         "  - id: primary", "    address: 127.0.0.1@%d" % primary_port]
+    for i, p in enumerate(pop_ports):
+        c += ["  - id: pop%d" % i, "    address: 127.0.0.1@%d" % p]
+    c += ["", "acl:", "  - id: xfr", "    address: 127.0.0.1", "    action: transfer",
+          "  - id: notify", "    address: 127.0.0.1", "    action: notify", "",
+          "template:", "  - id: default", '    storage: "%s/zones"' % d, "    zonefile-sync: -1",
+          "    journal-content: changes", "    semantic-checks: off", "    master: primary",
+          "    acl: [xfr, notify]", "    notify: [%s]" % pops, "    catalog-role: member",
+          "    catalog-zone: %s" % catalog,
+          "  - id: catalog", '    storage: "%s/zones"' % d, "    zonefile-sync: -1",
+          "    acl: xfr", "    notify: [%s]" % pops, "", "zone:",
+          "  - domain: %s" % catalog, "    template: catalog", "    catalog-role: generate"]
+    for z in zones:
+        c += ["  - domain: %s" % z]
+    conf = os.path.join(d, "knot.conf")
+    with open(conf, "w") as f:
+        f.write("\n".join(c) + "\n")
+    proc = harness.Proc(ctx, "hidden", os.path.join(d, "knot.log"))
+    proc.spawn([harness.KNOTD, "-c", conf])
+    proc.port, proc.conf = port, conf
+    return proc
+
+
+def knotc(conf, *args):
+    r = subprocess.run([harness.KNOTC, "-c", conf] + list(args), capture_output=True, text=True,
+                       timeout=120)
+    if r.returncode != 0:
+        raise SystemExit("knotc %s: %s" % (" ".join(args[:2]), (r.stdout + r.stderr)[-500:]))
+
+
+def run_anchor(a, ctx, bulk):
+    """The same items with Knot DNS in zonesync's place and as the POPs; a dict of figures."""
+    catalog = "catalog.anchor."
+    zones = {ZONE: zone_text(ZONE)}
+    zones.update({z: zone_text(z, hosts=3) for z in bulk})
+    pop_ports = [harness.free_port() for _ in range(a.pops)]
+    hidden_port = harness.free_port()
+    primary = Knot(ctx, zones, notify=[hidden_port])
+    primary.start()
+    primary.wait_ready(limit=120.0)
+    hidden = hidden_knot(ctx, hidden_port, primary.port, pop_ports, catalog, [ZONE])
+    pops = []
+    for i, port in enumerate(pop_ports):
+        p = Knot(ctx, {catalog: ""}, secondary_of=hidden_port, catalog=catalog, port=port)
+        p.name = "kpop%d" % (i + 1)
+        p.start()
+        pops.append(p)
+    if wait_pops_serve(pops, [ZONE], 60) is None:
+        raise SystemExit("the Knot POPs did not get %s:\n%s" % (ZONE, hidden.tail()))
+    out = {}
+    out["change1"] = change(primary, pops, a.reps, a.gap)
+    t0 = time.time()
+    if bulk[:-1]:
+        knotc(hidden.conf, "conf-begin")
+        knotc(hidden.conf, "conf-set", "zone.domain", *bulk[:-1])
+        knotc(hidden.conf, "conf-commit")
+    posted = time.time() - t0
+    waited = wait_pops_serve(pops, bulk[:-1], 300)
+    out["bulk"] = None if waited is None else posted + waited
+    t0 = time.time()
+    knotc(hidden.conf, "conf-begin")
+    knotc(hidden.conf, "conf-set", "zone.domain", bulk[-1])
+    knotc(hidden.conf, "conf-commit")
+    one = wait_pops_serve(pops, [bulk[-1]], 60)
+    out["one"] = None if one is None else (time.time() - t0) * 1000
+    out["change2"] = change(primary, pops, a.reps, a.gap)
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dnsd", default=os.path.join(HERE, "..", "build", "dnsd", "dnsd"))
@@ -129,6 +226,7 @@ def main():
     ap.add_argument("--zones", type=int, default=1000, help="zones added in bulk (item 2)")
     ap.add_argument("--reps", type=int, default=20)
     ap.add_argument("--gap", type=float, default=0.3, help="seconds between two changes")
+    ap.add_argument("--anchor", action="store_true", help="also run the Knot DNS anchor")
     ap.add_argument("--keep", action="store_true")
     a = ap.parse_args()
     if not (1 <= a.pops <= 40 and 0 <= a.zones <= 100000 and 1 <= a.reps <= 200):
@@ -209,10 +307,30 @@ def main():
               % ("n/a" if one_ms is None else "%.0f ms" % one_ms))
         print("POP restarted after a change it missed: serves it %s after its start"
               % ("n/a" if restart_s is None else "%.0f ms" % (restart_s * 1000)))
-        print("anchor (Knot DNS 3.2 hidden secondary + 10 Knot POPs, as quoted in the issue, not re-measured"
-              " here): change median 2020 ms, p90 2023 ms; zone added 270-1100 ms; 1,000 zones in bulk"
-              " 17.8 s; one more zone 156 ms; POP restart 246 ms")
         print("times count from just before `knotc zone-commit` (commit_ms is that command alone)")
+        if a.anchor:
+            ctx.cleanup()  # nothing of ours competes for the CPU with the anchor
+            actx = Ctx(root, "anchor", os.path.abspath(a.dnsd))
+            try:
+                k = run_anchor(a, actx, bulk)
+            finally:
+                actx.cleanup()
+            mine = {"change1": out[0][1], "change2": out[1][1]}
+
+            def row(label, ours, theirs, unit):
+                ratio = "-" if not ours or theirs is None else "%.1f" % (theirs / ours)
+                fmt = lambda v: "n/a" if v is None else ("%.0f %s" % (v, unit) if unit == "ms" else "%.2f %s" % (v, unit))
+                print("%-34s %14s %14s %8s" % (label, fmt(ours), fmt(theirs), ratio))
+            print("# side by side, same machine, same run: zonesync + %d dnsd POPs vs hidden Knot DNS + %d Knot"
+                  " DNS POPs" % (a.pops, a.pops))
+            print("%-34s %14s %14s %8s" % ("item", "zonesync", "Knot DNS", "ratio"))
+            for key, label in (("change1", "change, 1 zone, median"), ("change2", "change, %d zones, median" % (a.zones + 2))):
+                row(label, statistics.median(mine[key]) if mine[key] else None,
+                    statistics.median(k[key][0]) if k[key][0] else None, "ms")
+                row(label.replace("median", "p90"), pct(mine[key], 90) if mine[key] else None,
+                    pct(k[key][0], 90) if k[key][0] else None, "ms")
+            row("%d zones added -> all POPs" % a.zones, bulk_s, k["bulk"], "s")
+            row("one more zone -> all POPs", one_ms, k["one"], "ms")
     finally:
         ctx.cleanup()
         if a.keep:

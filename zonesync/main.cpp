@@ -184,7 +184,9 @@ opt::Table table_for(Config& c) {
         "Serving: zonesync --db FILE --listen ADDR:PORT --pop NAME=ADDR:PORT ...\n"
         "  pulls every zone of the database from its primaries and serves it to the\n"
         "  POPs (SOA, AXFR, IXFR from its journal; a catalog zone of every zone;\n"
-        "  NOTIFY on each change). SIGHUP re-reads the zones; SIGTERM stops.\n"
+        "  NOTIFY on each change). SIGHUP re-reads the zones, and the settings that\n"
+        "  change without a restart (log level, --max-shrink, --pop-check, new --pop);\n"
+        "  SIGTERM stops.\n"
         "  --http ADDR:PORT --token-file FILE adds the JSON API (/v1/zones, /v1/pops),\n"
         "  /healthz and /metrics.\n"
         "  zonesync --api http://HOST:PORT --token-file FILE zone ...|pop ...: the same\n"
@@ -202,7 +204,46 @@ int fail(const std::string& m, int rc = 1) {
     return rc;
 }
 
-int serve(const Config& c) {
+/// SIGHUP: the config file and flags read again; what can change without a
+/// restart is applied (log level, --max-shrink, --pop-check, new --pop), the
+/// rest is named in the log. A file that does not parse changes nothing.
+void reload(const std::vector<const char*>& flags, const Config& running,
+            zonesync::Service& service) {
+    Config c;
+    opt::Table t = table_for(c);
+    std::string error;
+    if (t.parse(static_cast<int>(flags.size()), flags.data(), error) != opt::Table::Outcome::run) {
+        LOG_ERROR("SIGHUP: settings not reloaded, the old ones stay: %s", error.c_str());
+        return;
+    }
+    dns::log::set_level(dns::log::parse_level(c.log_level));
+    service.set_tunables(c.max_shrink, std::chrono::seconds(c.pop_check));
+    const int64_t now = static_cast<int64_t>(std::time(nullptr));
+    size_t added = 0;
+    for (const auto& [name, addr] : c.pops)
+        added += static_cast<bool>(service.with_store([&](Store& s) {
+            return s.add_pop({name, addr, 0}, now);
+        }));
+    if (added) service.resync_pops();
+    auto text = [](const std::optional<dns::io::Endpoint>& e) {
+        return e ? e->to_string() : std::string();
+    };
+    std::string restart;
+    if (text(c.listen) != text(running.listen)) restart += " --listen";
+    if (text(c.http) != text(running.http)) restart += " --http";
+    if (text(c.peer) != text(running.peer)) restart += " --peer";
+    if (c.catalog != running.catalog) restart += " --catalog";
+    if (c.db != running.db) restart += " --db";
+    if (c.tsig.size() != running.tsig.size() || c.pop_key != running.pop_key)
+        restart += " --tsig/--pop-key";
+    LOG_INFO(
+        "SIGHUP: settings reloaded (log level %s, max shrink %d%%, POP check every %u s, %zu "
+        "new POPs)%s%s",
+        c.log_level.c_str(), static_cast<int>(c.max_shrink * 100 + 0.5), c.pop_check, added,
+        restart.empty() ? "" : "; these take a restart:", restart.c_str());
+}
+
+int serve(const Config& c, const std::vector<const char*>& flags) {
     dns::log::set_level(dns::log::parse_level(c.log_level));
     const dns::ControlSignals signals;
 
@@ -261,7 +302,8 @@ int serve(const Config& c) {
     for (;;) {
         const int sig = signals.wait();
         if (sig == SIGHUP) {
-            LOG_INFO("SIGHUP: re-reading zones from the database");
+            LOG_INFO("SIGHUP: re-reading zones from the database and the settings");
+            reload(flags, c, service);
             service.resync();
             continue;
         }
@@ -305,7 +347,7 @@ int main(int argc, char** argv) {
     if (words.empty()) {
         if (!c.listen) return fail("no command, and no --listen to serve on (see --help)", 2);
         if (c.db.empty()) return fail("--db FILE is required", 2);
-        return serve(c);
+        return serve(c, flags);
     }
     const bool role = words[0] == "promote" || words[0] == "demote";
     if (role && words.size() != 1) return fail("usage: zonesync --db FILE " + words[0], 2);

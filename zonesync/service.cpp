@@ -51,6 +51,7 @@ bool same_address(const boost::asio::ip::address& a, const sockaddr* peer) {
 
 Service::Service(Store& store, ServiceConfig config) : store_(store), config_(std::move(config)) {
     catalog_key_ = key_of(config_.catalog);
+    set_tunables(config_.max_shrink, config_.pop_check);
     standby_ = config_.standby && config_.peer;
     runner_ = std::make_unique<dns::io::SecondaryRunner>(config_.runner, config_.keys, *this);
     notifier_ = std::make_unique<dns::io::NotifySender>(io_);
@@ -136,10 +137,8 @@ Result<void> Service::start() {
     tcp_->start();
     receive_udp();
     background_ = std::thread([this] { background(); });
-    if (config_.pop_check.count() > 0) {
-        pop_check_timer_ = std::make_unique<boost::asio::steady_timer>(io_);
-        boost::asio::post(io_, [this] { pop_check_tick(); });
-    }
+    pop_check_timer_ = std::make_unique<boost::asio::steady_timer>(io_);
+    boost::asio::post(io_, [this] { pop_check_tick(); });
     thread_ = std::thread([this] { io_.run(); });
     commit_and_notify();
     runner_->start();
@@ -239,12 +238,13 @@ std::string Service::hold_reason(const dns::zone::Zone& before,
                                  const dns::zone::Zone& after) const {
     const auto& apex = after.node(dns::zone::Zone::apex_id());
     if (!after.rrset(apex, 2)) return "the new version has no NS records at the apex";
-    if (config_.max_shrink > 0 && before.record_count() > 10 &&
+    const double max_shrink = max_shrink_;
+    if (max_shrink > 0 && before.record_count() > 10 &&
         static_cast<double>(after.record_count()) <
-            static_cast<double>(before.record_count()) * (1.0 - config_.max_shrink))
+            static_cast<double>(before.record_count()) * (1.0 - max_shrink))
         return "the new version has " + std::to_string(after.record_count()) + " records, " +
                std::to_string(before.record_count()) + " before (more than " +
-               std::to_string(static_cast<int>(config_.max_shrink * 100)) + "% fewer)";
+               std::to_string(static_cast<int>(max_shrink * 100 + 0.5)) + "% fewer)";
     if (after.is_signed()) {
         // Signatures that run out before the next refresh would make the zone
         // bogus on every POP before a fixed version can arrive.
@@ -842,7 +842,8 @@ void Service::pop_check_tick() {
                       npops, static_cast<unsigned long long>(pop_check_lagging_));
         pop_check_zones_.clear();
         pop_check_next_ = 0;
-        if (now >= pop_check_round_ + config_.pop_check) {
+        const int64_t every = pop_check_s_;
+        if (every > 0 && now >= pop_check_round_ + std::chrono::seconds(every)) {
             pop_check_round_ = now;
             pop_check_lagging_ = 0;
             std::lock_guard lock(served_mu_);

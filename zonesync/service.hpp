@@ -130,6 +130,12 @@ class Service final : public dns::io::ZoneSink,
     bool standby() const { return standby_; }
     const std::optional<dns::io::Endpoint>& peer() const { return config_.peer; }
 
+    /// SIGHUP: the settings that change without a restart.
+    void set_tunables(double max_shrink, std::chrono::seconds pop_check) {
+        max_shrink_ = max_shrink;
+        pop_check_s_ = pop_check.count();
+    }
+
     dns::io::SecondaryRunner& runner() { return *runner_; }
     dns::io::NotifySender::Counters notify_counters() const { return notifier_->counters(); }
 
@@ -214,6 +220,8 @@ class Service final : public dns::io::ZoneSink,
     std::map<std::string, std::chrono::steady_clock::time_point> notified_;
     std::string catalog_key_;
     std::atomic<bool> standby_{false};
+    std::atomic<double> max_shrink_{0.5};
+    std::atomic<int64_t> pop_check_s_{60};
 
     // The POPs (under pops_mu_), for access, NOTIFY and the watcher.
     struct Pop {

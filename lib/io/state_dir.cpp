@@ -43,6 +43,18 @@ dns::Result<void> StateDir::save(const dns::zone::Zone& zone, int64_t verified,
     return written;
 }
 
+std::vector<dns::Result<void>> StateDir::save_many(std::span<const SaveRequest> zones) const {
+    std::vector<Storage::Write> writes;
+    writes.reserve(zones.size());
+    for (const auto& z : zones)
+        writes.push_back({path_of(z.zone->apex()),
+                          dns::xfr::encode_snapshot(*z.zone, z.verified_unix, *z.primary)});
+    auto out = storage_->write_atomically_many(writes);
+    for (size_t i = 0; i < zones.size() && i < out.size(); ++i)
+        if (out[i]) journal_of(zones[i].zone->apex()).clear();  // the snapshot includes it now
+    return out;
+}
+
 dns::Result<void> StateDir::append(const dns::wire::Name& zone,
                                    std::span<const dns::xfr::Diff> diffs, int64_t verified) const {
     auto r = journal_of(zone).append(diffs, verified);
@@ -189,37 +201,42 @@ void StateWriter::run() {
             if (stop_) return;
             continue;
         }
-        auto node = jobs_.extract(jobs_.begin());
+        // Everything pending at once (one job per zone): the snapshots among
+        // them share one flush to disk.
+        std::vector<Job> batch;
+        while (!jobs_.empty() && batch.size() < 1024)
+            batch.push_back(std::move(jobs_.extract(jobs_.begin()).mapped()));
         busy_ = true;
         lock.unlock();
-        Job& job = node.mapped();
-        dns::Result<void> r;
-        switch (job.kind) {
-            case Job::save:
-                r = dir_.save(*job.zone, job.verified, job.primary);
-                break;
-            case Job::append: {
-                // The snapshot is rewritten once the journal outgrows half of it
-                // (or when there is no snapshot to append to).
-                auto [snapshot, journal] = dir_.sizes(job.name);
-                if (snapshot == 0 || journal > snapshot / 2) {
-                    r = dir_.save(*job.zone, job.verified, job.primary);
-                } else {
-                    r = dir_.append(job.name, job.diffs, job.verified);
-                    if (!r) r = dir_.save(*job.zone, job.verified, job.primary);
+        std::vector<StateDir::SaveRequest> saves;
+        for (Job& job : batch) {
+            dns::Result<void> r;
+            switch (job.kind) {
+                case Job::save:
+                    saves.push_back({job.zone.get(), job.verified, &job.primary});
+                    break;
+                case Job::append: {
+                    // The snapshot is rewritten once the journal outgrows half of
+                    // it (or when there is no snapshot to append to).
+                    auto [snapshot, journal] = dir_.sizes(job.name);
+                    if (snapshot == 0 || journal > snapshot / 2 ||
+                        !dir_.append(job.name, job.diffs, job.verified))
+                        saves.push_back({job.zone.get(), job.verified, &job.primary});
+                    break;
                 }
-                break;
+                case Job::touch:
+                    r = dir_.touch(job.name, job.verified);
+                    break;
+                case Job::remove:
+                    dir_.remove(job.name);
+                    break;
             }
-            case Job::touch:
-                r = dir_.touch(job.name, job.verified);
-                break;
-            case Job::remove:
-                dir_.remove(job.name);
-                break;
+            if (!r) LOG_ERROR("state dir: %s", r.error().message.c_str());
         }
-        if (!r) LOG_ERROR("state dir: %s", r.error().message.c_str());
-        job.zone.reset();  // drop the snapshot and differences outside the lock
-        job.diffs.clear();
+        if (!saves.empty())
+            for (const auto& r : dir_.save_many(saves))
+                if (!r) LOG_ERROR("state dir: %s", r.error().message.c_str());
+        batch.clear();  // drop the snapshots and differences outside the lock
         lock.lock();
         busy_ = false;
         if (jobs_.empty()) idle_.notify_all();

@@ -46,6 +46,13 @@ class StateDir {
     /// Writes a zone snapshot atomically.
     dns::Result<void> save(const dns::zone::Zone& zone, int64_t verified_unix,
                            const std::string& primary = {}) const;
+    /// Several snapshots, sharing one flush to disk (Storage::write_atomically_many).
+    struct SaveRequest {
+        const dns::zone::Zone* zone;
+        int64_t verified_unix;
+        const std::string* primary;
+    };
+    std::vector<dns::Result<void>> save_many(std::span<const SaveRequest> zones) const;
     /// Appends IXFR differences to the zone's journal (the snapshot stays).
     dns::Result<void> append(const dns::wire::Name& zone, std::span<const dns::xfr::Diff> diffs,
                              int64_t verified_unix) const;

@@ -52,6 +52,58 @@ Result<void> FileStorage::write_atomically(const std::string& path, std::span<co
     return {};
 }
 
+std::vector<Result<void>> FileStorage::write_atomically_many(std::span<const Write> writes) {
+    if (writes.size() == 1) return {write_atomically(writes[0].path, writes[0].data)};
+    std::vector<Result<void>> out(writes.size());
+    std::vector<int> fds(writes.size(), -1);
+    auto fail = [&](size_t i, Error e) {
+        out[i] = std::move(e);
+        if (fds[i] >= 0) ::close(fds[i]);
+        fds[i] = -1;
+        ::unlink((writes[i].path + ".tmp").c_str());
+    };
+    int any = -1;
+    for (size_t i = 0; i < writes.size(); ++i) {
+        const std::string tmp = writes[i].path + ".tmp";
+        fds[i] = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fds[i] < 0) {
+            out[i] = sys_error(tmp);
+            continue;
+        }
+        const auto& data = writes[i].data;
+        size_t off = 0;
+        while (off < data.size()) {
+            ssize_t n = ::write(fds[i], data.data() + off, data.size() - off);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) break;
+            off += static_cast<size_t>(n);
+        }
+        if (off < data.size()) {
+            fail(i, sys_error(tmp));
+            continue;
+        }
+        any = fds[i];
+    }
+    // One flush for all of them; where the file system cannot, one each.
+    const bool synced = any >= 0 && ::syncfs(any) == 0;
+    for (size_t i = 0; i < writes.size(); ++i) {
+        if (fds[i] < 0) continue;
+        if (!synced && ::fsync(fds[i]) != 0) {
+            fail(i, sys_error(writes[i].path + ".tmp"));
+            continue;
+        }
+        const int fd = fds[i];
+        fds[i] = -1;
+        if (::close(fd) != 0) {
+            fail(i, sys_error(writes[i].path + ".tmp"));
+            continue;
+        }
+        if (::rename((writes[i].path + ".tmp").c_str(), writes[i].path.c_str()) != 0)
+            fail(i, sys_error(writes[i].path));
+    }
+    return out;
+}
+
 Result<void> FileStorage::write_at(const std::string& path, size_t offset,
                                    std::span<const uint8_t> data) {
     int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);

@@ -13,6 +13,9 @@ Cases:
             at run time is seen by the periodic POP check
   kill      zonesync SIGKILLed three times while pulling 16 zones: after its
             restart every POP serves every zone, and changes go by IXFR
+  reload    settings from a TOML file: max_shrink = 90 lets a version with 85%
+            fewer records through; rewritten to 50 and SIGHUP: the next such
+            version is held; a broken file on SIGHUP changes nothing
   standby   a second zonesync follows the active one's catalog (members with
             their primaries as ext properties), pulls every zone itself and
             serves two dnsd POPs as their second primary: a zone added on the
@@ -31,6 +34,7 @@ Cases:
 
 import os
 import re
+import signal
 import sys
 import time
 
@@ -387,6 +391,50 @@ def case_kill(ctx):
     return "killed after %s zones served (cumulative log lines); all 16 converged, 4 changes by IXFR" % kills
 
 
+def case_reload(ctx):
+    zones = {ZONES[0]: zone_text(ZONES[0], 1, hosts=200)}
+    zs = Zonesync(ctx, os.path.abspath(ctx.options["zonesync"]), CATALOG)
+    primary = Knot(ctx, zones, notify=[zs.port])
+    primary.start()
+    primary.wait_ready()
+    pops = [Dnsd(ctx, ctx.binary, name="pop1")]
+    zs.pops = [(p.name, p.port) for p in pops]
+    rc, out = zs.cli("zone", "add", ZONES[0], "127.0.0.1:%d" % primary.port)
+    check(rc == 0, out)
+    conf = os.path.join(os.path.dirname(zs.db), "zonesync.toml")
+    with open(conf, "w") as f:
+        f.write("max_shrink = 90\npop_check = 0\n")
+    zs.start(extra=["--config", conf])
+    pops[0].start(catalog=(CATALOG, zs.port))
+    wait_all(pops, ZONES[0], 1, limit=15.0)
+    # 85% fewer records: through with max_shrink 90.
+    primary.set_zone(ZONES[0], zone_text(ZONES[0], 2, hosts=30))
+    primary.reload(ZONES[0])
+    wait_all(pops, ZONES[0], 2)
+
+    def hup(count):
+        zs.proc.send_signal(signal.SIGHUP)
+        ok, _ = wait_for(lambda: len(re.findall(r"SIGHUP: settings (reloaded|not reloaded)",
+                                                zs.log_text())) >= count, 5.0, 0.05)
+        check(ok, "no reload outcome logged after SIGHUP #%d\n%s" % (count, zs.tail()))
+    with open(conf, "w") as f:
+        f.write("max_shrink = 50\npop_check = 0\n")
+    hup(1)
+    check("max shrink 50%" in zs.log_text(), "reload line: %s" % zs.tail())
+    primary.set_zone(ZONES[0], zone_text(ZONES[0], 3, hosts=3))
+    primary.reload(ZONES[0])
+    ok, _ = wait_for(lambda: "held" in zs.status(ZONES[0]), 10.0, 0.1)
+    check(ok and "more than 50% fewer" in zs.status(ZONES[0]), "not held: %s" % zs.status(ZONES[0]))
+    check(soa_serial(pops[0].port, ZONES[0], 0.3) == 2, "the POP moved to the held serial")
+    # A file that does not parse: logged, nothing changes, still serving.
+    with open(conf, "w") as f:
+        f.write("max_shrink = [oops\n")
+    hup(2)
+    check("settings not reloaded" in zs.log_text(), zs.tail())
+    check(zs.alive() and soa_serial(zs.port, ZONES[0], 0.3) == 2, "zonesync after a broken reload")
+    return "max_shrink 90 -> 50 by SIGHUP: 85% fewer served, then held; a broken file ignored"
+
+
 def axfr(port, zone):
     return run(["kdig", "-p", str(port), "@127.0.0.1", "+nocomments", "+nostats", zone, "AXFR"]).stdout
 
@@ -489,6 +537,7 @@ CASES = [
     ("held", "held", case_held),
     ("api", "api", case_api),
     ("kill", "kill", case_kill),
+    ("reload", "reload", case_reload),
     ("standby", "standby", case_standby),
 ]
 

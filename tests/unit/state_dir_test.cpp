@@ -222,6 +222,41 @@ TEST_SUITE("state_dir") {
         }
     }
 
+    TEST_CASE("many zones saved in one batch: one flush, each loads; a failing one fails alone") {
+        TempDir dir;
+        StateDir sd(dir.path);
+        REQUIRE(sd.prepare().has_value());
+        std::vector<dns::zone::ZonePtr> zones;
+        for (int i = 0; i < 50; ++i)
+            zones.push_back(tiny_zone(N(("z" + std::to_string(i) + ".example.").c_str()), 10 + i));
+        {
+            dns::io::StateWriter w(sd);
+            for (const auto& z : zones) w.save(z, 1700000000 + z->serial(), "192.0.2.1:53");
+            w.flush();
+        }
+        for (const auto& z : zones) {
+            auto loaded = sd.load(z->apex());
+            REQUIRE_MESSAGE(loaded.has_value(), z->apex().to_text());
+            CHECK(loaded->zone->serial() == z->serial());
+            CHECK(loaded->verified_unix == 1700000000 + z->serial());
+        }
+        CHECK(files_in(dir.path) == zones.size());  // no temporary file left
+        // One target that cannot be written (its path is a directory): that one
+        // fails, the others are written.
+        dns::io::FileStorage fsx;
+        fs::create_directory(dir.path + "/blocked");
+        std::vector<dns::io::Storage::Write> writes = {
+            {dir.path + "/a", {1, 2, 3}}, {dir.path + "/blocked", {4}}, {dir.path + "/c", {5, 6}}};
+        auto rs = fsx.write_atomically_many(writes);
+        REQUIRE(rs.size() == 3);
+        CHECK(rs[0].has_value());
+        CHECK_FALSE(rs[1].has_value());
+        CHECK(rs[2].has_value());
+        CHECK(fs::file_size(dir.path + "/a") == 3);
+        CHECK(fs::file_size(dir.path + "/c") == 2);
+        CHECK_FALSE(fs::exists(dir.path + "/blocked.tmp"));
+    }
+
     TEST_CASE("save overwrites the previous copy") {
         TempDir dir;
         StateDir sd(dir.path);
