@@ -112,21 +112,15 @@ class ApiBackend final : public Backend {
         ZoneDetail d{zone_from_json(*r), {}, {}, {}};
         if (r->contains("converged") && (*r)["converged"].is_object()) {
             const json& c = (*r)["converged"];
-            char b[160];
             const double notify = c.value("after_notify_ms", json(nullptr)).is_number()
                                       ? c["after_notify_ms"].get<double>()
                                       : -1;
-            if (notify >= 0)
-                std::snprintf(b, sizeof b,
-                              "serial %u on %zu of %zu POPs, %.1f ms after the "
-                              "primary's NOTIFY",
-                              c.value("serial", 0u), c.value("pops", size_t{0}),
-                              c.value("pops", size_t{0}), notify);
-            else
-                std::snprintf(b, sizeof b,
-                              "serial %u on %zu of %zu POPs, %.1f ms after zonesync had it",
-                              c.value("serial", 0u), c.value("pops", size_t{0}),
-                              c.value("pops", size_t{0}), c.value("after_zonesync_ms", 0.0));
+            const size_t pops = c.value("pops", size_t{0});
+            char b[160];
+            std::snprintf(b, sizeof b, "serial %u on %zu of %zu POPs, %.1f ms after %s",
+                          c.value("serial", 0u), pops, pops,
+                          notify >= 0 ? notify : c.value("after_zonesync_ms", 0.0),
+                          notify >= 0 ? "the primary's NOTIFY" : "zonesync had it");
             d.converged = b;
         }
         for (const auto& t : r->value("transfers", json::array()))
