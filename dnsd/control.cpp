@@ -38,8 +38,7 @@ Control::~Control() { stop(); }
 
 std::string Control::healthz(bool& healthy) const {
     auto table = store_.get();
-    size_t served = table->size(), expired = 0;
-    for (size_t i = 0; i < table->size(); ++i) expired += table->expired(i) ? 1 : 0;
+    size_t served = table->size(), expired = table->expired_count();
     size_t fresh = 0, stale = 0, empty = 0, sec_expired = 0;
     std::vector<dns::io::ZoneReport> st;
     dns::io::RunnerCounters counters;
@@ -104,8 +103,7 @@ std::string Control::metrics() const {
     m.counter("dnsd_dropped_total", "Packets dropped without an answer.",
               static_cast<double>(c.dropped));
     auto table = store_.get();
-    size_t expired = 0;
-    for (size_t i = 0; i < table->size(); ++i) expired += table->expired(i) ? 1 : 0;
+    const size_t expired = table->expired_count();
     m.gauge("dnsd_zones_served", "Zones in the published table.",
             static_cast<double>(table->size()));
     m.gauge("dnsd_zones_expired", "Zones answering SERVFAIL because they expired.",
@@ -168,14 +166,14 @@ std::string Control::zones() const {
         }
     }
     auto table = store_.get();
-    for (const auto& z : table->zones()) {
+    table->for_each([&](const dns::zone::ZonePtr& z, bool) {
         std::string name = z->apex().lowercased().to_text();
-        if (secondary.count(name)) continue;
+        if (secondary.count(name)) return;
         o << (first ? "" : ",") << "\n{\"name\":" << json_string(name)
           << ",\"type\":\"file\",\"serial\":" << z->serial()
           << ",\"state\":\"fresh\",\"records\":" << z->record_count() << "}";
         first = false;
-    }
+    });
     o << "\n]\n";
     return o.str();
 }

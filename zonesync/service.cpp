@@ -350,17 +350,8 @@ void Service::installed(const dns::io::Installed& v) {
         }
     }
     publish(v.zone, diffs, true);
-    commit_and_notify();
-    if (new_member) {
-        mark_catalog(key);
-        // The POPs learn of a new zone from the catalog and transfer it at
-        // once: a NOTIFY for it would only be refused (not a zone there yet).
-        schedule_catalog();
-        watch(v.zone->apex(), v.zone->serial(), notified, std::chrono::milliseconds(50));
-    } else {
-        notify_pops(v.zone->apex(), v.zone->serial());
-        watch(v.zone->apex(), v.zone->serial(), notified, {});
-    }
+    if (new_member) mark_catalog(key);
+    announce_.push_back({v.zone->apex(), v.zone->serial(), new_member, notified});
     LOG_INFO("zone %s: serial %u from %s, served to the POPs", key.c_str(), v.zone->serial(),
              v.primary.c_str());
 }
@@ -413,9 +404,29 @@ void Service::removed(const dns::wire::Name& zone) {
         std::lock_guard lock(notified_mu_);
         notified_.erase(key);
     }
-    zones_.commit();
     mark_catalog(key);
-    schedule_catalog();
+    schedule_catalog();  // the runner's flush() commits the removal
+}
+
+void Service::flush() {
+    // One table for the whole burst (a commit costs a pass over every zone),
+    // then the NOTIFYs: a POP asks for the SOA at once.
+    commit_and_notify();
+    std::vector<Announce> out;
+    out.swap(announce_);
+    bool members = false;
+    for (const auto& a : out) {
+        if (a.new_member) {
+            // The POPs learn of a new zone from the catalog and transfer it at
+            // once: a NOTIFY for it would only be refused (not a zone there yet).
+            members = true;
+            watch(a.zone, a.serial, a.notified, std::chrono::milliseconds(50));
+        } else {
+            notify_pops(a.zone, a.serial);
+            watch(a.zone, a.serial, a.notified, {});
+        }
+    }
+    if (members) schedule_catalog();
 }
 
 void Service::schedule_catalog() {

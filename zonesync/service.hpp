@@ -79,6 +79,8 @@ class Service final : public dns::io::ZoneSink,
                   int64_t expires_unix) override;
     void expired(const dns::wire::Name& zone, bool expired) override;
     void removed(const dns::wire::Name& zone) override;
+    /// After a burst of installs: one commit for all of them, then their NOTIFYs.
+    void flush() override;
 
     // ---- dns::io::TransferSource ----
     dns::zone::ZonePtr zone(const uint8_t* lname, size_t len) const override;
@@ -218,6 +220,15 @@ class Service final : public dns::io::ZoneSink,
     // taken by the install that follows).
     std::mutex notified_mu_;
     std::map<std::string, std::chrono::steady_clock::time_point> notified_;
+    // Versions installed since the last flush (runner thread): announced to
+    // the POPs once they answer, after the one commit of the burst.
+    struct Announce {
+        dns::wire::Name zone;
+        uint32_t serial;
+        bool new_member;
+        std::optional<std::chrono::steady_clock::time_point> notified;
+    };
+    std::vector<Announce> announce_;
     std::string catalog_key_;
     std::atomic<bool> standby_{false};
     std::atomic<double> max_shrink_{0.5};

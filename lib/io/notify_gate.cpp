@@ -77,6 +77,10 @@ size_t NotifyGate::respond(std::span<const uint8_t> query, const sockaddr* peer,
         };
         auto acl = acl_.load();
         auto it = acl->find(zone);
+        if (it == acl->end()) {
+            std::lock_guard lock(members_mu_);
+            if (auto m = members_.find(zone); m != members_.end()) it = acl->find(m->second);
+        }
         if (it == acl->end()) return refuse("not a secondary zone here");
         const NotifySource& src = it->second;
         bool known = false;

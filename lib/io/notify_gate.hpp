@@ -17,9 +17,11 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "lib/xfr/tsig.hpp"
@@ -45,6 +47,19 @@ class NotifyGate {
     void on_accept(Accept accept) { accept_ = std::move(accept); }
     /// Publishes a new access list (any thread).
     void set(std::shared_ptr<const NotifyAcl> acl) { acl_.store(std::move(acl)); }
+    /// Catalog members are not in the list: their catalog's entry decides.
+    /// All of them (member key -> catalog key), or one ("" catalog: no more).
+    void set_members(std::unordered_map<std::string, std::string> members) {
+        std::lock_guard lock(members_mu_);
+        members_ = std::move(members);
+    }
+    void set_member(const std::string& member, const std::string& catalog) {
+        std::lock_guard lock(members_mu_);
+        if (catalog.empty())
+            members_.erase(member);
+        else
+            members_[member] = catalog;
+    }
 
     /// True for a NOTIFY request (opcode 4, QR clear), so the caller hands it here.
     static bool is_notify(std::span<const uint8_t> message) noexcept {
@@ -60,6 +75,8 @@ class NotifyGate {
 
   private:
     std::atomic<std::shared_ptr<const NotifyAcl>> acl_{std::make_shared<const NotifyAcl>()};
+    std::mutex members_mu_;  // taken only for a NOTIFY of a zone not in acl_
+    std::unordered_map<std::string, std::string> members_;
     Accept accept_;
     std::atomic<uint64_t> accepted_{0}, refused_{0};
 };

@@ -52,6 +52,8 @@ struct SecondaryRunner::Data {
     zone::ZonePtr pending;
     std::vector<xfr::Diff> pending_diffs;
     bool pending_incremental = false;
+    // (A catalog) the serial whose member list the engine has.
+    std::optional<uint32_t> members_of;
 };
 
 SecondaryRunner::SecondaryRunner(RunnerOptions options, std::vector<xfr::TsigKey> keys,
@@ -117,7 +119,7 @@ void SecondaryRunner::restore(const wire::Name& name, const std::string& catalog
     v.restored = true;
     v.expired = st && st->state == secondary::ZoneState::expired;
     sink_.installed(v);
-    if (spec.catalog) sync_catalog(key);
+    if (spec.catalog) sync_catalog(key, nullptr);
 }
 
 void SecondaryRunner::add_now(const SecondaryZone& zone, const std::string& catalog) {
@@ -160,6 +162,8 @@ void SecondaryRunner::reconfigure(std::vector<SecondaryZone> zones,
                                   std::vector<xfr::TsigKey> keys) {
     asio::post(io_, [this, zones = std::move(zones), keys = std::move(keys)]() mutable {
         keys_ = std::move(keys);
+        // The engine's claims may change below: each catalog's next version is read whole.
+        for (auto& [key, d] : data_) d->members_of.reset();
         std::vector<secondary::ZoneSpec> specs;
         for (const auto& z : zones) {
             for (const auto& p : z.primaries) endpoints_[p.to_string()] = p;
@@ -397,6 +401,7 @@ void SecondaryRunner::install(const Action& a) {
     v.verified_unix = unix_now();
     v.expires_unix = st ? to_unix(st->expires) : 0;
     sink_.installed(v);
+    if (spec->catalog) sync_catalog(a.zone, v.diffs);
     d.pending_diffs.clear();
     d.pending_incremental = false;
     {
@@ -413,15 +418,44 @@ void SecondaryRunner::install(const Action& a) {
             if (!ec) asio::post(xfr_io_, [] { malloc_trim(0); });
         });
     }
-    if (spec->catalog) sync_catalog(a.zone);
     flush_later();
 }
 
-void SecondaryRunner::sync_catalog(const std::string& key) {
+void SecondaryRunner::sync_catalog(const std::string& key, const std::vector<xfr::Diff>* diffs) {
     auto it = data_.find(key);
     const secondary::ZoneSpec* cat = engine_.spec(key);
     if (it == data_.end() || !it->second->zone || !cat) return;
-    auto members = xfr::catalog_members(*it->second->zone);
+    Data& d = *it->second;
+    const zone::Zone& z = *d.zone;
+    // An IXFR from the version the engine has: only the entries it changed
+    // are read (a version of a catalog of 100,000 zones that adds one).
+    if (diffs && !diffs->empty() && d.members_of && diffs->front().from == *d.members_of)
+        if (auto delta = xfr::catalog_delta(z, *diffs)) {
+            std::vector<secondary::CatalogEntry> listed;
+            std::vector<std::string> unlisted;
+            size_t added = 0;
+            std::vector<std::string> touched;
+            for (const auto& m : delta->listed) {
+                touched.push_back(m.zone.lowercased().to_text());
+                listed.push_back({m.zone, m.coo ? m.coo->lowercased().to_text() : std::string()});
+                if (engine_.spec(touched.back())) continue;
+                restore(m.zone, key, secondary::ZoneSpec{m.zone, cat->primaries, cat->key, false});
+                ++added;
+            }
+            for (const auto& n : delta->unlisted) unlisted.push_back(n.lowercased().to_text());
+            const size_t before = engine_.size();
+            engine_.catalog_update(key, listed, unlisted);
+            d.members_of = z.serial();
+            // The zones configured on their own (publish_acl) are as they were.
+            for (const auto* keys : {&unlisted, &touched})
+                for (const auto& k : *keys) gate_.set_member(k, engine_.catalog_of(k));
+            const size_t removed = before > engine_.size() ? before - engine_.size() : 0;
+            if (added || removed)
+                LOG_INFO("catalog %s: serial %u, %zu added, %zu removed", key.c_str(), z.serial(),
+                         added, removed);
+            return;
+        }
+    auto members = xfr::catalog_members(z);
     if (!members) {
         LOG_ERROR("catalog %s: %s; members unchanged", key.c_str(),
                   members.error().message.c_str());
@@ -439,6 +473,7 @@ void SecondaryRunner::sync_catalog(const std::string& key) {
     }
     const size_t before = engine_.size();
     engine_.catalog_changed(key, entries);
+    d.members_of = z.serial();
     const size_t removed = before > engine_.size() ? before - engine_.size() : 0;
     if (added || removed)
         LOG_INFO("catalog %s: %zu members (%zu added, %zu removed)", key.c_str(), members->size(),
@@ -479,7 +514,12 @@ void SecondaryRunner::flush_later() {
 
 void SecondaryRunner::publish_acl() {
     auto acl = std::make_shared<NotifyAcl>();
+    std::unordered_map<std::string, std::string> members;
     for (const auto& key : engine_.keys()) {
+        if (std::string cat = engine_.catalog_of(key); !cat.empty()) {
+            members.emplace(key, std::move(cat));  // who may NOTIFY the catalog
+            continue;
+        }
         const secondary::ZoneSpec* spec = engine_.spec(key);
         NotifySource src;
         for (const auto& p : spec->primaries) {
@@ -490,6 +530,7 @@ void SecondaryRunner::publish_acl() {
         acl->emplace(key, std::move(src));
     }
     gate_.set(std::move(acl));
+    gate_.set_members(std::move(members));
 }
 
 void SecondaryRunner::update_report(const std::string& key) {

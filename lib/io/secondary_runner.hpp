@@ -146,7 +146,9 @@ class SecondaryRunner {
                          std::string rebuilt, std::string apply_error,
                          std::chrono::steady_clock::time_point started);
     void install(const secondary::Action& a);
-    void sync_catalog(const std::string& key);
+    /// The engine's member list of a catalog just installed; `diffs`: the
+    /// IXFR that brought it, if it came so.
+    void sync_catalog(const std::string& key, const std::vector<xfr::Diff>* diffs);
     void rearm();
     void flush_later();
     void publish_acl();

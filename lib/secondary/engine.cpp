@@ -632,71 +632,91 @@ bool Engine::notify(const std::string& key, const std::string& from) {
 
 void Engine::catalog_changed(const std::string& cat_key, const std::vector<CatalogEntry>& members) {
     const Zone* cat = find(cat_key);
-    std::map<std::string, std::string> want;  // member key -> coo
-    std::map<std::string, wire::Name> names;
-    if (cat) {
-        for (const auto& m : members) {
-            std::string k = m.zone.lowercased().to_text();
-            want[k] = m.coo;
-            names.emplace(k, m.zone);
-        }
-    }
+    std::map<std::string, const CatalogEntry*> want;  // member key -> entry
+    if (cat)
+        for (const auto& m : members) want[m.zone.lowercased().to_text()] = &m;
     // Claims of this catalog that are gone.
-    for (auto it = claims_.begin(); it != claims_.end();) {
-        auto& list = it->second;
-        const bool had = std::any_of(list.begin(), list.end(),
-                                     [&](const auto& c) { return c.first == cat_key; });
-        if (!had || want.count(it->first)) {
-            ++it;
-            continue;
-        }
-        std::erase_if(list, [&](const auto& c) { return c.first == cat_key; });
-        const std::string member = it->first;
-        Zone* z = find(member);
-        if (list.empty()) {
-            it = claims_.erase(it);
-            if (z && z->catalog == cat_key) drop(member);
-            continue;
-        }
-        // Another catalog lists it: it moves there, with its data.
-        if (z && z->catalog == cat_key) {
-            z->catalog = list.front().first;
-            if (const Zone* other = find(z->catalog))
-                update_spec(*z,
-                            ZoneSpec{z->spec.name, other->spec.primaries, other->spec.key, false});
-        }
-        ++it;
-    }
+    std::vector<std::string> gone;
+    for (const auto& [member, list] : claims_)
+        if (!want.count(member) && std::any_of(list.begin(), list.end(),
+                                               [&](const auto& c) { return c.first == cat_key; }))
+            gone.push_back(member);
+    for (const auto& member : gone) unclaim(cat_key, member);
     if (!cat) return;
+    for (const auto& [member, m] : want) claim(*cat, cat_key, member, m->zone, m->coo);
+}
+
+void Engine::catalog_update(const std::string& cat_key, const std::vector<CatalogEntry>& listed,
+                            const std::vector<std::string>& unlisted) {
+    const Zone* cat = find(cat_key);
+    if (!cat) return;
+    for (const auto& member : unlisted) unclaim(cat_key, member);
+    for (const auto& m : listed) claim(*cat, cat_key, m.zone.lowercased().to_text(), m.zone, m.coo);
+}
+
+void Engine::unclaim(const std::string& cat_key, const std::string& member) {
+    auto it = claims_.find(member);
+    if (it == claims_.end()) return;
+    auto& list = it->second;
+    if (std::erase_if(list, [&](const auto& c) { return c.first == cat_key; }) == 0) return;
+    Zone* z = find(member);
+    if (list.empty()) {
+        claims_.erase(it);
+        if (z && z->catalog == cat_key) drop(member);
+        return;
+    }
+    // Another catalog lists it: it moves there, with its data.
+    if (z && z->catalog == cat_key) {
+        z->catalog = list.front().first;
+        if (const Zone* other = find(z->catalog))
+            update_spec(*z, ZoneSpec{z->spec.name, other->spec.primaries, other->spec.key, false});
+    }
+}
+
+void Engine::claim(const Zone& cat, const std::string& cat_key, const std::string& member,
+                   const wire::Name& name, const std::string& coo) {
     // New claims, and ownership handed over by a coo property (RFC 9432 §5.6).
-    for (const auto& [member, coo] : want) {
-        auto& list = claims_[member];
-        auto mine = std::find_if(list.begin(), list.end(),
-                                 [&](const auto& c) { return c.first == cat_key; });
-        if (mine == list.end())
-            list.emplace_back(cat_key, coo);
-        else
-            mine->second = coo;
-        Zone* z = find(member);
-        if (z && z->catalog.empty()) continue;  // configured on its own: the configuration wins
-        if (!z) {
-            Zone& nz = create(ZoneSpec{names.at(member), cat->spec.primaries, cat->spec.key, false},
-                              cat_key, std::nullopt);
-            emit(Action::Kind::added, nz);
-            if (started_) {
-                nz.refresh.notify(clock_.now());
-                schedule(nz);
-            }
-            continue;
+    auto& list = claims_[member];
+    auto mine =
+        std::find_if(list.begin(), list.end(), [&](const auto& c) { return c.first == cat_key; });
+    // Ownership moves on a change (a new claim, a new coo), not at every
+    // version that lists the member again: two catalogs naming each other
+    // must not pass a zone back and forth.
+    const bool changed = mine == list.end() || mine->second != coo;
+    if (mine == list.end())
+        list.emplace_back(cat_key, coo);
+    else
+        mine->second = coo;
+    Zone* z = find(member);
+    if (z && (z->catalog.empty() || !changed)) return;  // configured on its own: that wins
+    if (!z) {
+        Zone& nz =
+            create(ZoneSpec{name, cat.spec.primaries, cat.spec.key, false}, cat_key, std::nullopt);
+        emit(Action::Kind::added, nz);
+        if (started_) {
+            nz.refresh.notify(clock_.now());
+            schedule(nz);
         }
-        if (z->catalog == cat_key) continue;
-        // Listed by its owner with a coo naming this catalog: hand it over.
-        auto owner = std::find_if(list.begin(), list.end(),
-                                  [&](const auto& c) { return c.first == z->catalog; });
-        if (owner != list.end() && owner->second == cat_key) {
-            z->catalog = cat_key;
-            update_spec(*z, ZoneSpec{z->spec.name, cat->spec.primaries, cat->spec.key, false});
-        }
+        return;
+    }
+    if (z->catalog == cat_key) {
+        // Its owner names another catalog that lists it too: it moves there
+        // now, not at that catalog's next version.
+        if (coo.empty() || coo == cat_key) return;
+        const bool listed =
+            std::any_of(list.begin(), list.end(), [&](const auto& c) { return c.first == coo; });
+        const Zone* to = listed ? find(coo) : nullptr;
+        if (!to) return;
+        z->catalog = coo;
+        update_spec(*z, ZoneSpec{z->spec.name, to->spec.primaries, to->spec.key, false});
+        return;
+    }
+    // Listed by its owner with a coo naming this catalog: hand it over.
+    auto owner = std::find_if(list.begin(), list.end(),
+                              [&](const auto& c) { return c.first == z->catalog; });
+    if (owner != list.end() && owner->second == cat_key) {
+        z->catalog = cat_key;
+        update_spec(*z, ZoneSpec{z->spec.name, cat.spec.primaries, cat.spec.key, false});
     }
 }
 

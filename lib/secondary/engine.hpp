@@ -184,6 +184,10 @@ class Engine {
                          const std::string& detail);
     /// The member list of catalog `key` after an install of it.
     void catalog_changed(const std::string& key, const std::vector<CatalogEntry>& members);
+    /// The same, from what an IXFR of the catalog changed: `listed` are
+    /// listed now (new, or with a new coo), `unlisted` (member keys) no more.
+    void catalog_update(const std::string& key, const std::vector<CatalogEntry>& listed,
+                        const std::vector<std::string>& unlisted);
 
     // ---- outputs
     /// The actions decided since the last call, in order.
@@ -232,6 +236,10 @@ class Engine {
     void primary_answered(const std::string& id);
     void emit(Action::Kind kind, const Zone& z, size_t primary = 0, bool ixfr = false);
     void update_spec(Zone& z, const ZoneSpec& spec);
+    /// Catalog `cat_key` lists `member` (with that coo) / no longer does.
+    void claim(const Zone& cat, const std::string& cat_key, const std::string& member,
+               const wire::Name& name, const std::string& coo);
+    void unclaim(const std::string& cat_key, const std::string& member);
     Zone* find(const std::string& key);
     std::string paused_why(const std::string& id) const;
 

@@ -1,5 +1,6 @@
 #include "lib/xfr/catalog.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -92,6 +93,69 @@ Result<std::vector<CatalogMember>> catalog_members(const zone::Zone& cat) {
             txt_strings(n, out[m->second].ext[std::string(first_label(n))]);
         }
     }
+    return out;
+}
+
+std::optional<CatalogDelta> catalog_delta(const zone::Zone& cat, std::span<const Diff> diffs) {
+    auto version_name = cat.lapex().prepend("version");
+    auto zones_name = cat.lapex().prepend("zones");
+    if (!version_name || !zones_name) return std::nullopt;
+    const size_t zones_labels = zones_name->labels();
+    // The member entries touched: the label right below zones.<catalog>
+    // (lower-cased), and the zones their removed PTRs listed.
+    std::map<std::string, std::vector<wire::Name>> touched;
+    auto look = [&](const Record& r, bool removed) {
+        auto owner = wire::Name::from_wire_checked(
+            {reinterpret_cast<const uint8_t*>(r.owner.data()), r.owner.size()});
+        if (!owner) return false;
+        const wire::Name o = owner->lowercased();  // entries are found by lower-cased label
+        if (o == cat.lapex()) return true;         // SOA, NS: not about members
+        if (o == *version_name) return false;
+        if (!o.is_subdomain_of(*zones_name)) return false;
+        const size_t labels = o.labels();
+        if (labels == zones_labels) return true;  // zones.<catalog> itself: no meaning
+        const uint8_t* l = o.data();              // the label just below zones.<catalog>
+        for (size_t skip = labels - zones_labels - 1; skip > 0; --skip) l += 1 + l[0];
+        auto& zones = touched[std::string(reinterpret_cast<const char*>(l + 1), l[0])];
+        if (removed && labels == zones_labels + 1 && r.type == t::PTR)
+            if (auto m = wire::Name::from_wire_checked(
+                    {reinterpret_cast<const uint8_t*>(r.rdata.data()), r.rdata.size()}))
+                zones.push_back(*m);
+        return true;
+    };
+    for (const Diff& d : diffs) {
+        for (const Record& r : d.removed)
+            if (!look(r, true)) return std::nullopt;
+        for (const Record& r : d.added)
+            if (!look(r, false)) return std::nullopt;
+    }
+    CatalogDelta out;
+    auto single_ptr = [&](const wire::Name& at) -> std::optional<wire::Name> {
+        uint32_t id = cat.find(at.data(), at.size());
+        if (id == zone::kNone || (cat.node(id).flags & zone::nf::removed)) return std::nullopt;
+        const zone::RRset* ptr = cat.rrset(cat.node(id), t::PTR);
+        if (!ptr || ptr->count != 1) return std::nullopt;
+        auto n = wire::Name::from_wire_checked(
+            {cat.rdata_bytes(ptr->first), cat.rdata(ptr->first).length});
+        return n ? std::optional<wire::Name>(*n) : std::nullopt;
+    };
+    for (const auto& [label, was] : touched) {
+        auto entry = zones_name->prepend(label);
+        if (!entry) continue;
+        std::optional<wire::Name> now = single_ptr(*entry);
+        if (now) {
+            CatalogMember m{label, *now, {}, {}, {}};
+            if (auto coo = entry->prepend("coo")) m.coo = single_ptr(*coo);
+            out.listed.push_back(std::move(m));
+        }
+        for (const auto& z : was)
+            if (!now || !(z == *now)) out.unlisted.push_back(z);
+    }
+    // A member that moved to another entry is still listed.
+    std::erase_if(out.unlisted, [&](const wire::Name& z) {
+        return std::any_of(out.listed.begin(), out.listed.end(),
+                           [&](const CatalogMember& m) { return m.zone == z; });
+    });
     return out;
 }
 

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,20 @@ struct CatalogMember {
 /// missing or unsupported version; a member with several PTRs is ignored (RFC 9432 §4.1), as is
 /// anything that is not a member entry.
 Result<std::vector<CatalogMember>> catalog_members(const zone::Zone& catalog);
+
+/// What an IXFR of a catalog changed, read from its differences alone (a
+/// consumer of a large catalog need not read every member at each version).
+struct CatalogDelta {
+    /// Members whose entry (PTR) or coo property changed, as `catalog` now
+    /// lists them (zone and coo; groups and ext are not read).
+    std::vector<CatalogMember> listed;
+    /// Zones whose entry was removed and that the same entry does not list any more.
+    std::vector<wire::Name> unlisted;
+};
+/// nullopt when the differences touch the catalog beyond its member entries
+/// (the version property, ...): read it whole with catalog_members() then.
+/// `catalog` is the version the differences lead to.
+std::optional<CatalogDelta> catalog_delta(const zone::Zone& catalog, std::span<const Diff> diffs);
 
 // ---- producer ----
 

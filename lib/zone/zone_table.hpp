@@ -1,7 +1,11 @@
 #pragma once
 // The set of zones a server answers for: an immutable table, looked up by the
-// longest enclosing apex. A new table is built and published for every change.
+// longest enclosing apex. A new table is published for every change; it is
+// made of 256 immutable shards (by a hash of the apex), so a change to one
+// zone rebuilds one shard and shares the others: publishing stays cheap with
+// a hundred thousand zones.
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -19,11 +23,40 @@ using ExpiryCell = std::shared_ptr<std::atomic<int64_t>>;
 
 class ZoneTable {
   public:
-    ZoneTable() = default;
+    static constexpr unsigned kShards = 256;
+    /// The shard of a zone: the top bits of the hash of its lower-cased apex.
+    static unsigned shard_of(uint64_t apex_hash) { return static_cast<unsigned>(apex_hash >> 56); }
+
+    /// Some of the zones (those of one shard), with an index by apex.
+    class Shard {
+      public:
+        /// `expired[i]` marks zones[i] as past its SOA expire (answers SERVFAIL);
+        /// `expiry[i]` is its expiry cell (null: never expires). Both may be empty.
+        Shard(std::vector<ZonePtr> zones, std::vector<bool> expired,
+              std::vector<ExpiryCell> expiry);
+        uint32_t probe(const uint8_t* lname, size_t len, uint64_t hash) const noexcept;
+        size_t size() const { return zones_.size(); }
+
+      private:
+        friend class ZoneTable;
+        std::vector<ZonePtr> zones_;
+        std::vector<bool> expired_;             // parallel to zones_ (empty: none expired)
+        std::vector<ExpiryCell> expiry_;        // parallel to zones_ (empty: none expires)
+        std::vector<const wire::Name*> lapex_;  // the zones' lower-cased apexes
+        std::vector<uint32_t> index_;
+        size_t mask_ = 0;
+        uint8_t min_labels_ = 255, max_labels_ = 0;
+    };
+    using ShardPtr = std::shared_ptr<const Shard>;
+    using Shards = std::array<ShardPtr, kShards>;
+
+    ZoneTable();
     /// `expired[i]` marks zones[i] as past its SOA expire (answers SERVFAIL);
     /// `expiry[i]` is its expiry cell (null: never expires). Both may be empty.
     explicit ZoneTable(std::vector<ZonePtr> zones, std::vector<bool> expired = {},
                        std::vector<ExpiryCell> expiry = {});
+    /// From shards (null: empty), each holding only zones of its shard_of().
+    explicit ZoneTable(const Shards& shards);
 
     /// The zone whose apex is the longest suffix of `lname` (lower-cased wire
     /// name of `len` bytes), or nullptr. Never scans: one hash probe per label
@@ -37,25 +70,24 @@ class ZoneTable {
     const Zone* find_exact(const uint8_t* lname, size_t len) const noexcept;
     /// The same, shared (to keep it beyond the table, e.g. for a transfer).
     ZonePtr get_exact(const uint8_t* lname, size_t len) const noexcept;
-
-    const std::vector<ZonePtr>& zones() const { return zones_; }
-    size_t size() const { return zones_.size(); }
-
+    size_t size() const { return size_; }
+    /// Zones answering SERVFAIL because they expired.
+    size_t expired_count() const;
+    /// Calls f(zone, expired) for every zone, in no particular order.
+    template <class F>
+    void for_each(F&& f) const {
+        for (const auto& s : shards_)
+            for (size_t i = 0; i < s->zones_.size(); ++i)
+                f(s->zones_[i], !s->expired_.empty() && s->expired_[i]);
+    }
     /// A copy with `zone` added or replacing the zone with the same apex.
     std::shared_ptr<const ZoneTable> with(ZonePtr zone, bool expired = false) const;
-    bool expired(size_t i) const { return !expired_.empty() && expired_[i]; }
     /// A copy without the zone of that apex.
     std::shared_ptr<const ZoneTable> without(const wire::Name& apex) const;
 
   private:
-    uint32_t probe(const uint8_t* lname, size_t len) const noexcept;
-
-    std::vector<ZonePtr> zones_;
-    std::vector<bool> expired_;             // parallel to zones_ (empty: none expired)
-    std::vector<ExpiryCell> expiry_;        // parallel to zones_ (empty: none expires)
-    std::vector<const wire::Name*> lapex_;  // the zones' lower-cased apexes, parallel to zones_
-    std::vector<uint32_t> index_;
-    size_t mask_ = 0;
+    Shards shards_;
+    size_t size_ = 0;
     uint8_t min_labels_ = 255, max_labels_ = 0;
 };
 

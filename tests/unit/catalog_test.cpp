@@ -5,7 +5,10 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <map>
+#include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -314,5 +317,141 @@ group.m3.zones             TXT "orphan property"
         auto m = catalog_members(**back);
         REQUIRE(m.has_value());
         CHECK(m->size() == 2);
+    }
+
+    TEST_CASE(
+        "consumer delta: every kind of member change, read from the IXFR alone, agrees "
+        "with reading both versions whole") {
+        // Random member lists changed step by step by every kind of change a
+        // producer makes: a member added, removed, given a coo or another, moved
+        // to another entry id, an entry id reused for another zone, a group
+        // changed (not a member change), several at once.
+        std::mt19937 rng(7);
+        const auto apex = N("catalog.example.");
+        auto zone_name = [](int i) { return N(("m" + std::to_string(i) + ".Example.").c_str()); };
+        std::vector<CatalogMember> cur;
+        for (int i = 0; i < 30; ++i) {
+            CatalogMember m;
+            m.zone = zone_name(i);
+            cur.push_back(m);
+        }
+        auto cat = dns::xfr::build_catalog(apex, 1, cur);
+        REQUIRE(cat.has_value());
+        dns::zone::ZonePtr z = *cat;
+        int next = 30;
+        auto coo_of = [](const CatalogMember& m) {
+            return m.coo ? m.coo->lowercased().to_text() : std::string();
+        };
+        for (uint32_t serial = 2; serial < 400; ++serial) {
+            std::vector<CatalogMember> nxt = cur;
+            const int changes = 1 + static_cast<int>(rng() % 3);
+            for (int c = 0; c < changes; ++c) {
+                const size_t pick = nxt.empty() ? 0 : rng() % nxt.size();
+                switch (nxt.empty() ? 0 : rng() % 6) {
+                    case 0: {  // added
+                        CatalogMember m;
+                        m.zone = zone_name(next++);
+                        nxt.push_back(m);
+                        break;
+                    }
+                    case 1:  // removed
+                        nxt.erase(nxt.begin() + static_cast<long>(pick));
+                        break;
+                    case 2:  // coo set, changed or cleared
+                        if (rng() % 3 == 0)
+                            nxt[pick].coo.reset();
+                        else
+                            nxt[pick].coo = N(rng() % 2 ? "other.example." : "third.example.");
+                        break;
+                    case 3:  // moved to another entry id
+                        nxt[pick].id = "moved" + std::to_string(serial) + "-" + std::to_string(c);
+                        break;
+                    case 4: {  // the entry id now lists another zone
+                        if (nxt[pick].id.empty())
+                            nxt[pick].id = dns::xfr::member_id(nxt[pick].zone);
+                        nxt[pick].zone = zone_name(next++);
+                        break;
+                    }
+                    default:  // a group: not a change of the member list
+                        nxt[pick].groups = {"g" + std::to_string(rng() % 3)};
+                        break;
+                }
+            }
+            auto ch = dns::xfr::change_catalog(z, cur, nxt, serial);
+            REQUIRE_MESSAGE(ch.has_value(), ch.error().message);
+            std::vector<dns::xfr::Diff> diffs{ch->diff};
+            auto delta = dns::xfr::catalog_delta(*ch->catalog, diffs);
+            REQUIRE(delta.has_value());
+            // What reading both versions whole says.
+            std::map<std::string, std::string> before, after;  // zone -> coo
+            for (const auto& m : members_of(*z)) before[m.zone.lowercased().to_text()] = coo_of(m);
+            for (const auto& m : members_of(*ch->catalog))
+                after[m.zone.lowercased().to_text()] = coo_of(m);
+            std::set<std::string> unlisted, want_unlisted;
+            for (const auto& n : delta->unlisted) unlisted.insert(n.lowercased().to_text());
+            for (const auto& [k, coo] : before)
+                if (!after.count(k)) want_unlisted.insert(k);
+            auto join = [](const std::set<std::string>& v) {
+                std::string o;
+                for (const auto& x : v) o += x + " ";
+                return o;
+            };
+            INFO("serial " << serial << " unlisted: " << join(unlisted)
+                           << "; expected: " << join(want_unlisted));
+            CHECK(unlisted == want_unlisted);
+            std::map<std::string, std::string> listed;
+            for (const auto& m : delta->listed) listed[m.zone.lowercased().to_text()] = coo_of(m);
+            for (const auto& [k, coo] : listed) {
+                INFO(k);
+                REQUIRE(after.count(k));
+                CHECK(after[k] == coo);  // as the new version lists it
+            }
+            for (const auto& [k, coo] : after)
+                if (!before.count(k) || before[k] != coo) {
+                    INFO("new or changed: " << k);
+                    CHECK(listed.count(k));
+                }
+            z = ch->catalog;
+            cur = nxt;
+        }
+    }
+
+    TEST_CASE("consumer delta: a change of the version, or no change, or only the SOA") {
+        std::vector<CatalogMember> ms(3);
+        for (int i = 0; i < 3; ++i) ms[i].zone = N(("z" + std::to_string(i) + ".example.").c_str());
+        auto z = dns::xfr::build_catalog(N("catalog.example."), 1, ms);
+        REQUIRE(z.has_value());
+        auto rec = [](const char* owner, uint16_t type, std::string rdata) {
+            auto n = N(owner);
+            return dns::xfr::Record{std::string(reinterpret_cast<const char*>(n.data()), n.size()),
+                                    type, 0, std::move(rdata)};
+        };
+        dns::xfr::Diff version{1,
+                               2,
+                               {rec("version.catalog.example.", 16,
+                                    std::string("\x01"
+                                                "2",
+                                                2))},
+                               {rec("VERSION.catalog.example.", 16,
+                                    std::string("\x01"
+                                                "3",
+                                                2))}};
+        CHECK_FALSE(dns::xfr::catalog_delta(**z, std::vector<dns::xfr::Diff>{version}).has_value());
+        dns::xfr::Diff soa_only{
+            1, 2, {rec("catalog.example.", 6, "x")}, {rec("catalog.example.", 6, "y")}};
+        auto d = dns::xfr::catalog_delta(**z, std::vector<dns::xfr::Diff>{soa_only});
+        REQUIRE(d.has_value());
+        CHECK(d->listed.empty());
+        CHECK(d->unlisted.empty());
+        // An entry named in upper case is the same entry.
+        auto id = dns::xfr::member_id(N("z1.example."));
+        std::string up = id;
+        for (auto& ch : up) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+        dns::xfr::Diff touch{
+            1, 2, {}, {rec(("group." + up + ".ZONES.catalog.example.").c_str(), 16, "\x01g")}};
+        d = dns::xfr::catalog_delta(**z, std::vector<dns::xfr::Diff>{touch});
+        REQUIRE(d.has_value());
+        REQUIRE(d->listed.size() == 1);
+        CHECK(d->listed[0].zone == N("z1.example."));
     }
 }

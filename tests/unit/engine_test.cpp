@@ -6,6 +6,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <map>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -474,6 +476,69 @@ TEST_SUITE("engine") {
         CHECK(count(d, Kind::removed, "cat2.example.") == 1);
         CHECK(count(d, Kind::removed, "b.example.") == 0);  // cat1 still lists it
         CHECK(r.engine.catalog_of("b.example.") == "cat1.example.");
+    }
+
+    TEST_CASE(
+        "catalog_update (the changes of an IXFR) leaves the engine as catalog_changed "
+        "(the whole list) does, over random steps of two catalogs") {
+        // Two catalogs list members from a pool of 12, with coo properties naming
+        // either catalog; each step changes one catalog's list. Engine `full`
+        // gets each new list whole, `delta` gets only what changed (members
+        // listed anew or with a new coo; members no longer listed).
+        Rig full, delta;
+        for (Rig* r : {&full, &delta}) {
+            r->engine.add(spec("cat1.example.", {"192.0.2.1:53"}, true));
+            r->engine.add(spec("cat2.example.", {"192.0.2.2:53"}, true));
+            r->engine.add(spec("own.example.", {"192.0.2.9:53"}));  // configured: always wins
+            r->engine.start();
+            r->drain();
+        }
+        const std::vector<std::string> cats{"cat1.example.", "cat2.example."};
+        std::map<std::string, std::string> lists[2];  // member -> coo
+        std::mt19937 rng(11);
+        for (int step = 0; step < 600; ++step) {
+            const int c = static_cast<int>(rng() % 2);
+            auto next = lists[c];
+            for (int k = 0; k < 1 + static_cast<int>(rng() % 3); ++k) {
+                const int i = static_cast<int>(rng() % 13);
+                const std::string z =
+                    i == 12 ? "own.example." : "m" + std::to_string(i) + ".example.";
+                switch (rng() % 3) {
+                    case 0:
+                        next.erase(z);
+                        break;
+                    case 1:
+                        next[z] = "";
+                        break;
+                    default:
+                        next[z] = cats[rng() % 2];
+                        break;
+                }
+            }
+            std::vector<CatalogEntry> whole, listed;
+            std::vector<std::string> unlisted;
+            for (const auto& [z, coo] : next) {
+                whole.push_back({N(z.c_str()), coo});
+                auto old = lists[c].find(z);
+                if (old == lists[c].end() || old->second != coo)
+                    listed.push_back({N(z.c_str()), coo});
+            }
+            for (const auto& [z, coo] : lists[c])
+                if (!next.count(z)) unlisted.push_back(z);
+            lists[c] = next;
+            full.engine.catalog_changed(cats[c], whole);
+            delta.engine.catalog_update(cats[c], listed, unlisted);
+            auto a = full.drain(), b = delta.drain();
+            INFO("step " << step);
+            auto keys = full.engine.keys();
+            REQUIRE(keys == delta.engine.keys());
+            for (const auto& k : keys) {
+                CHECK(full.engine.catalog_of(k) == delta.engine.catalog_of(k));
+                CHECK(full.engine.spec(k)->primaries == delta.engine.spec(k)->primaries);
+            }
+            CHECK(count(a, Kind::added) == count(b, Kind::added));
+            CHECK(count(a, Kind::removed) == count(b, Kind::removed));
+        }
     }
 
     TEST_CASE("reconfigure: zones added, removed and given new primaries") {

@@ -101,6 +101,23 @@ TEST_SUITE("io") {
         CHECK(accepted.size() == 2);
         CHECK(gate.accepted() == 2);
         CHECK(gate.refused() == 3);
+
+        // Catalog members: their catalog's entry decides, with its key.
+        (*acl)["cat.example."] = {{asio::ip::make_address("192.0.2.7")}, std::nullopt};
+        gate.set(acl);
+        gate.set_members(
+            {{"member.example.", "cat.example."}, {"orphan.example.", "gone.example."}});
+        CHECK(ask(notify_query("Member.example."), "192.0.2.7").rcode() == w::rcode::NOERROR);
+        CHECK(accepted.back() == "member.example.");
+        CHECK(ask(notify_query("member.example."), "192.0.2.1").rcode() == w::rcode::NOTAUTH);
+        CHECK(ask(notify_query("orphan.example."), "192.0.2.7").rcode() == w::rcode::NOTAUTH);
+        gate.set_member("member.example.", "signed.example.");  // moved to a catalog with a key
+        CHECK(ask(notify_query("member.example."), "192.0.2.1").rcode() == w::rcode::NOTAUTH);
+        gate.set_member("member.example.", "");  // left its catalog
+        CHECK(ask(notify_query("member.example."), "192.0.2.7").rcode() == w::rcode::NOTAUTH);
+        // A zone configured on its own is found before any catalog listing it.
+        gate.set_member("example.com.", "cat.example.");
+        CHECK(ask(notify_query("example.com."), "192.0.2.1").rcode() == w::rcode::NOERROR);
     }
 
     TEST_CASE(

@@ -10,6 +10,7 @@
 
 #include "lib/wire/rrtype.hpp"
 #include "lib/zone/builder.hpp"
+#include "lib/zone/zone_store.hpp"
 #include "lib/zone/zone_table.hpp"
 #include "test_util.hpp"
 
@@ -552,6 +553,56 @@ TEST_SUITE("zone") {
         }
         CHECK(lookup(table, "www.zone300.test.") == nullptr);
         CHECK(lookup(table, "test.") == nullptr);
+    }
+
+    TEST_CASE(
+        "ZoneStore: commits rebuild only changed shards; every zone is found after "
+        "changes, removals, expiry marks and both sources") {
+        using Source = dns::zone::ZoneStore::Source;
+        dns::zone::ZoneStore store;
+        auto name = [](int i) { return "z" + std::to_string(i) + ".Shard.test."; };
+        for (int i = 0; i < 3000; ++i) store.set(Source::secondary, make_zone(name(i).c_str(), 1));
+        store.commit();
+        auto t1 = store.get();
+        CHECK(t1->size() == 3000);
+        // Changes to a few zones: a new serial, removals, an expired mark, a file copy.
+        for (int i = 0; i < 3000; i += 97)
+            store.set(Source::secondary, make_zone(name(i).c_str(), 2));
+        for (int i = 1; i < 3000; i += 301)
+            store.remove(Source::secondary, N(name(i).c_str()).lowercased().to_text());
+        store.set_expired(Source::secondary, "z5.shard.test.", true);
+        store.set_expires_at(Source::secondary, "z6.shard.test.", 1000 + 77);
+        store.set(Source::file, make_zone(name(8).c_str(), 9));
+        store.commit();
+        auto t2 = store.get();
+        CHECK(t1->size() == 3000);  // a published table never changes
+        CHECK(t2->size() == 3000 - 10);
+        CHECK(t2->expired_count() == 1);
+        size_t seen = 0;
+        t2->for_each([&](const ZonePtr&, bool) { ++seen; });
+        CHECK(seen == t2->size());
+        for (int i = 0; i < 3000; ++i) {
+            INFO(name(i));
+            std::string q = "www." + name(i);
+            auto w = N(q.c_str()).lowercased();
+            bool expired = false;
+            uint32_t index = 0;
+            const Zone* z = t2->find(w.data(), w.size(), &expired, &index);
+            if (i % 301 == 1) {
+                CHECK(z == nullptr);
+                continue;
+            }
+            REQUIRE(z);
+            CHECK(z->serial() == (i == 8 ? 9u : i % 97 == 0 ? 2u : 1u));
+            CHECK(expired == (i == 5));
+            CHECK(t2->expire_remaining(index, 1000) == (i == 6 ? 77u : z->soa_expire()));
+        }
+        // The file copy wins while it is there; removing it uncovers the secondary's.
+        store.remove(Source::file, "z8.shard.test.");
+        store.commit();
+        auto w = N("z8.shard.test.");
+        REQUIRE(store.get()->find_exact(w.data(), w.size()));
+        CHECK(store.get()->find_exact(w.data(), w.size())->serial() == 1);
     }
 
     TEST_CASE("ZoneTable: with() replaces by apex and without() removes") {
