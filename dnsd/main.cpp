@@ -38,7 +38,9 @@ int main(int argc, char** argv) {
     // Secondaries: zones, keys, and what the state directory already holds.
     const std::vector<dns::xfr::TsigKey>& keys = config.tsig;
     std::vector<dns::io::SecondaryZone> zones = dnsd::secondary_zones(config);
-    dns::io::StateDir state(config.state_dir);
+    // Zones whose saved copy is at most 16 KiB share one pack file (a file
+    // each would cost an inode per zone: 100,000 catalog members are common).
+    dns::io::StateDir state(config.state_dir, nullptr, 16 * 1024);
     if (state.enabled()) {
         if (auto r = state.prepare(); !r) {
             LOG_ERROR("--state-dir: %s", r.error().message.c_str());

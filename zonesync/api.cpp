@@ -119,7 +119,7 @@ struct Api::Impl {
                           return s.add_zones(zs, static_cast<int64_t>(std::time(nullptr)));
                       });
                       if (!added) return error(status_of(added.error()), added.error().message);
-                      service.resync();
+                      service.zones_changed(zs, {});
                       if (!many) return reply(201, zone_json(zs[0]));
                       json out = json::array();
                       for (const auto& z : zs) out.push_back(zone_json(z));
@@ -177,7 +177,7 @@ struct Api::Impl {
                        auto gone =
                            service.with_store([&](Store& s) { return s.remove_zone(name); });
                        if (!gone) return error(status_of(gone.error()), gone.error().message);
-                       service.resync();
+                       if (auto key = zone_key(name)) service.zones_changed({}, {*key});
                        return reply(200, json{{"removed", name}});
                    }));
         http.post("/v1/zones/:name/refresh", guarded([this](const Request& r) {

@@ -60,6 +60,42 @@ Service::Service(Store& store, ServiceConfig config) : store_(store), config_(st
 
 Service::~Service() { stop(); }
 
+namespace {
+/// What the runner keeps of a zone of the store (nullopt: nothing to pull).
+std::optional<dns::io::SecondaryZone> upstream_of(const ZoneEntry& z) {
+    if (z.state == ZoneState::suspended) return std::nullopt;
+    auto name = dns::wire::Name::from_text(z.name);
+    if (!name) return std::nullopt;
+    dns::io::SecondaryZone sz{*name, {}, z.key, false};
+    for (const auto& p : z.primaries)
+        if (auto e = dns::io::parse_endpoint(p)) sz.primaries.push_back(*e);
+    if (sz.primaries.empty()) return std::nullopt;
+    return sz;
+}
+}  // namespace
+
+void Service::zones_changed(const std::vector<ZoneEntry>& zones,
+                            const std::vector<std::string>& removed) {
+    std::vector<dns::io::SecondaryZone> up;
+    std::vector<std::string> gone = removed;
+    {
+        std::lock_guard lock(served_mu_);
+        for (const auto& z : zones) {
+            if (auto sz = upstream_of(z)) {
+                up.push_back(std::move(*sz));
+                upstream_[z.name] = {z.primaries, z.key};
+            } else {
+                gone.push_back(z.name);
+            }
+        }
+        for (const auto& key : gone) upstream_.erase(key);
+    }
+    for (const auto& z : zones) mark_catalog(z.name);
+    for (const auto& key : gone) mark_catalog(key);
+    runner_->update(std::move(up), std::move(gone));
+    schedule_catalog();  // changed primaries change the catalog's ext properties
+}
+
 std::vector<dns::io::SecondaryZone> Service::upstream_zones() {
     std::vector<dns::io::SecondaryZone> out;
     std::vector<ZoneEntry> zs;
@@ -74,14 +110,9 @@ std::vector<dns::io::SecondaryZone> Service::upstream_zones() {
     }
     std::map<std::string, Upstream> upstream;
     for (const auto& z : zs) {
-        if (z.state == ZoneState::suspended) continue;
-        auto name = dns::wire::Name::from_text(z.name);
-        if (!name) continue;
-        dns::io::SecondaryZone sz{*name, {}, z.key, false};
-        for (const auto& p : z.primaries)
-            if (auto e = dns::io::parse_endpoint(p)) sz.primaries.push_back(*e);
-        if (sz.primaries.empty()) continue;
-        out.push_back(std::move(sz));
+        auto sz = upstream_of(z);
+        if (!sz) continue;
+        out.push_back(std::move(*sz));
         upstream[z.name] = {z.primaries, z.key};
     }
     // A standby also follows the active instance's catalog (plain DNS: SOA

@@ -68,6 +68,11 @@ class Service final : public dns::io::ZoneSink,
     /// Re-reads zones from the store (after an API or CLI change): new zones
     /// are pulled, removed ones leave the catalog.
     void resync();
+    /// After an API change of these zones alone (`zones` added or changed,
+    /// `removed` gone, as keys): the runner and the catalog look at them and
+    /// no other (resync() reads every zone of the store).
+    void zones_changed(const std::vector<ZoneEntry>& zones,
+                       const std::vector<std::string>& removed);
     /// Re-reads the POPs from the store: who may transfer, whom to NOTIFY and
     /// watch. A new POP is sent a NOTIFY of the catalog at once.
     void resync_pops();

@@ -108,18 +108,6 @@ std::vector<std::string> split(std::string_view s) {
     return out;
 }
 
-// The key of a zone: its lower-cased absolute name ("example.com."); the
-// final dot may be left out.
-Result<std::string> zone_key(std::string_view name) {
-    std::string text(name);
-    if (text.empty() || text.back() != '.') text += '.';
-    auto n = dns::wire::Name::from_text(text);
-    if (!n || name.empty() || name.find("..") != std::string_view::npos)
-        return make_error(Errc::bad_name, "'" + std::string(name) + "' is not a domain name" +
-                                              (n ? std::string() : ": " + n.error().message));
-    return n->lowercased().to_text();
-}
-
 constexpr const char* kZoneColumns =
     "SELECT z.name, z.primaries, z.tsig_key, z.owner, z.state, z.reason, z.created, z.updated,"
     " d.serial, d.verified FROM zones z LEFT JOIN zone_data d ON d.zone = z.name";
@@ -141,6 +129,18 @@ ZoneEntry zone_from_row(const dns::db::Statement& st) {
 }
 
 }  // namespace
+
+// The key of a zone: its lower-cased absolute name ("example.com."); the
+// final dot may be left out.
+Result<std::string> zone_key(std::string_view name) {
+    std::string text(name);
+    if (text.empty() || text.back() != '.') text += '.';
+    auto n = dns::wire::Name::from_text(text);
+    if (!n || name.empty() || name.find("..") != std::string_view::npos)
+        return make_error(Errc::bad_name, "'" + std::string(name) + "' is not a domain name" +
+                                              (n ? std::string() : ": " + n.error().message));
+    return n->lowercased().to_text();
+}
 
 const char* state_name(ZoneState s) {
     switch (s) {

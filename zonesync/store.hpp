@@ -46,6 +46,10 @@ struct ZoneEntry {
     int64_t verified = 0;
 };
 
+/// The key of a zone: its lower-cased absolute name ("example.com."); the
+/// final dot may be left out. bad_name when it is not a domain name.
+dns::Result<std::string> zone_key(std::string_view name);
+
 /// Checks and normalises what a user gives for a new zone: a domain name,
 /// one or more primary addresses (the port defaults to 53), an optional key
 /// name. Errors say which field is wrong and why.

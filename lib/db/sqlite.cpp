@@ -144,7 +144,26 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& path,
     return d;
 }
 
+void StatementRelease::operator()(sqlite3_stmt* st) const noexcept {
+    if (cache)
+        cache->release(st);
+    else
+        sqlite3_finalize(st);
+}
+
+void Database::release(sqlite3_stmt* st) noexcept {
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    const char* sql = sqlite3_sql(st);
+    try {
+        if (sql && cache_.emplace(sql, st).second) return;
+    } catch (...) {
+    }
+    sqlite3_finalize(st);  // one of the same text is kept already
+}
+
 Database::~Database() {
+    for (auto& [sql, st] : cache_) sqlite3_finalize(st);
     if (db_) sqlite3_close_v2(db_);
     if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
 }
@@ -161,13 +180,19 @@ Result<void> Database::exec(std::string_view sql) {
 }
 
 Result<Statement> Database::prepare(std::string_view sql) {
+    if (auto it = cache_.find(std::string(sql)); it != cache_.end()) {
+        sqlite3_stmt* st = it->second;
+        cache_.erase(it);
+        return Statement(db_, st, this);
+    }
     sqlite3_stmt* st = nullptr;
-    int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &st, nullptr);
+    int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                SQLITE_PREPARE_PERSISTENT, &st, nullptr);
     if (rc != SQLITE_OK) {
         sqlite3_finalize(st);
         return sql_error(db_, sql);
     }
-    return Statement(db_, st);
+    return Statement(db_, st, this);
 }
 
 Result<void> Database::migrate(std::span<const std::string_view> migrations) {

@@ -179,6 +179,33 @@ void SecondaryRunner::reconfigure(std::vector<SecondaryZone> zones,
     });
 }
 
+void SecondaryRunner::update(std::vector<SecondaryZone> zones, std::vector<std::string> removed) {
+    asio::post(io_, [this, zones = std::move(zones), removed = std::move(removed)] {
+        size_t changed = 0;
+        for (const auto& z : zones) {
+            for (const auto& p : z.primaries) endpoints_[p.to_string()] = p;
+            auto spec = spec_of(z);
+            const std::string key = z.name.lowercased().to_text();
+            if (!engine_.spec(key)) {
+                restore(z.name, "", spec);  // starts from what the sink holds of it
+                ++changed;
+            }
+            changed += engine_.configure(spec) ? 1 : 0;
+            if (spec.catalog) {
+                if (auto it = data_.find(key); it != data_.end()) it->second->members_of.reset();
+            }
+        }
+        for (const auto& key : removed)
+            if (engine_.spec(key) && engine_.catalog_of(key).empty()) {
+                engine_.remove(key);
+                ++changed;
+            }
+        LOG_DEBUG("secondary zones updated: %zu changed, %zu zones", changed, engine_.size());
+        process();
+        publish_acl();
+    });
+}
+
 // ---- carrying out the engine's actions ----
 
 void SecondaryRunner::process(const std::string& touched) {

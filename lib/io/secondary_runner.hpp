@@ -119,6 +119,10 @@ class SecondaryRunner {
     /// Any thread: a new list of zones and keys (SIGHUP). Zones are added,
     /// removed or given their new primaries; catalog members follow.
     void reconfigure(std::vector<SecondaryZone> zones, std::vector<xfr::TsigKey> keys);
+    /// Any thread: adds or updates `zones` and removes `removed` (lower-cased
+    /// apex text; catalog members are left to their catalog), leaving every
+    /// other zone alone: reconfigure() at the cost of the zones named.
+    void update(std::vector<SecondaryZone> zones, std::vector<std::string> removed);
 
     /// Any thread: check `zone` (lower-cased apex text) now, as an accepted
     /// NOTIFY would make it (an operator's "refresh").

@@ -9,11 +9,20 @@
 
 namespace dns::io {
 
-StateDir::StateDir(std::string dir, Storage* storage) : dir_(std::move(dir)), storage_(storage) {
+namespace {
+std::vector<uint8_t> pack_key(const dns::wire::Name& zone) {
+    auto l = zone.lowercased();
+    return {l.data(), l.data() + l.size()};
+}
+}  // namespace
+
+StateDir::StateDir(std::string dir, Storage* storage, size_t pack_limit)
+    : dir_(std::move(dir)), storage_(storage), pack_limit_(pack_limit) {
     if (!storage_) {
         own_ = std::make_unique<FileStorage>();
         storage_ = own_.get();
     }
+    if (!dir_.empty() && pack_limit_ > 0) pack_ = std::make_unique<ZonePack>(dir_ + "/zones.pack");
 }
 
 std::string StateDir::path_of(const dns::wire::Name& zone) const {
@@ -33,25 +42,72 @@ std::string StateDir::path_of(const dns::wire::Name& zone) const {
     return dir_ + "/" + file + "zone";
 }
 
-dns::Result<void> StateDir::prepare() const { return storage_->prepare_dir(dir_); }
+dns::Result<void> StateDir::prepare() const {
+    if (auto r = storage_->prepare_dir(dir_); !r) return r;
+    if (!pack_) return {};
+    if (auto r = pack_->open(); !r) return r;
+    if (auto note = pack_->note(); !note.empty()) LOG_WARN("state dir: %s", note.c_str());
+    return {};
+}
+
+bool StateDir::packed(const dns::wire::Name& zone) const {
+    return pack_ && pack_->contains(pack_key(zone));
+}
+
+void StateDir::drop_file(const dns::wire::Name& zone) const {
+    storage_->remove(path_of(zone));
+    journal_of(zone).clear();
+}
 
 dns::Result<void> StateDir::save(const dns::zone::Zone& zone, int64_t verified,
                                  const std::string& primary) const {
-    auto bytes = dns::xfr::encode_snapshot(zone, verified, primary);
-    auto written = storage_->write_atomically(path_of(zone.apex()), bytes);
-    if (written) journal_of(zone.apex()).clear();  // the snapshot includes it now
-    return written;
+    SaveRequest one{&zone, verified, &primary};
+    return std::move(save_many({&one, 1}).front());
 }
 
 std::vector<dns::Result<void>> StateDir::save_many(std::span<const SaveRequest> zones) const {
+    // Small snapshots go to the pack (one write and one flush for all of
+    // them), the others to a file each (sharing one flush to disk).
+    std::vector<dns::Result<void>> out(zones.size());
     std::vector<Storage::Write> writes;
-    writes.reserve(zones.size());
-    for (const auto& z : zones)
-        writes.push_back({path_of(z.zone->apex()),
-                          dns::xfr::encode_snapshot(*z.zone, z.verified_unix, *z.primary)});
-    auto out = storage_->write_atomically_many(writes);
-    for (size_t i = 0; i < zones.size() && i < out.size(); ++i)
-        if (out[i]) journal_of(zones[i].zone->apex()).clear();  // the snapshot includes it now
+    std::vector<size_t> to_file, to_pack, was_packed;
+    std::vector<ZonePack::Put> puts;
+    for (size_t i = 0; i < zones.size(); ++i) {
+        auto bytes =
+            dns::xfr::encode_snapshot(*zones[i].zone, zones[i].verified_unix, *zones[i].primary);
+        if (pack_ && bytes.size() <= pack_limit_) {
+            auto key = pack_key(zones[i].zone->apex());
+            was_packed.push_back(pack_->contains(key) ? 1 : 0);
+            puts.push_back({std::move(key), std::move(bytes)});
+            to_pack.push_back(i);
+        } else {
+            writes.push_back({path_of(zones[i].zone->apex()), std::move(bytes)});
+            to_file.push_back(i);
+        }
+    }
+    if (!puts.empty()) {
+        auto r = pack_->write(puts, {});
+        for (size_t j = 0; j < to_pack.size(); ++j) {
+            out[to_pack[j]] = r;
+            // Moved into the pack: the file it had (if any) goes once the pack holds it.
+            if (r && !was_packed[j]) drop_file(zones[to_pack[j]].zone->apex());
+        }
+    }
+    if (!writes.empty()) {
+        auto written = storage_->write_atomically_many(writes);
+        std::vector<std::vector<uint8_t>> unpacked;
+        for (size_t j = 0; j < to_file.size() && j < written.size(); ++j) {
+            const auto& apex = zones[to_file[j]].zone->apex();
+            if (written[j]) {
+                journal_of(apex).clear();  // the snapshot includes it now
+                if (packed(apex)) unpacked.push_back(pack_key(apex));  // grew out of the pack
+            }
+            out[to_file[j]] = std::move(written[j]);
+        }
+        if (!unpacked.empty())
+            if (auto r = pack_->write({}, unpacked); !r)
+                LOG_WARN("state dir: %s (the newer files win at load)", r.error().message.c_str());
+    }
     return out;
 }
 
@@ -67,6 +123,7 @@ std::pair<size_t, size_t> StateDir::sizes(const dns::wire::Name& zone) const {
 }
 
 dns::Result<void> StateDir::touch(const dns::wire::Name& zone, int64_t verified) const {
+    if (packed(zone)) return pack_->touch(pack_key(zone), verified);
     uint8_t buf[8];
     for (int i = 0; i < 8; ++i)
         buf[i] = static_cast<uint8_t>(static_cast<uint64_t>(verified) >> (56 - 8 * i));
@@ -74,6 +131,26 @@ dns::Result<void> StateDir::touch(const dns::wire::Name& zone, int64_t verified)
 }
 
 dns::Result<SavedZone> StateDir::load(const dns::wire::Name& zone) const {
+    if (!packed(zone)) return load_file(zone);
+    auto data = pack_->get(pack_key(zone));
+    if (!data) return data.error();
+    auto snap = dns::xfr::decode_snapshot(*data, zone);
+    if (!snap)
+        return dns::make_error(snap.error().code,
+                               pack_->path() + ": " + zone.to_text() + ": " + snap.error().message);
+    SavedZone out;
+    out.zone = std::move(snap->zone);
+    out.verified_unix = snap->verified_unix;
+    out.primary = std::move(snap->primary);
+    // A crash between a zone's move into the pack or out of it and the
+    // removal of the other copy leaves both: the one verified last wins.
+    if (storage_->size(path_of(zone)) > 0)
+        if (auto file = load_file(zone); file && file->verified_unix > out.verified_unix)
+            return file;
+    return out;
+}
+
+dns::Result<SavedZone> StateDir::load_file(const dns::wire::Name& zone) const {
     std::string path = path_of(zone);
     auto data = storage_->read(path);
     if (!data) return data.error();
@@ -116,6 +193,11 @@ void StateDir::apply_journal(const dns::wire::Name& zone, SavedZone& out) const 
 }
 
 void StateDir::remove(const dns::wire::Name& zone) const {
+    if (packed(zone)) {
+        std::vector<uint8_t> key = pack_key(zone);
+        if (auto r = pack_->write({}, {&key, 1}); !r)
+            LOG_WARN("state dir: %s", r.error().message.c_str());
+    }
     storage_->remove(path_of(zone));
     journal_of(zone).clear();
 }
@@ -218,6 +300,11 @@ void StateWriter::run() {
                 case Job::append: {
                     // The snapshot is rewritten once the journal outgrows half of
                     // it (or when there is no snapshot to append to).
+                    // A zone in the pack is rewritten there whole (it is small).
+                    if (dir_.packed(job.name)) {
+                        saves.push_back({job.zone.get(), job.verified, &job.primary});
+                        break;
+                    }
                     auto [snapshot, journal] = dir_.sizes(job.name);
                     if (snapshot == 0 || journal > snapshot / 2 ||
                         !dir_.append(job.name, job.diffs, job.verified))

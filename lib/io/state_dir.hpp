@@ -20,6 +20,7 @@
 
 #include "lib/base/result.hpp"
 #include "lib/io/storage.hpp"
+#include "lib/io/zone_pack.hpp"
 #include "lib/wire/name.hpp"
 #include "lib/xfr/journal.hpp"
 #include "lib/xfr/snapshot.hpp"
@@ -37,12 +38,16 @@ struct SavedZone {
 
 class StateDir {
   public:
-    /// `dir` empty: disabled. `storage` must outlive the StateDir (default: the file system).
-    explicit StateDir(std::string dir, Storage* storage = nullptr);
+    /// `dir` empty: disabled. `storage` must outlive the StateDir (default: the
+    /// file system). `pack_limit` > 0: snapshots up to that many bytes go to
+    /// the zone pack (which does not go through `storage`).
+    explicit StateDir(std::string dir, Storage* storage = nullptr, size_t pack_limit = 0);
     bool enabled() const { return !dir_.empty(); }
 
-    /// Creates the directory if needed; fails if it is not writable.
+    /// Creates the directory if needed (and opens the pack); fails if it is not writable.
     dns::Result<void> prepare() const;
+    /// Whether the zone's saved copy is in the pack (an IXFR rewrites it whole).
+    bool packed(const dns::wire::Name& zone) const;
     /// Writes a zone snapshot atomically.
     dns::Result<void> save(const dns::zone::Zone& zone, int64_t verified_unix,
                            const std::string& primary = {}) const;
@@ -72,10 +77,15 @@ class StateDir {
 
   private:
     void apply_journal(const dns::wire::Name& zone, SavedZone& out) const;
+    dns::Result<SavedZone> load_file(const dns::wire::Name& zone) const;
+    /// After a zone went into the pack: its file and journal go (once).
+    void drop_file(const dns::wire::Name& zone) const;
 
     std::string dir_;
     Storage* storage_;
     std::unique_ptr<FileStorage> own_;
+    size_t pack_limit_;
+    std::unique_ptr<ZonePack> pack_;  // null without a pack limit
 };
 
 /// Writes to a StateDir on a thread of its own, so fsync never delays the

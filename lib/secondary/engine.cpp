@@ -200,6 +200,22 @@ size_t Engine::reconfigure(const std::vector<ZoneSpec>& specs) {
     return changed;
 }
 
+bool Engine::configure(const ZoneSpec& spec) {
+    const std::string key = spec.name.lowercased().to_text();
+    Zone* z = find(key);
+    if (!z) {
+        add(spec);
+        return true;
+    }
+    z->catalog.clear();  // a catalog member now configured on its own: the configuration wins
+    if (z->spec == spec) return false;
+    update_spec(*z, spec);
+    if (spec.catalog)  // its members take its primaries and key
+        for (auto& [k, m] : zones_)
+            if (m->catalog == key) update_spec(*m, {m->spec.name, spec.primaries, spec.key, false});
+    return true;
+}
+
 void Engine::start() {
     started_ = true;
     const auto now = clock_.now();

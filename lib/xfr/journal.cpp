@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "lib/base/checksum.hpp"
 #include "lib/wire/name.hpp"
 
 namespace dns::xfr {
@@ -24,12 +25,6 @@ uint64_t get(const uint8_t*& p, int bytes) {
     uint64_t v = 0;
     for (int i = 0; i < bytes; ++i) v = v << 8 | *p++;
     return v;
-}
-
-uint32_t fnv1a(const uint8_t* p, size_t n) {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 16777619u;
-    return h;
 }
 
 Error io_error(const std::string& path) {

@@ -659,3 +659,220 @@ TEST_SUITE("state_dir") {
     }
 
 }  // TEST_SUITE
+
+TEST_SUITE("zone_pack") {
+    const std::string kPackFile = "zones.pack";
+
+    TEST_CASE("small zones share one pack file; load, touch, remove and a reopen agree") {
+        TempDir dir;
+        std::vector<dns::zone::ZonePtr> zones;
+        for (int i = 0; i < 200; ++i)
+            zones.push_back(tiny_zone(N(("p" + std::to_string(i) + ".example.").c_str()), 5 + i));
+        {
+            StateDir sd(dir.path, nullptr, 16384);
+            REQUIRE(sd.prepare().has_value());
+            dns::io::StateWriter w(sd);
+            for (const auto& z : zones) w.save(z, 1700000000 + z->serial(), "192.0.2.7:53");
+            w.flush();
+            CHECK(files_in(dir.path) == 1);  // the pack, and no file per zone
+            CHECK(fs::exists(dir.path + "/" + kPackFile));
+            CHECK(sd.packed(N("P7.Example.")));
+            CHECK(sd.touch(N("p7.example."), 1800000000).has_value());
+            sd.remove(N("p8.example."));
+            CHECK(sd.load(N("p8.example.")).error().code == dns::Errc::not_found);
+            CHECK_FALSE(sd.touch(N("nothere.example."), 1).has_value());
+        }
+        StateDir again(dir.path, nullptr, 16384);
+        REQUIRE(again.prepare().has_value());
+        for (const auto& z : zones) {
+            auto loaded = again.load(z->apex());
+            if (z->apex() == N("p8.example.")) {
+                CHECK_FALSE(loaded.has_value());
+                continue;
+            }
+            REQUIRE_MESSAGE(loaded.has_value(), z->apex().to_text());
+            CHECK(loaded->zone->serial() == z->serial());
+            CHECK(loaded->primary == "192.0.2.7:53");
+            CHECK(flat(*loaded->zone) == flat(*z));
+            CHECK(loaded->verified_unix ==
+                  (z->apex() == N("p7.example.") ? 1800000000 : 1700000000 + z->serial()));
+        }
+    }
+
+    TEST_CASE("a zone moves between the pack and a file of its own as it grows and shrinks") {
+        TempDir dir;
+        StateDir sd(dir.path, nullptr, 2048);
+        REQUIRE(sd.prepare().has_value());
+        auto small = parse(zone_text(1, "").c_str());
+        std::string extra;
+        for (int i = 0; i < 60; ++i)
+            extra += "n" + std::to_string(i) + " TXT \"" + std::string(60, 'y') + "\"\n";
+        auto big = parse(zone_text(2, extra.c_str()).c_str());
+        const auto apex = N("example.com.");
+        REQUIRE(sd.save(*small, 100).has_value());
+        CHECK(sd.packed(apex));
+        CHECK_FALSE(fs::exists(sd.path_of(apex)));
+        REQUIRE(sd.save(*big, 200).has_value());  // grew out of the pack
+        CHECK_FALSE(sd.packed(apex));
+        CHECK(fs::exists(sd.path_of(apex)));
+        auto loaded = sd.load(apex);
+        REQUIRE(loaded.has_value());
+        CHECK(loaded->zone->serial() == 2);
+        // A journal on the file, then back into the pack: file and journal go.
+        auto big3 = parse(zone_text(3, extra.c_str()).c_str());
+        std::vector<dns::xfr::Diff> d{diff_of(*big, *big3)};
+        REQUIRE(sd.append(apex, d, 300).has_value());
+        CHECK(sd.sizes(apex).second > 0);
+        auto small4 = parse(zone_text(4, "").c_str());
+        REQUIRE(sd.save(*small4, 400).has_value());
+        CHECK(sd.packed(apex));
+        CHECK_FALSE(fs::exists(sd.path_of(apex)));
+        CHECK(sd.sizes(apex).second == 0);
+        StateDir again(dir.path, nullptr, 2048);
+        REQUIRE(again.prepare().has_value());
+        loaded = again.load(apex);
+        REQUIRE(loaded.has_value());
+        CHECK(loaded->zone->serial() == 4);
+        CHECK(loaded->verified_unix == 400);
+    }
+
+    TEST_CASE(
+        "a copy in a file and in the pack (a crash between the two): the one verified last wins") {
+        TempDir dir;
+        auto v1 = parse(zone_text(1, "").c_str());
+        auto v2 = parse(zone_text(2, "").c_str());
+        const auto apex = N("example.com.");
+        {
+            StateDir files(dir.path);  // no pack: a file
+            REQUIRE(files.save(*v2, 500).has_value());
+        }
+        dns::io::ZonePack pack(dir.path + "/" + kPackFile);
+        auto key = apex.lowercased();
+        std::vector<dns::io::ZonePack::Put> puts{
+            {{key.data(), key.data() + key.size()}, dns::xfr::encode_snapshot(*v1, 400, "")}};
+        REQUIRE(pack.write(puts, {}).has_value());
+        {
+            StateDir sd(dir.path, nullptr, 16384);
+            REQUIRE(sd.prepare().has_value());
+            auto loaded = sd.load(apex);
+            REQUIRE(loaded.has_value());
+            CHECK(loaded->zone->serial() == 2);  // the file, verified at 500
+        }
+        puts[0].snapshot = dns::xfr::encode_snapshot(*v1, 600, "");
+        REQUIRE(pack.write(puts, {}).has_value());
+        StateDir sd(dir.path, nullptr, 16384);
+        REQUIRE(sd.prepare().has_value());
+        auto loaded = sd.load(apex);
+        REQUIRE(loaded.has_value());
+        CHECK(loaded->zone->serial() == 1);  // the pack, verified at 600
+    }
+
+    TEST_CASE("a torn pack, cut at every length of its last record: the earlier zones load") {
+        TempDir dir;
+        const std::string path = dir.path + "/" + kPackFile;
+        auto a = tiny_zone(N("a.example."), 1), b1 = tiny_zone(N("b.example."), 1),
+             b2 = tiny_zone(N("b.example."), 2);
+        {
+            StateDir sd(dir.path, nullptr, 16384);
+            REQUIRE(sd.prepare().has_value());
+            REQUIRE(sd.save(*a, 10).has_value());
+            REQUIRE(sd.save(*b1, 10).has_value());
+        }
+        const size_t good = fs::file_size(path);
+        {
+            StateDir sd(dir.path, nullptr, 16384);
+            REQUIRE(sd.save(*b2, 20).has_value());
+        }
+        const auto whole = read_file(path);
+        for (size_t len = good; len < whole.size(); ++len) {
+            CAPTURE(len);
+            write_file(path, {whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(len)});
+            StateDir sd(dir.path, nullptr, 16384);
+            REQUIRE(sd.prepare().has_value());
+            auto la = sd.load(N("a.example."));
+            auto lb = sd.load(N("b.example."));
+            REQUIRE(la.has_value());
+            REQUIRE(lb.has_value());
+            CHECK(lb->zone->serial() == 1);      // the torn version is not used
+            CHECK(fs::file_size(path) == good);  // cut back
+            // Writing goes on from there.
+            REQUIRE(sd.save(*b2, 30).has_value());
+            CHECK(sd.load(N("b.example."))->zone->serial() == 2);
+        }
+        // A flipped byte inside the last record: it is dropped, not misread.
+        auto bad = whole;
+        bad[good + 20] ^= 0x40;
+        write_file(path, bad);
+        dns::io::ZonePack pack(path);
+        REQUIRE(pack.open().has_value());
+        CHECK(pack.note().find("cut off") != std::string::npos);
+        CHECK(pack.size() == 2);
+    }
+
+    TEST_CASE("a file that is not a pack is refused with its name") {
+        TempDir dir;
+        write_file(dir.path + "/" + kPackFile, {'n', 'o', 't', ' ', 'a', ' ', 'p', 'a', 'c', 'k'});
+        StateDir sd(dir.path, nullptr, 16384);
+        auto r = sd.prepare();
+        REQUIRE_FALSE(r.has_value());
+        CHECK(r.error().message.find(kPackFile) != std::string::npos);
+        CHECK(r.error().message.find("not a zone pack") != std::string::npos);
+    }
+
+    TEST_CASE("rewriting zones again and again compacts the pack; every zone still loads") {
+        TempDir dir;
+        const std::string path = dir.path + "/" + kPackFile;
+        StateDir sd(dir.path, nullptr, 16384);
+        REQUIRE(sd.prepare().has_value());
+        std::vector<dns::wire::Name> names;
+        for (int i = 0; i < 500; ++i)
+            names.push_back(N(("c" + std::to_string(i) + ".example.").c_str()));
+        size_t largest = 0, before = 0;
+        bool shrank = false;
+        uint32_t serial = 1;
+        for (; serial <= 100; ++serial) {
+            std::vector<dns::zone::ZonePtr> keep;
+            std::vector<StateDir::SaveRequest> reqs;
+            static const std::string primary = "192.0.2.1:53";
+            for (const auto& n : names) {
+                keep.push_back(tiny_zone(n, serial));
+                reqs.push_back({keep.back().get(), serial, &primary});
+            }
+            for (const auto& r : sd.save_many(reqs)) REQUIRE(r.has_value());
+            const size_t now = fs::file_size(path);
+            largest = std::max(largest, now);
+            shrank |= now < before;
+            before = now;
+        }
+        CHECK(largest > 4u << 20);  // it grew past the compaction threshold ...
+        CHECK(shrank);              // ... and was compacted
+        StateDir again(dir.path, nullptr, 16384);
+        REQUIRE(again.prepare().has_value());
+        for (const auto& n : names) {
+            auto loaded = again.load(n);
+            REQUIRE(loaded.has_value());
+            CHECK(loaded->zone->serial() == serial - 1);
+        }
+    }
+
+    TEST_CASE("StateWriter::append on a packed zone rewrites it whole in the pack") {
+        TempDir dir;
+        StateDir sd(dir.path, nullptr, 16384);
+        REQUIRE(sd.prepare().has_value());
+        auto v1 = parse(zone_text(1, "").c_str());
+        auto v2 = parse(zone_text(2, "new A 192.0.2.99\n").c_str());
+        {
+            dns::io::StateWriter w(sd);
+            w.save(v1, 100, "192.0.2.1:53");
+            w.flush();
+            w.append(v2, {diff_of(*v1, *v2)}, 200, "192.0.2.1:53");
+            w.flush();
+        }
+        CHECK(files_in(dir.path) == 1);  // no journal file
+        auto loaded = sd.load(N("example.com."));
+        REQUIRE(loaded.has_value());
+        CHECK(loaded->zone->serial() == 2);
+        CHECK(loaded->journal_entries == 0);
+        CHECK(sorted_flat(*loaded->zone) == sorted_flat(*v2));
+    }
+}
