@@ -102,7 +102,7 @@ def main():
         # 1. N zones at once.
         t0 = time.time()
         st, body = zs.api("POST", "/v1/zones", [{"name": z, "primaries": ["127.0.0.1:%d" % primary.port]}
-                                                for z in names[:-1]])
+                                                for z in names[:-1]], timeout=300)
         if st != 201:
             raise SystemExit("POST: %s %s" % (st, str(body)[:300]))
         posted = time.time() - t0

@@ -240,19 +240,14 @@ struct Api::Impl {
                           return reply(200, json{{"role", standby ? "standby" : "active"}});
                       }));
         http.get("/healthz", [this](const Request&) {
-            auto zs = service.with_store([](Store& s) { return s.zones(); });
-            if (!zs) return error(503, zs.error().message);
-            size_t held = 0, failing = 0;
-            for (const auto& z : *zs) {
-                held += z.state == ZoneState::held;
-                failing += z.state == ZoneState::failing;
-            }
+            auto c = service.with_store([](Store& s) { return s.counts(); });
+            if (!c) return error(503, c.error().message);
             return reply(200, json{{"status", "ok"},
                                    {"role", service.standby() ? "standby" : "active"},
-                                   {"zones", zs->size()},
+                                   {"zones", c->zones},
                                    {"served", service.served_count()},
-                                   {"held", held},
-                                   {"failing", failing}});
+                                   {"held", c->held},
+                                   {"failing", c->failing}});
         });
         http.get("/metrics", [this](const Request&) {
             dns::http::Metrics m;

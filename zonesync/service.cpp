@@ -321,6 +321,9 @@ void Service::installed(const dns::io::Installed& v) {
         if (v.expired) zones_.set_expired(Source::secondary, key, true);
         return;
     }
+    // A second version within one burst: the first is stored and published
+    // first, so this one is compared (and diffed) against it.
+    if (staged_keys_.count(key)) commit_staged();
     dns::zone::ZonePtr before;
     {
         std::lock_guard lock(served_mu_);
@@ -349,42 +352,59 @@ void Service::installed(const dns::io::Installed& v) {
         }
     }
     // The POPs always get IXFR: the difference from what they were served.
-    std::vector<dns::xfr::Diff> computed;
-    const std::vector<dns::xfr::Diff>* diffs = nullptr;
+    Staged st;
+    st.zone = v.zone;
+    st.primary = v.primary;
+    st.verified = v.verified_unix;
+    st.transfer = {now, v.primary, v.diffs ? "IXFR" : "AXFR", v.zone->serial(), true, ""};
+    st.new_member = !before;
     if (before) {
+        st.incremental = true;
         if (v.diffs && !v.diffs->empty() && v.diffs->front().from == before->serial())
-            diffs = v.diffs;
-        else {
-            computed.push_back(dns::xfr::diff_zones(*before, *v.zone));
-            diffs = &computed;
-        }
+            st.diffs = *v.diffs;
+        else
+            st.diffs.push_back(dns::xfr::diff_zones(*before, *v.zone));
     }
-    {
-        std::lock_guard lock(store_mu_);
-        if (auto r = store_.install(
-                *v.zone, diffs, v.primary, v.verified_unix,
-                {now, v.primary, v.diffs ? "IXFR" : "AXFR", v.zone->serial(), true, ""});
-            !r) {
-            // Not stored: not served either, so the POPs never get what a restart would lose.
-            LOG_ERROR("zone %s: serial %u not stored: %s", key.c_str(), v.zone->serial(),
-                      r.error().message.c_str());
-            return;
-        }
-    }
-    const bool new_member = !before;
-    std::optional<std::chrono::steady_clock::time_point> notified;
     {
         std::lock_guard lock(notified_mu_);
         if (auto it = notified_.find(key); it != notified_.end()) {
-            notified = it->second;
+            st.notified = it->second;
             notified_.erase(it);
         }
     }
-    publish(v.zone, diffs, true);
-    if (new_member) mark_catalog(key);
-    announce_.push_back({v.zone->apex(), v.zone->serial(), new_member, notified});
-    LOG_INFO("zone %s: serial %u from %s, served to the POPs", key.c_str(), v.zone->serial(),
-             v.primary.c_str());
+    // Stored and published at the runner's flush, with the rest of the burst.
+    staged_keys_.insert(key);
+    staged_.push_back(std::move(st));
+}
+
+void Service::commit_staged() {
+    if (staged_.empty()) return;
+    std::vector<Staged> batch;
+    batch.swap(staged_);
+    staged_keys_.clear();
+    std::vector<Store::Install> vs;
+    vs.reserve(batch.size());
+    for (const auto& st : batch)
+        vs.push_back({st.zone.get(), st.incremental ? &st.diffs : nullptr, st.primary, st.verified,
+                      st.transfer});
+    {
+        std::lock_guard lock(store_mu_);
+        if (auto r = store_.install_many(vs); !r) {
+            // Not stored: not served either, so the POPs never get what a restart would lose.
+            for (const auto& st : batch)
+                LOG_ERROR("zone %s: serial %u not stored: %s", st.zone->lapex().to_text().c_str(),
+                          st.zone->serial(), r.error().message.c_str());
+            return;
+        }
+    }
+    for (const auto& st : batch) {
+        const std::string key = st.zone->lapex().to_text();
+        publish(st.zone, st.incremental ? &st.diffs : nullptr, true);
+        if (st.new_member) mark_catalog(key);
+        announce_.push_back({st.zone->apex(), st.zone->serial(), st.new_member, st.notified});
+        LOG_INFO("zone %s: serial %u from %s, served to the POPs", key.c_str(), st.zone->serial(),
+                 st.primary.c_str());
+    }
 }
 
 void Service::publish(const dns::zone::ZonePtr& z, const std::vector<dns::xfr::Diff>* diffs,
@@ -423,7 +443,11 @@ void Service::expired(const dns::wire::Name& zone, bool expired) {
 
 void Service::removed(const dns::wire::Name& zone) {
     const std::string key = key_of(zone);
-    if (is_catalog(key)) return;  // promoted: the copy stays, as the base of the next version
+    if (is_catalog(key)) return;    // promoted: the copy stays, as the base of the next version
+    if (staged_keys_.count(key)) {  // a version not yet stored goes with the zone
+        staged_keys_.erase(key);
+        std::erase_if(staged_, [&](const Staged& st) { return st.zone->lapex().to_text() == key; });
+    }
     history_.reset(key);
     zones_.remove(Source::secondary, key);
     {
@@ -440,8 +464,9 @@ void Service::removed(const dns::wire::Name& zone) {
 }
 
 void Service::flush() {
-    // One table for the whole burst (a commit costs a pass over every zone),
-    // then the NOTIFYs: a POP asks for the SOA at once.
+    // One transaction and one table for the whole burst, then the NOTIFYs:
+    // a POP asks for the SOA at once.
+    commit_staged();
     commit_and_notify();
     std::vector<Announce> out;
     out.swap(announce_);
@@ -952,17 +977,25 @@ void Service::background() {
 }
 
 void Service::review_states() {
-    const auto reports = runner_->zones();
+    // Only the zones whose count of failed refreshes changed since the last
+    // review (every zone at the first): a review costs what changed.
+    const auto reports = runner_->failures_changed();
+    if (reports.empty()) return;
     const int64_t now = now_unix();
     std::lock_guard lock(store_mu_);
-    auto zs = store_.zones();
-    if (!zs) return;
-    std::map<std::string, const ZoneEntry*> by_name;
-    for (const auto& z : *zs) by_name[z.name] = &z;
+    std::map<std::string, ZoneEntry> by_name;
+    if (reports.size() > 1000) {
+        auto zs = store_.zones();
+        if (!zs) return;
+        for (auto& z : *zs) by_name.emplace(z.name, std::move(z));
+    } else {
+        for (const auto& r : reports)
+            if (auto z = store_.zone(r.name)) by_name.emplace(r.name, std::move(*z));
+    }
     for (const auto& r : reports) {
         auto it = by_name.find(r.name);
         if (it == by_name.end()) continue;
-        const ZoneEntry& z = *it->second;
+        const ZoneEntry& z = it->second;
         if (z.state == ZoneState::held || z.state == ZoneState::suspended) continue;
         if (r.state == "expired") continue;  // expired() set it
         if (r.failures > 0 && !r.last_error.empty()) {

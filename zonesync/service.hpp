@@ -155,6 +155,9 @@ class Service final : public dns::io::ZoneSink,
     std::vector<dns::io::SecondaryZone> upstream_zones();
     void publish(const dns::zone::ZonePtr& z, const std::vector<dns::xfr::Diff>* diffs,
                  bool reset_history);
+    /// Stores the staged versions in one transaction, then publishes them
+    /// (not yet committed to the POPs' table) and queues their announcements.
+    void commit_staged();
     /// Stages a new catalog when the member list changed (NOTIFY pending).
     void rebuild_catalog();
     /// rebuild_catalog() and commit_and_notify() a few milliseconds later, on
@@ -234,6 +237,20 @@ class Service final : public dns::io::ZoneSink,
         std::optional<std::chrono::steady_clock::time_point> notified;
     };
     std::vector<Announce> announce_;
+    // Versions taken since the last flush (runner thread), stored in one
+    // transaction and published by commit_staged().
+    struct Staged {
+        dns::zone::ZonePtr zone;
+        bool incremental = false;           // diffs from the version served
+        std::vector<dns::xfr::Diff> diffs;  // for the journal and the POPs' IXFR
+        std::string primary;
+        int64_t verified = 0;
+        TransferEntry transfer;
+        bool new_member = false;
+        std::optional<std::chrono::steady_clock::time_point> notified;
+    };
+    std::vector<Staged> staged_;
+    std::set<std::string> staged_keys_;
     std::string catalog_key_;
     std::atomic<bool> standby_{false};
     std::atomic<double> max_shrink_{0.5};

@@ -250,6 +250,22 @@ Result<void> Store::remove_zone(std::string_view name) {
     return exists_or_not_found(*k, "zone");
 }
 
+Result<Store::Counts> Store::counts() {
+    auto st = db_->prepare(
+        "SELECT count(*), coalesce(sum(state = 'held'), 0), coalesce(sum(state = 'failing'), 0)"
+        " FROM zones");
+    if (!st) return st.error();
+    auto row = st->step();
+    if (!row) return row.error();
+    Counts c;
+    if (*row) {
+        c.zones = static_cast<size_t>(st->int64(0));
+        c.held = static_cast<size_t>(st->int64(1));
+        c.failing = static_cast<size_t>(st->int64(2));
+    }
+    return c;
+}
+
 Result<std::vector<ZoneEntry>> Store::zones() {
     auto st = db_->prepare(std::string(kZoneColumns) + " ORDER BY z.name");
     if (!st) return st.error();
@@ -309,16 +325,26 @@ Result<void> Store::save_version(const dns::zone::Zone& zone,
 Result<void> Store::install(const dns::zone::Zone& zone, const std::vector<dns::xfr::Diff>* diffs,
                             const std::string& primary, int64_t verified,
                             const TransferEntry& transfer) {
-    const std::string key = zone.lapex().to_text();
+    Install v{&zone, diffs, primary, verified, transfer};
+    return install_many({&v, 1});
+}
+
+Result<void> Store::install_many(std::span<const Install> versions) {
     dns::db::Transaction t(*db_);
     if (!t.begun()) return t.begun().error();
-    if (auto r = write_version(zone, diffs, primary, verified); !r) return r;
+    for (const auto& v : versions)
+        if (auto r = install_one(v); !r) return r;  // rolled back: all or none
+    return t.commit();
+}
+
+Result<void> Store::install_one(const Install& v) {
+    const std::string key = v.zone->lapex().to_text();
+    if (auto r = write_version(*v.zone, v.diffs, v.primary, v.verified); !r) return r;
     auto st = db_->prepare(
         "UPDATE zones SET state = 'active', reason = '', updated = ?2 WHERE name = ?1");
     if (!st) return st.error();
-    if (auto r = st->bind(1, key).bind(2, transfer.at).run(); !r) return r;
-    if (auto r = insert_transfer(key, transfer); !r) return r;
-    return t.commit();
+    if (auto r = st->bind(1, key).bind(2, v.transfer.at).run(); !r) return r;
+    return insert_transfer(key, v.transfer);
 }
 
 Result<void> Store::write_version(const dns::zone::Zone& zone,

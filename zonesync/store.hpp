@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -109,6 +110,11 @@ class Store {
     dns::Result<void> remove_zone(std::string_view name);
     dns::Result<std::vector<ZoneEntry>> zones();
     dns::Result<ZoneEntry> zone(std::string_view name);
+    struct Counts {
+        size_t zones = 0, held = 0, failing = 0;
+    };
+    /// How many zones, and of them held and failing (without reading them all).
+    dns::Result<Counts> counts();
     dns::Result<void> set_state(std::string_view name, ZoneState state, std::string_view reason,
                                 int64_t now);
     dns::Result<void> set_primaries(std::string_view name,
@@ -131,6 +137,16 @@ class Store {
     dns::Result<void> install(const dns::zone::Zone& zone, const std::vector<dns::xfr::Diff>* diffs,
                               const std::string& primary, int64_t verified,
                               const TransferEntry& transfer);
+    /// Several install()s in one transaction (a burst of new versions pays
+    /// one flush to disk): all or none.
+    struct Install {
+        const dns::zone::Zone* zone;
+        const std::vector<dns::xfr::Diff>* diffs;  ///< null: a full version
+        std::string primary;
+        int64_t verified = 0;
+        TransferEntry transfer;
+    };
+    dns::Result<void> install_many(std::span<const Install> versions);
     /// A refresh found the data current.
     dns::Result<void> touch(std::string_view name, int64_t verified);
     /// The zone's data, or not_found.
@@ -168,6 +184,8 @@ class Store {
                                     const std::vector<dns::xfr::Diff>* diffs,
                                     const std::string& primary, int64_t verified);
     dns::Result<void> insert_transfer(const std::string& key, const TransferEntry& t);
+    /// install() inside the caller's transaction.
+    dns::Result<void> install_one(const Install& v);
     dns::Result<std::vector<dns::xfr::Journal::Entry>> journal_entries(const std::string& key);
     dns::Result<void> exists_or_not_found(std::string_view key, std::string_view what);
     std::unique_ptr<dns::db::Database> db_;

@@ -586,22 +586,48 @@ void SecondaryRunner::update_report(const std::string& key) {
         LOG_WARN("zone %s: refresh failed (%u in a row), next try in %lld s: %s", key.c_str(),
                  r.failures, static_cast<long long>(r.next_refresh - unix_now()),
                  r.last_error.c_str());
+    if (track_failures_ && (old == reports_.end() || r.failures != before))
+        failures_changed_.insert(key);
     reports_[key] = std::move(r);
     const auto c = engine_.counters();
     static_cast<secondary::EngineCounters&>(counters_) = c;
 }
 
-std::vector<ZoneReport> SecondaryRunner::zones() const {
+std::vector<ZoneReport> SecondaryRunner::failures_changed() {
+    std::set<std::string> keys;
+    {
+        std::lock_guard lock(report_mu_);
+        if (!track_failures_) {
+            track_failures_ = true;
+            failures_changed_.clear();
+        } else {
+            keys.swap(failures_changed_);
+            if (keys.empty()) return {};
+        }
+    }
+    if (keys.empty()) return zones();  // the first call
+    return zones(keys);
+}
+
+std::vector<ZoneReport> SecondaryRunner::zones() const { return zones({}); }
+
+std::vector<ZoneReport> SecondaryRunner::zones(const std::set<std::string>& only) const {
     std::vector<ZoneReport> out;
     const int64_t now = unix_now();
-    std::lock_guard lock(report_mu_);
-    out.reserve(reports_.size());
-    for (const auto& [key, r] : reports_) {
+    auto take = [&](const ZoneReport& r) {
         ZoneReport z = r;
         if (r.state != "empty")
             z.state = now >= r.expires ? "expired" : now >= r.stale_at ? "stale" : "fresh";
         out.push_back(std::move(z));
+    };
+    std::lock_guard lock(report_mu_);
+    if (!only.empty()) {
+        for (const auto& key : only)
+            if (auto it = reports_.find(key); it != reports_.end()) take(it->second);
+        return out;
     }
+    out.reserve(reports_.size());
+    for (const auto& [key, r] : reports_) take(r);
     return out;
 }
 

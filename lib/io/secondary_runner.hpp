@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -133,6 +134,10 @@ class SecondaryRunner {
 
     /// Any thread, never waiting for the control thread.
     std::vector<ZoneReport> zones() const;
+    /// Any thread: the reports of the zones whose count of failed refreshes
+    /// changed since the last call (the first call: every zone), for a
+    /// program that tracks failing zones without reading all of them.
+    std::vector<ZoneReport> failures_changed();
     RunnerCounters counters() const;
     size_t zone_count() const;
 
@@ -157,6 +162,8 @@ class SecondaryRunner {
     void flush_later();
     void publish_acl();
     void update_report(const std::string& key);
+    /// The reports of `only` (every zone when empty).
+    std::vector<ZoneReport> zones(const std::set<std::string>& only) const;
     const xfr::TsigKey* key_for(const std::string& name) const;
     int64_t to_unix(std::chrono::steady_clock::time_point t) const;
     secondary::ZoneSpec spec_of(const SecondaryZone& z) const;
@@ -185,6 +192,8 @@ class SecondaryRunner {
     // For readers on other threads.
     mutable std::mutex report_mu_;
     std::map<std::string, ZoneReport> reports_;
+    bool track_failures_ = false;             // failures_changed() was called
+    std::set<std::string> failures_changed_;  // since its last call
     RunnerCounters counters_;
 };
 

@@ -55,7 +55,8 @@ void append_record(std::vector<uint8_t>& out, uint8_t kind, std::span<const uint
     p[kHeader] = kind;
     p[kHeader + 1] = static_cast<uint8_t>(key.size());
     std::memcpy(p + kHeader + 2, key.data(), key.size());
-    if (!snapshot.empty()) std::memcpy(p + kHeader + 2 + key.size(), snapshot.data(), snapshot.size());
+    if (!snapshot.empty())
+        std::memcpy(p + kHeader + 2 + key.size(), snapshot.data(), snapshot.size());
     put32(p + 8, body_checksum(p + kHeader, body));
 }
 
@@ -131,8 +132,8 @@ Result<void> ZonePack::open_locked() {
         const uint8_t* p = data.data() + at;
         const uint32_t body = get32(p + 4);
         if (get32(p) != kRecordMagic || body < 2 || body > kMaxBody ||
-            at + kHeader + body > data.size() ||
-            get32(p + 8) != body_checksum(p + kHeader, body) || 2u + p[kHeader + 1] > body)
+            at + kHeader + body > data.size() || get32(p + 8) != body_checksum(p + kHeader, body) ||
+            2u + p[kHeader + 1] > body)
             break;
         const uint8_t kind = p[kHeader];
         const uint8_t nlen = p[kHeader + 1];
@@ -193,9 +194,9 @@ Result<void> ZonePack::write(std::span<const Put> puts,
             return make_error(Errc::limit, path_ + ": a zone too large for the pack");
         const uint64_t offset = end_ + buf.size();
         append_record(buf, kPut, p.key, p.snapshot);
-        placed.push_back({key_of(p.key),
-                          Entry{offset, static_cast<uint32_t>(end_ + buf.size() - offset),
-                                static_cast<uint8_t>(p.key.size())}});
+        placed.push_back(
+            {key_of(p.key), Entry{offset, static_cast<uint32_t>(end_ + buf.size() - offset),
+                                  static_cast<uint8_t>(p.key.size())}});
     }
     for (const auto& k : deletes) {
         std::string key = key_of(k);

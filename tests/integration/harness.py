@@ -737,7 +737,7 @@ class Zonesync(Proc):
                             "--token-file", tf] + list(args), capture_output=True, text=True, timeout=20)
         return r.returncode, (r.stdout + r.stderr).strip()
 
-    def api(self, method, path, body=None, token=True):
+    def api(self, method, path, body=None, token=True, timeout=5):
         """(status, parsed JSON or text)."""
         req = urllib.request.Request("http://127.0.0.1:%d%s" % (self.http_port, path), method=method,
                                      data=None if body is None else json.dumps(body).encode())
@@ -746,7 +746,7 @@ class Zonesync(Proc):
         if token:
             req.add_header("Authorization", "Bearer " + (self.token if token is True else token))
         try:
-            with urllib.request.urlopen(req, timeout=5) as r:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
                 status, text = r.status, r.read().decode()
         except urllib.error.HTTPError as e:
             status, text = e.code, e.read().decode()
