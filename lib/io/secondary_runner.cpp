@@ -277,18 +277,19 @@ void SecondaryRunner::query_soa(const Action& a) {
     const secondary::ZoneSpec* spec = engine_.spec(a.zone);
     if (!spec || a.primary >= spec->primaries.size()) return;
     const std::string id = spec->primaries[a.primary];
-    QueryOptions qo;
+    SoaProber::Options qo;
     qo.timeout = options_.soa_timeout;
+    qo.attempts = 2;
+    qo.expire = true;
     // The key is copied: a reconfiguration may replace keys_ while the query runs.
-    std::shared_ptr<xfr::TsigKey> key;
-    if (const xfr::TsigKey* k = key_for(spec->key)) key = std::make_shared<xfr::TsigKey>(*k);
-    qo.key = key.get();
+    if (const xfr::TsigKey* k = key_for(spec->key)) qo.key = std::make_shared<xfr::TsigKey>(*k);
     const std::string zone = a.zone;
     const size_t p = a.primary;
     const auto paused_before = engine_.backoff().paused_until(id);
-    io::query_soa(
-        io_, endpoints_[id], spec->name, qo,
-        [this, zone, p, id, key, paused_before](Result<SoaAnswer> r) {
+    // All checks share the prober's socket: at most a thousand in flight,
+    // whatever the number of zones and however dead the primary.
+    prober_.probe(
+        endpoints_[id], spec->name, qo, [this, zone, p, id, paused_before](Result<SoaAnswer> r) {
             if (r) {
                 LOG_DEBUG("zone %s: %s has serial %u", zone.c_str(), id.c_str(), r->serial);
                 engine_.soa_answer(zone, p, r->serial, r->expire);

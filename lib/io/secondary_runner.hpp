@@ -22,6 +22,7 @@
 #include "lib/base/clock.hpp"
 #include "lib/io/client.hpp"
 #include "lib/io/notify_gate.hpp"
+#include "lib/io/soa_prober.hpp"
 #include "lib/secondary/engine.hpp"
 #include "lib/xfr/transfer.hpp"
 #include "lib/xfr/tsig.hpp"
@@ -178,6 +179,7 @@ class SecondaryRunner {
     boost::asio::io_context io_{1};      // control: engine, timers, SOA queries
     boost::asio::io_context xfr_io_{1};  // transfers and builds
     std::thread thread_, xfr_thread_;
+    SoaProber prober_{io_, 1024};  // the SOA checks (control thread)
     boost::asio::steady_timer wakeup_{io_};
     boost::asio::steady_timer flush_timer_{io_};
     boost::asio::steady_timer trim_timer_{io_};

@@ -1,7 +1,7 @@
 #include "lib/io/soa_prober.hpp"
 
 #include <algorithm>
-#include <random>
+#include <ctime>
 
 #include "lib/wire/message.hpp"
 #include "lib/wire/rrtype.hpp"
@@ -12,11 +12,15 @@ namespace asio = boost::asio;
 using asio::ip::udp;
 using Clock = std::chrono::steady_clock;
 
+namespace {
+uint64_t unix_now() { return static_cast<uint64_t>(std::time(nullptr)); }
+}  // namespace
+
 SoaProber::SoaProber(asio::io_context& io, size_t max_in_flight)
-    : io_(io), timer_(io), max_in_flight_(std::clamp<size_t>(max_in_flight, 1, 4096)) {
-    std::random_device rd;
-    next_id_ = static_cast<uint16_t>(rd());
-}
+    : io_(io),
+      timer_(io),
+      max_in_flight_(std::clamp<size_t>(max_in_flight, 1, 4096)),
+      rng_(std::random_device{}()) {}
 
 SoaProber::~SoaProber() {
     *alive_ = false;
@@ -33,48 +37,54 @@ SoaProber::Socket* SoaProber::socket_for(const asio::ip::address& a) {
     boost::system::error_code ec;
     sock->open(a.is_v4() ? udp::v4() : udp::v6(), ec);
     if (ec) return nullptr;
+    // A burst of answers (thousands of zones checked at once) must queue.
+    sock->set_option(asio::socket_base::receive_buffer_size(4 << 20), ec);
     s.udp = std::move(sock);
     receive(s);
     return &s;
 }
 
-void SoaProber::probe(const Endpoint& server, const wire::Name& zone,
-                      std::chrono::milliseconds timeout, Done done) {
-    Waiting w{server, zone, timeout, std::move(done)};
+void SoaProber::probe(const Endpoint& server, const wire::Name& zone, const Options& options,
+                      Done done) {
+    Waiting w{server, zone, options, Clock::now() + options.timeout, 1, std::move(done)};
     if (pending_.size() >= max_in_flight_ || !waiting_.empty()) {
         waiting_.push_back(std::move(w));
+        arm();  // a probe that waits too long times out all the same
         return;
     }
     send(std::move(w));
 }
 
 void SoaProber::send(Waiting w) {
-    Socket* s = socket_for(w.server.address);
-    if (!s) {
+    auto fail = [this](Done done, Error e) {
         // Reported later, never from inside probe().
-        asio::post(io_, [done = std::move(w.done), alive = alive_] {
-            if (*alive) done(make_error(Errc::io, "cannot open a UDP socket"));
+        asio::post(io_, [done = std::move(done), alive = alive_, e = std::move(e)] {
+            if (*alive) done(e);
         });
-        return;
-    }
-    // IDs in sequence from a random start: unique among the (at most 4096)
-    // probes in flight, and not guessable from one probe to the next server.
-    uint16_t id = next_id_++;
-    while (pending_.count(id)) id = next_id_++;
+    };
+    Socket* s = socket_for(w.server.address);
+    if (!s) return fail(std::move(w.done), make_error(Errc::io, "cannot open a UDP socket"));
+    // A random ID, unique among the (at most 4096) probes in flight: with one
+    // socket the ID is what an off-path forger has to guess.
+    uint16_t id = static_cast<uint16_t>(rng_());
+    while (pending_.count(id)) id = static_cast<uint16_t>(rng_());
     auto query = wire::make_query(w.zone, wire::type::SOA, id, true);
-    boost::system::error_code ec;
-    s->udp->send_to(asio::buffer(query), udp::endpoint(w.server.address, w.server.port), 0, ec);
-    ++sent_;
-    if (ec) {
-        asio::post(io_, [done = std::move(w.done), alive = alive_, m = ec.message()] {
-            if (*alive) done(make_error(Errc::io, m));
-        });
-        return;
+    if (w.options.expire) wire::append_edns_option(query, wire::edns_opt::EXPIRE, {});
+    Pending p{std::move(w), std::nullopt};
+    if (p.w.options.key) {
+        p.tsig.emplace(*p.w.options.key);
+        const size_t len = query.size();
+        query.resize(len + 512);
+        auto r = p.tsig->sign_request(query.data(), len, query.size(), unix_now());
+        if (!r) return fail(std::move(p.w.done), make_error(Errc::limit, "cannot sign the query"));
+        query.resize(*r);
     }
-    const auto deadline = Clock::now() + w.timeout;
-    pending_.emplace(id,
-                     Pending{std::move(w.server), std::move(w.zone), deadline, std::move(w.done)});
-    deadlines_.emplace(deadline, id);
+    boost::system::error_code ec;
+    s->udp->send_to(asio::buffer(query), udp::endpoint(p.w.server.address, p.w.server.port), 0, ec);
+    ++sent_;
+    if (ec) return fail(std::move(p.w.done), make_error(Errc::io, ec.message()));
+    deadlines_.emplace(p.w.deadline, id);
+    pending_.emplace(id, std::move(p));
     arm();
 }
 
@@ -86,22 +96,17 @@ void SoaProber::receive(Socket& s) {
             if (!ec && n >= 12 && (s.buf[2] & 0x80)) {
                 const uint16_t id = static_cast<uint16_t>((s.buf[0] << 8) | s.buf[1]);
                 auto it = pending_.find(id);
-                if (it != pending_.end() && it->second.server.address == s.from.address() &&
-                    it->second.server.port == s.from.port()) {
+                if (it != pending_.end() && it->second.w.server.address == s.from.address() &&
+                    it->second.w.server.port == s.from.port()) {
                     Pending p = std::move(it->second);
                     pending_.erase(it);
-                    auto range = deadlines_.equal_range(p.deadline);
+                    auto range = deadlines_.equal_range(p.w.deadline);
                     for (auto d = range.first; d != range.second; ++d)
                         if (d->second == id) {
                             deadlines_.erase(d);
                             break;
                         }
-                    Result<SoaAnswer> r =
-                        (s.buf[2] & 0x02)
-                            ? Result<SoaAnswer>(make_error(
-                                  Errc::malformed, "truncated answer from " + p.server.to_string()))
-                            : read_soa_answer({s.buf.data(), n}, p.zone, p.server);
-                    complete(std::move(p.done), std::move(r));
+                    answered(std::move(p), {s.buf.data(), n});
                     if (!*alive) return;
                 }
                 // Anything else (late, stray or spoofed) is dropped.
@@ -110,10 +115,39 @@ void SoaProber::receive(Socket& s) {
         });
 }
 
+void SoaProber::answered(Pending p, std::span<const uint8_t> msg) {
+    if (p.tsig)
+        if (auto v = p.tsig->verify_response(msg, unix_now()); !v)
+            return complete(std::move(p.w.done),
+                            make_error(Errc::refused, "TSIG: " + v.error().message));
+    if (msg[2] & 0x02) {  // TC
+        if (!p.w.options.expire)
+            return complete(
+                std::move(p.w.done),
+                make_error(Errc::malformed, "truncated answer from " + p.w.server.to_string()));
+        // The whole answer over TCP, as a query_soa() of its own (the key
+        // travels with it: the options may die before it ends).
+        QueryOptions qo;
+        qo.timeout = p.w.options.timeout;
+        qo.attempts = 1;
+        qo.key = p.w.options.key.get();
+        query_soa(io_, p.w.server, p.w.zone, qo,
+                  [this, key = p.w.options.key, done = std::move(p.w.done),
+                   alive = alive_](Result<SoaAnswer> r) mutable {
+                      if (*alive) complete(std::move(done), std::move(r));
+                  });
+        return;
+    }
+    complete(std::move(p.w.done), read_soa_answer(msg, p.w.zone, p.w.server));
+}
+
 void SoaProber::arm() {
-    if (armed_ || deadlines_.empty()) return;
+    if (armed_) return;
+    auto next = deadlines_.empty() ? Clock::time_point::max() : deadlines_.begin()->first;
+    if (!waiting_.empty()) next = std::min(next, waiting_.front().deadline);
+    if (next == Clock::time_point::max()) return;
     armed_ = true;
-    timer_.expires_at(deadlines_.begin()->first);
+    timer_.expires_at(next);
     timer_.async_wait([this, alive = alive_](const boost::system::error_code& ec) {
         if (!*alive) return;
         armed_ = false;
@@ -124,21 +158,40 @@ void SoaProber::arm() {
 
 void SoaProber::sweep() {
     const auto now = Clock::now();
-    std::vector<Pending> expired;
+    std::vector<Waiting> expired;
     while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
         auto it = pending_.find(deadlines_.begin()->second);
         deadlines_.erase(deadlines_.begin());
         if (it == pending_.end()) continue;
-        expired.push_back(std::move(it->second));
+        expired.push_back(std::move(it->second.w));
         pending_.erase(it);
     }
+    // Probes still queued when their time is up fail as if sent (the queue is
+    // in deadline order for equal timeouts; a longer one is found later).
+    while (!waiting_.empty() && waiting_.front().deadline <= now) {
+        expired.push_back(std::move(waiting_.front()));
+        waiting_.pop_front();
+    }
     auto alive = alive_;
-    for (auto& p : expired) {
-        complete(std::move(p.done),
-                 make_error(Errc::timeout, "no answer from " + p.server.to_string()));
+    for (auto& w : expired) {
+        timed_out(std::move(w));
         if (!*alive) return;
     }
     arm();
+}
+
+void SoaProber::timed_out(Waiting w) {
+    if (w.attempt < w.options.attempts) {
+        ++w.attempt;
+        w.deadline = Clock::now() + w.options.timeout;
+        if (pending_.size() < max_in_flight_ && waiting_.empty())
+            send(std::move(w));
+        else
+            waiting_.push_back(std::move(w));  // the queue stays in deadline order
+        return;
+    }
+    const std::string who = w.server.to_string();
+    complete(std::move(w.done), make_error(Errc::timeout, "no answer from " + who));
 }
 
 void SoaProber::complete(Done done, Result<SoaAnswer> r) {

@@ -1,10 +1,14 @@
 #pragma once
-// Many SOA queries over one UDP socket per address family, for a watcher that
-// asks many servers about many zones (zonesync asking every POP whether it
-// serves a change yet): a socket per query (query_soa()) costs several system
-// calls and an epoll registration more than the query itself. UDP only, one
-// attempt, no TSIG; answers are matched by ID, source address and port, and
-// the zone's SOA in the answer. Use it from the io_context's thread only.
+// Many SOA queries over one UDP socket per address family: zonesync asking
+// every POP whether it serves a change yet, and a secondary checking 100,000
+// zones after a restart. A socket per query (query_soa()) costs several
+// system calls and an epoll registration more than the query itself, and a
+// dead primary keeps one open per query for the whole timeout (10,000 checks
+// a second against a silent address ran a POP out of file descriptors).
+// Answers are matched by a random ID, the source address and port, and the
+// zone's SOA in the answer; TSIG and EDNS EXPIRE as query_soa() does; a
+// truncated answer is asked again by query_soa() (TCP). Use it from the
+// io_context's thread only.
 #include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
@@ -14,9 +18,12 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <random>
 #include <unordered_map>
 
 #include "lib/io/client.hpp"
+#include "lib/xfr/tsig.hpp"
 
 namespace dns::io {
 
@@ -30,26 +37,36 @@ class SoaProber {
     SoaProber(const SoaProber&) = delete;
     SoaProber& operator=(const SoaProber&) = delete;
 
+    struct Options {
+        std::chrono::milliseconds timeout{2000};  ///< per attempt, counted from probe()
+        int attempts = 1;
+        std::shared_ptr<const xfr::TsigKey> key;  ///< sign, and require a signed answer
+        bool expire = false;  ///< ask for EDNS EXPIRE (RFC 7314); a TC answer goes to TCP
+    };
     /// Asks `server` for the SOA of `zone`. `done` runs exactly once, later, on
     /// the io_context: the serial, or an error (timeout, refused, truncated,
-    /// malformed, a socket error). Not called after the prober is destroyed.
+    /// malformed, TSIG, a socket error). Not called after the prober is destroyed.
+    void probe(const Endpoint& server, const wire::Name& zone, const Options& options, Done done);
+    /// One attempt, unsigned, no EXPIRE; a truncated answer is an error.
     void probe(const Endpoint& server, const wire::Name& zone, std::chrono::milliseconds timeout,
-               Done done);
+               Done done) {
+        probe(server, zone, Options{timeout, 1, nullptr, false}, std::move(done));
+    }
     size_t in_flight() const { return pending_.size(); }
     uint64_t sent() const { return sent_; }
 
   private:
-    struct Pending {
-        Endpoint server;
-        wire::Name zone;
-        std::chrono::steady_clock::time_point deadline;
-        Done done;
-    };
     struct Waiting {
         Endpoint server;
         wire::Name zone;
-        std::chrono::milliseconds timeout;
+        Options options;
+        std::chrono::steady_clock::time_point deadline;  // of this attempt
+        int attempt = 1;
         Done done;
+    };
+    struct Pending {
+        Waiting w;
+        std::optional<xfr::TsigSession> tsig;
     };
     struct Socket {
         std::unique_ptr<boost::asio::ip::udp::socket> udp;
@@ -57,6 +74,9 @@ class SoaProber {
         std::array<uint8_t, 4096> buf{};
     };
     void send(Waiting w);
+    /// A timed-out attempt: tried again while attempts are left, else failed.
+    void timed_out(Waiting w);
+    void answered(Pending p, std::span<const uint8_t> msg);
     Socket* socket_for(const boost::asio::ip::address& a);
     void receive(Socket& s);
     void arm();
@@ -72,7 +92,7 @@ class SoaProber {
     boost::asio::steady_timer timer_;
     bool armed_ = false;
     size_t max_in_flight_;
-    uint16_t next_id_;
+    std::mt19937 rng_;
     uint64_t sent_ = 0;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -12,6 +12,7 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -189,6 +190,107 @@ TEST_SUITE("io") {
         CHECK(got["silent.example."].find("no answer") != std::string::npos);
         CHECK(many == 500);
         CHECK(many_ok == 500);  // 16 at a time: nothing dropped
+        CHECK(prober.in_flight() == 0);
+    }
+
+    TEST_CASE(
+        "SoaProber with options: TSIG both ways, EXPIRE asked and TC then TCP, a second attempt, "
+        "and queued probes timing out from their call") {
+        asio::io_context io;
+        auto lo = asio::ip::make_address("127.0.0.1");
+        asio::ip::udp::socket server(io, asio::ip::udp::endpoint(lo, 0));
+        auto key =
+            dns::xfr::parse_tsig_key("k.:hmac-sha256:c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0").value();
+        std::array<uint8_t, 2048> buf{};
+        asio::ip::udp::endpoint from;
+        std::map<std::string, int> seen;  // queries received per name
+        bool saw_expire = false, saw_tsig = false;
+        // signed.example: answered signed when the query verifies; unsigned.example: answered
+        // without TSIG; tc.example: TC; second.example: the first query is dropped.
+        std::function<void()> serve = [&] {
+            server.async_receive_from(
+                asio::buffer(buf), from, [&](boost::system::error_code ec, size_t n) {
+                    if (ec) return;
+                    const std::string name = w::to_text(buf.data() + 12);
+                    const int count = ++seen[name];
+                    auto q = w::parse_message({buf.data(), n});
+                    REQUIRE(q.has_value());
+                    for (const auto& o : q->edns.options)
+                        saw_expire |= o.code == w::edns_opt::EXPIRE;
+                    size_t qend = 12;
+                    while (qend < n && buf[qend]) qend += buf[qend] + 1;
+                    std::vector<uint8_t> r(buf.begin(), buf.begin() + qend + 5);
+                    r[2] = 0x84;
+                    r[3] = 0;
+                    r[6] = r[7] = r[8] = r[9] = r[10] = r[11] = 0;
+                    if (name == "tc.example.") {
+                        r[2] |= 0x02;
+                    } else if ((name == "second.example." && count == 1) ||
+                               name.find(".silent.") != std::string::npos) {
+                        return serve();
+                    } else {
+                        r[7] = 1;
+                        const uint8_t rr[] = {0xC0, 0x0C, 0, 6, 0, 1,  0, 0, 0, 60, 0, 22,
+                                              0,    0,    0, 0, 0, 77, 0, 0, 0, 1,  0, 0,
+                                              0,    1,    0, 0, 0, 1,  0, 0, 0, 1};
+                        r.insert(r.end(), rr, rr + sizeof rr);
+                    }
+                    if (name == "signed.example.") {
+                        uint16_t err = 0;
+                        auto session = dns::xfr::TsigSession::verify_request(
+                            {buf.data(), n}, {key}, static_cast<uint64_t>(std::time(nullptr)), err);
+                        saw_tsig = session.has_value();
+                        if (session) {
+                            const size_t len = r.size();
+                            r.resize(len + 512);
+                            auto signed_len = session->sign_response(
+                                r.data(), len, r.size(), static_cast<uint64_t>(std::time(nullptr)));
+                            REQUIRE(signed_len.has_value());
+                            r.resize(*signed_len);
+                        }
+                    }
+                    server.send_to(asio::buffer(r), from);
+                    serve();
+                });
+        };
+        serve();
+        dns::io::SoaProber prober(io, 1);  // one in flight: the rest wait their turn
+        const dns::io::Endpoint ep{lo, server.local_endpoint().port()};
+        std::map<std::string, std::string> got;
+        auto ask = [&](const char* zone, dns::io::SoaProber::Options o) {
+            prober.probe(ep, N(zone), o, [&got, zone](dns::Result<dns::io::SoaAnswer> r) {
+                got[zone] = r ? std::to_string(r->serial) : r.error().message;
+            });
+        };
+        using ms = std::chrono::milliseconds;
+        auto k = std::make_shared<const dns::xfr::TsigKey>(key);
+        ask("signed.example.", {ms(500), 1, k, true});
+        ask("unsigned.example.", {ms(500), 1, k, false});
+        ask("tc.example.", {ms(500), 1, nullptr, true});
+        ask("second.example.", {ms(150), 2, nullptr, false});
+        for (int i = 0; i < 300 && got.size() < 4; ++i) io.run_for(ms(10));
+        CHECK(got["signed.example."] == "77");
+        CHECK(saw_tsig);
+        CHECK(saw_expire);
+        CHECK(got["unsigned.example."].find("TSIG") != std::string::npos);
+        // TC with EXPIRE asked: the answer is sought over TCP (nobody listens there).
+        CHECK(got["tc.example."].find("truncated") == std::string::npos);
+        CHECK(seen["tc.example."] >= 1);
+        CHECK(got["second.example."] == "77");
+        CHECK(seen["second.example."] == 2);
+
+        // Silent zones behind one in flight: each fails at its own deadline,
+        // counted from probe(), not one timeout after the other.
+        got.clear();
+        const auto t0 = std::chrono::steady_clock::now();
+        for (const char* z : {"s1.silent.", "s2.silent.", "s3.silent.", "s4.silent."})
+            ask(z, {ms(100), 1, nullptr, false});
+        seen.clear();
+        for (int i = 0; i < 300 && got.size() < 4; ++i) io.run_for(ms(5));
+        const auto took = std::chrono::steady_clock::now() - t0;
+        CHECK(got.size() == 4);
+        for (const auto& [z, e] : got) CHECK(e.find("no answer") != std::string::npos);
+        CHECK(took < ms(300));  // four one after the other would take 400 ms
         CHECK(prober.in_flight() == 0);
     }
 
