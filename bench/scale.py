@@ -164,6 +164,11 @@ def main():
             "POP answers other than NOERROR meanwhile: %d" % (
                 a.zones + 2, "n/a" if back is None else "%.1f s" % back,
                 "all answered" if answered else "NOT all answered", len(bad)))
+        # 5b. The next changes after the restart: as fast as before?
+        times, commits, timeouts = change(primary, pops, 5, 0.3)
+        say("one-record change after the restart (5 reps): %s%s" % (
+            "median %.1f ms, max %.1f ms" % (pct(times, 50), max(times)) if times else "all timed out",
+            "; %d timed out" % timeouts if timeouts else ""))
         # 6. A POP restarted from its state directory after a change it missed.
         pops[0].stop()
         change(primary, pops[1:], 1, 0.3)

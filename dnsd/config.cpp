@@ -317,11 +317,12 @@ dns::io::RunnerOptions runner_options(const Config& config) {
     o.engine.max_transfers = config.max_transfers;
     o.engine.bounds.min_refresh = o.engine.bounds.min_retry = config.min_refresh_s;
     o.engine.bounds.min_expire = config.min_expire_s;
-    // A restarted POP checks every saved zone at once, at most 10,000 a
-    // second (within 10 s for 100,000 zones): a change it missed while down
-    // is served within seconds, not at the zone's next refresh.
+    // A restarted POP checks every saved zone at once, at most 50,000 a
+    // second (within 2 s for 100,000 zones; the checks share one socket, at
+    // most 1,024 in flight): a change it missed while down is served within
+    // seconds, not at the zone's next refresh.
     o.engine.recheck_saved = true;
-    o.engine.startup_rate = 10000;
+    o.engine.startup_rate = 50000;
     return o;
 }
 

@@ -64,7 +64,8 @@ int main(int argc, char** argv) {
         LOG_ERROR("%s", r.error().message.c_str());
         return 1;
     }
-    LOG_INFO("dnsd %s serving %zu zones", DNSD_VERSION, store.get()->size());
+    LOG_INFO("dnsd %s serving %zu zones (%zu from the state directory)", DNSD_VERSION,
+             store.get()->size(), publisher.restored());
     secondaries->start();
     dnsd::Control control(server, store, secondaries.get());
     if (config.http) {

@@ -34,8 +34,9 @@ std::optional<dns::io::Stored> Publisher::stored(const dns::wire::Name& zone) {
     }
     if (!saved->journal_note.empty())
         LOG_WARN("zone %s: %s", key.c_str(), saved->journal_note.c_str());
-    LOG_INFO("zone %s: serving serial %u from the state directory (%u journal entries)",
-             key.c_str(), saved->zone->serial(), saved->journal_entries);
+    LOG_DEBUG("zone %s: serving serial %u from the state directory (%u journal entries)",
+              key.c_str(), saved->zone->serial(), saved->journal_entries);
+    ++restored_;
     return dns::io::Stored{saved->zone, saved->verified_unix, saved->primary};
 }
 

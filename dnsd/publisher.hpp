@@ -31,6 +31,9 @@ class Publisher final : public dns::io::ZoneSink, public dns::io::TransferSource
 
     /// Waits until every state-directory write queued so far is done.
     void sync();
+    /// Zones served from the state directory so far (at start: one log line
+    /// for all of them; each zone's own is at debug level).
+    size_t restored() const { return restored_; }
 
     // For transfers out (--allow-transfer): the zones served, and the recent
     // differences of each (the IXFRs that came, the reloads of zone files), so
@@ -43,6 +46,7 @@ class Publisher final : public dns::io::ZoneSink, public dns::io::TransferSource
     const dns::io::StateDir& state_;
     std::unique_ptr<dns::io::StateWriter> writer_;
     dns::xfr::HistoryStore& history_;
+    size_t restored_ = 0;  // control thread (and main before start)
 };
 
 }  // namespace dnsd

@@ -142,6 +142,7 @@ Result<void> Service::start() {
 
     // Upstream: every zone, with what the store holds of it served at once.
     for (const auto& z : upstream_zones()) runner_->add(z);
+    if (!standby_) load_catalog();
     rebuild_catalog();
     zones_.commit();  // the NOTIFY of the catalog goes out once the DNS thread runs
 
@@ -571,6 +572,7 @@ void Service::rebuild_catalog() {
     }
     uint32_t serial = static_cast<uint32_t>(now_unix());
     if (last && !dns::serial_gt(serial, last)) serial = last + 1;
+    std::vector<dns::xfr::Diff> diff;
     if (catalog_) {
         // Only the members that changed: the difference is the same.
         auto c = dns::xfr::change_catalog(catalog_, before, after, serial);
@@ -579,6 +581,7 @@ void Service::rebuild_catalog() {
             return;
         }
         history_.append(catalog_->lapex().to_text(), {c->diff});
+        diff.push_back(std::move(c->diff));
         catalog_ = c->catalog;
     } else {
         auto c = dns::xfr::build_catalog(config_.catalog, serial, after);
@@ -591,12 +594,47 @@ void Service::rebuild_catalog() {
     for (const auto& m : before) members_.erase(key_of(m.zone));
     for (auto& m : after) members_[key_of(m.zone)] = std::move(m);
     {
+        // Kept before the POPs hear of it: a restart serves this version and
+        // its history, never another version under the same serial.
         std::lock_guard l2(store_mu_);
-        if (auto r = store_.set_setting("catalog_serial", std::to_string(catalog_->serial())); !r)
-            LOG_ERROR("catalog: serial not stored: %s", r.error().message.c_str());
+        if (auto r = store_.save_catalog(*catalog_, diff.empty() ? nullptr : &diff, now_unix()); !r)
+            LOG_ERROR("catalog: serial %u not stored: %s", catalog_->serial(),
+                      r.error().message.c_str());
     }
     zones_.set(Source::file, catalog_);
     catalog_dirty_ = true;
+}
+
+void Service::load_catalog() {
+    // The catalog as the POPs last had it, with its IXFR history: after a
+    // restart they go on by IXFR instead of taking 100,000 members whole.
+    dns::Result<StoredZone> saved = dns::make_error(Errc::not_found, "");
+    dns::Result<std::vector<dns::xfr::Diff>> journal = std::vector<dns::xfr::Diff>{};
+    {
+        std::lock_guard lock(store_mu_);
+        saved = store_.load_catalog(config_.catalog);
+        if (saved) journal = store_.catalog_journal(config_.catalog);
+    }
+    if (!saved) {
+        if (saved.error().code != Errc::not_found)
+            LOG_WARN("catalog: the saved copy is not used: %s", saved.error().message.c_str());
+        return;
+    }
+    auto members = dns::xfr::catalog_members(*saved->zone);
+    if (!members) {
+        LOG_WARN("catalog: the saved copy is not used: %s", members.error().message.c_str());
+        return;
+    }
+    std::lock_guard lock(catalog_mu_);
+    catalog_ = saved->zone;
+    members_.clear();
+    for (auto& m : *members) members_[key_of(m.zone)] = std::move(m);
+    if (journal && !journal->empty()) history_.append(catalog_key_, *journal);
+    zones_.set(Source::file, catalog_);
+    catalog_all_ = true;  // the next version holds whatever changed while we were down
+    LOG_INFO("catalog %s: serial %u from the store, %zu members, %zu differences for IXFR",
+             catalog_key_.c_str(), catalog_->serial(), members_.size(),
+             journal ? journal->size() : size_t{0});
 }
 
 void Service::commit_and_notify() {
@@ -626,6 +664,11 @@ Result<void> Service::set_role(bool standby) {
     if (standby) {
         // Demoted: the catalog comes from the active instance from now on;
         // ours is dropped rather than risk two versions under one serial.
+        {
+            std::lock_guard lock(store_mu_);
+            if (auto r = store_.drop_catalogs(); !r)
+                LOG_WARN("store: the old catalog not dropped: %s", r.error().message.c_str());
+        }
         std::lock_guard lock(catalog_mu_);
         catalog_.reset();
         members_.clear();

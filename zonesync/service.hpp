@@ -160,6 +160,8 @@ class Service final : public dns::io::ZoneSink,
     void commit_staged();
     /// Stages a new catalog when the member list changed (NOTIFY pending).
     void rebuild_catalog();
+    /// At start: the catalog kept in the store, with its history.
+    void load_catalog();
     /// rebuild_catalog() and commit_and_notify() a few milliseconds later, on
     /// the DNS thread, once for a burst of calls.
     void schedule_catalog();

@@ -81,7 +81,29 @@ CREATE TABLE settings(
 );
 )sql";
 
-constexpr std::array<std::string_view, 2> kMigrations = {kSchema1, kSchema2};
+// 3: the catalog zone's versions, as a zone's data is kept (snapshot +
+// journal), so a restart serves the same catalog with its IXFR history.
+constexpr std::string_view kSchema3 = R"sql(
+CREATE TABLE catalog_data(
+    zone       TEXT PRIMARY KEY,
+    serial     INTEGER NOT NULL,
+    verified   INTEGER NOT NULL,
+    source     TEXT NOT NULL,
+    snapshot   BLOB NOT NULL,
+    journal_bytes INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE catalog_journal(
+    zone        TEXT NOT NULL,
+    seq         INTEGER NOT NULL,
+    from_serial INTEGER NOT NULL,
+    to_serial   INTEGER NOT NULL,
+    stamp       INTEGER NOT NULL,
+    diff        BLOB NOT NULL,
+    PRIMARY KEY(zone, seq)
+);
+)sql";
+
+constexpr std::array<std::string_view, 3> kMigrations = {kSchema1, kSchema2, kSchema3};
 
 constexpr size_t kTransfersKept = 100;  // per zone
 
@@ -358,11 +380,19 @@ Result<void> Store::write_version(const dns::zone::Zone& zone,
         if (!row) return row.error();
         if (!*row) return make_error(Errc::not_found, "zone " + key + " not found");
     }
+    return write_data(kZoneTables, zone, diffs, primary, verified);
+}
+
+Result<void> Store::write_data(const Tables& t, const dns::zone::Zone& zone,
+                               const std::vector<dns::xfr::Diff>* diffs, const std::string& primary,
+                               int64_t verified) {
+    const std::string key = zone.lapex().to_text();
+    const std::string data = t.data, journal = t.journal;
     // The snapshot's size and the journal's, to decide whether to rewrite the snapshot.
     int64_t snapshot_bytes = -1, journal_bytes = 0;
     {
-        auto st =
-            db_->prepare("SELECT length(snapshot), journal_bytes FROM zone_data WHERE zone = ?1");
+        auto st = db_->prepare("SELECT length(snapshot), journal_bytes FROM " + data +
+                               " WHERE zone = ?1");
         if (!st) return st.error();
         st->bind(1, key);
         auto row = st->step();
@@ -375,15 +405,16 @@ Result<void> Store::write_version(const dns::zone::Zone& zone,
     const bool full = diffs == nullptr || snapshot_bytes < 0;
     bool force_snapshot = false;
     if (diffs && !diffs->empty()) {
-        auto seq = db_->prepare("SELECT coalesce(max(seq), 0) FROM journal WHERE zone = ?1");
+        auto seq =
+            db_->prepare("SELECT coalesce(max(seq), 0) FROM " + journal + " WHERE zone = ?1");
         if (!seq) return seq.error();
         seq->bind(1, key);
         auto row = seq->step();
         if (!row) return row.error();
         int64_t next = seq->int64(0) + 1;
-        auto ins = db_->prepare(
-            "INSERT INTO journal(zone, seq, from_serial, to_serial, stamp, diff)"
-            " VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+        auto ins = db_->prepare("INSERT INTO " + journal +
+                                "(zone, seq, from_serial, to_serial, stamp, diff)"
+                                " VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
         if (!ins) return ins.error();
         for (const auto& d : *diffs) {
             auto bytes = dns::xfr::Journal::encode({&d, 1}, verified);
@@ -396,19 +427,19 @@ Result<void> Store::write_version(const dns::zone::Zone& zone,
         // Keep the newest entries only. Entries the snapshot still needs are
         // never dropped: when the oldest must go, the snapshot moves to this
         // version first (below), and the journal serves only IXFR out.
-        auto count = db_->prepare("SELECT count(*) FROM journal WHERE zone = ?1");
+        auto count = db_->prepare("SELECT count(*) FROM " + journal + " WHERE zone = ?1");
         if (!count) return count.error();
         auto crow = count->bind(1, key).step();
         if (!crow) return crow.error();
         if (count->int64(0) > static_cast<int64_t>(limits_.journal_entries)) {
             force_snapshot = true;
-            auto trim = db_->prepare("DELETE FROM journal WHERE zone = ?1 AND seq <= ?2");
+            auto trim = db_->prepare("DELETE FROM " + journal + " WHERE zone = ?1 AND seq <= ?2");
             if (!trim) return trim.error();
             trim->bind(1, key).bind(2, next - 1 - static_cast<int64_t>(limits_.journal_entries));
             if (auto r = trim->run(); !r) return r;
         }
     } else if (!diffs) {
-        auto clear = db_->prepare("DELETE FROM journal WHERE zone = ?1");
+        auto clear = db_->prepare("DELETE FROM " + journal + " WHERE zone = ?1");
         if (!clear) return clear.error();
         if (auto r = clear->bind(1, key).run(); !r) return r;
         journal_bytes = 0;
@@ -417,7 +448,8 @@ Result<void> Store::write_version(const dns::zone::Zone& zone,
     if (rewrite) {
         auto snap = dns::xfr::encode_snapshot(zone, verified, primary);
         auto st = db_->prepare(
-            "INSERT INTO zone_data(zone, serial, verified, source, snapshot, journal_bytes)"
+            "INSERT INTO " + data +
+            "(zone, serial, verified, source, snapshot, journal_bytes)"
             " VALUES(?1, ?2, ?3, ?4, ?5, 0) ON CONFLICT(zone) DO UPDATE SET serial = ?2,"
             " verified = ?3, source = ?4, snapshot = ?5, journal_bytes = 0");
         if (!st) return st.error();
@@ -425,9 +457,9 @@ Result<void> Store::write_version(const dns::zone::Zone& zone,
         st->bind(5, std::span<const uint8_t>(snap));
         if (auto r = st->run(); !r) return r;
     } else {
-        auto st = db_->prepare(
-            "UPDATE zone_data SET serial = ?2, verified = ?3, source = ?4, journal_bytes = ?5"
-            " WHERE zone = ?1");
+        auto st = db_->prepare("UPDATE " + data +
+                               " SET serial = ?2, verified = ?3, source = ?4, journal_bytes = ?5"
+                               " WHERE zone = ?1");
         if (!st) return st.error();
         st->bind(1, key)
             .bind(2, zone.serial())
@@ -450,9 +482,12 @@ Result<void> Store::touch(std::string_view name, int64_t verified) {
     return exists_or_not_found(*k, "data of zone");
 }
 
-Result<StoredZone> Store::load(const dns::wire::Name& name) {
+Result<StoredZone> Store::load(const dns::wire::Name& name) { return load_data(kZoneTables, name); }
+
+Result<StoredZone> Store::load_data(const Tables& t, const dns::wire::Name& name) {
     const std::string key = name.lowercased().to_text();
-    auto st = db_->prepare("SELECT snapshot, verified, source FROM zone_data WHERE zone = ?1");
+    auto st = db_->prepare(std::string("SELECT snapshot, verified, source FROM ") + t.data +
+                           " WHERE zone = ?1");
     if (!st) return st.error();
     st->bind(1, key);
     auto row = st->step();
@@ -463,7 +498,7 @@ Result<StoredZone> Store::load(const dns::wire::Name& name) {
     auto snap = dns::xfr::decode_snapshot(bytes, name);
     if (!snap) return make_error(snap.error().code, "zone " + key + ": " + snap.error().message);
     // The journal's entries past the snapshot's serial (replay() skips older ones).
-    auto entries = journal_entries(key);
+    auto entries = journal_entries(t, key);
     if (!entries) return entries.error();
     auto replayed = dns::xfr::replay(*snap, std::move(*entries));
     StoredZone out;
@@ -475,8 +510,10 @@ Result<StoredZone> Store::load(const dns::wire::Name& name) {
     return out;
 }
 
-Result<std::vector<dns::xfr::Journal::Entry>> Store::journal_entries(const std::string& key) {
-    auto st = db_->prepare("SELECT diff FROM journal WHERE zone = ?1 ORDER BY seq");
+Result<std::vector<dns::xfr::Journal::Entry>> Store::journal_entries(const Tables& t,
+                                                                     const std::string& key) {
+    auto st = db_->prepare(std::string("SELECT diff FROM ") + t.journal +
+                           " WHERE zone = ?1 ORDER BY seq");
     if (!st) return st.error();
     st->bind(1, key);
     std::vector<dns::xfr::Journal::Entry> out;
@@ -495,11 +532,39 @@ Result<std::vector<dns::xfr::Journal::Entry>> Store::journal_entries(const std::
 Result<std::vector<dns::xfr::Diff>> Store::journal(std::string_view name) {
     auto k = zone_key(name);
     if (!k) return k.error();
-    auto entries = journal_entries(*k);
+    auto entries = journal_entries(kZoneTables, *k);
     if (!entries) return entries.error();
     std::vector<dns::xfr::Diff> out;
     for (auto& e : *entries) out.push_back(std::move(e.diff));
     return out;
+}
+
+Result<void> Store::save_catalog(const dns::zone::Zone& catalog,
+                                 const std::vector<dns::xfr::Diff>* diffs, int64_t now) {
+    dns::db::Transaction t(*db_);
+    if (!t.begun()) return t.begun().error();
+    if (auto r = write_data(kCatalogTables, catalog, diffs, "", now); !r) return r;
+    if (auto r = set_setting("catalog_serial", std::to_string(catalog.serial())); !r) return r;
+    return t.commit();
+}
+
+Result<StoredZone> Store::load_catalog(const dns::wire::Name& name) {
+    return load_data(kCatalogTables, name);
+}
+
+Result<std::vector<dns::xfr::Diff>> Store::catalog_journal(const dns::wire::Name& name) {
+    auto entries = journal_entries(kCatalogTables, name.lowercased().to_text());
+    if (!entries) return entries.error();
+    std::vector<dns::xfr::Diff> out;
+    for (auto& e : *entries) out.push_back(std::move(e.diff));
+    return out;
+}
+
+Result<void> Store::drop_catalogs() {
+    dns::db::Transaction t(*db_);
+    if (!t.begun()) return t.begun().error();
+    if (auto r = db_->exec("DELETE FROM catalog_journal; DELETE FROM catalog_data;"); !r) return r;
+    return t.commit();
 }
 
 Result<void> Store::record_transfer(std::string_view zone, const TransferEntry& t) {

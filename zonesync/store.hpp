@@ -154,6 +154,19 @@ class Store {
     /// The journaled differences, oldest first (for IXFR out).
     dns::Result<std::vector<dns::xfr::Diff>> journal(std::string_view name);
 
+    // ---- the catalog zone ----
+    /// A new version of the catalog (with `diffs` from the last one, or whole)
+    /// and its serial, kept as a zone's data is: a restart serves the same
+    /// catalog and answers IXFR from the serials the POPs have. One transaction.
+    dns::Result<void> save_catalog(const dns::zone::Zone& catalog,
+                                   const std::vector<dns::xfr::Diff>* diffs, int64_t now);
+    /// The newest version kept, or not_found.
+    dns::Result<StoredZone> load_catalog(const dns::wire::Name& name);
+    /// Its journaled differences, oldest first.
+    dns::Result<std::vector<dns::xfr::Diff>> catalog_journal(const dns::wire::Name& name);
+    /// Forgets every catalog kept (a demoted instance serves the active one's).
+    dns::Result<void> drop_catalogs();
+
     // ---- history ----
     dns::Result<void> record_transfer(std::string_view zone, const TransferEntry& t);
     /// The newest first, at most `limit`.
@@ -179,6 +192,18 @@ class Store {
     dns::db::Database& db() { return *db_; }
 
   private:
+    /// Where a zone's versions live: zones' in zone_data and journal, the
+    /// catalog's in catalog_data and catalog_journal (same columns).
+    struct Tables {
+        const char* data;
+        const char* journal;
+    };
+    static constexpr Tables kZoneTables{"zone_data", "journal"};
+    static constexpr Tables kCatalogTables{"catalog_data", "catalog_journal"};
+    dns::Result<void> write_data(const Tables& t, const dns::zone::Zone& zone,
+                                 const std::vector<dns::xfr::Diff>* diffs,
+                                 const std::string& primary, int64_t verified);
+    dns::Result<StoredZone> load_data(const Tables& t, const dns::wire::Name& name);
     Store() = default;
     dns::Result<void> write_version(const dns::zone::Zone& zone,
                                     const std::vector<dns::xfr::Diff>* diffs,
@@ -186,7 +211,8 @@ class Store {
     dns::Result<void> insert_transfer(const std::string& key, const TransferEntry& t);
     /// install() inside the caller's transaction.
     dns::Result<void> install_one(const Install& v);
-    dns::Result<std::vector<dns::xfr::Journal::Entry>> journal_entries(const std::string& key);
+    dns::Result<std::vector<dns::xfr::Journal::Entry>> journal_entries(const Tables& t,
+                                                                       const std::string& key);
     dns::Result<void> exists_or_not_found(std::string_view key, std::string_view what);
     std::unique_ptr<dns::db::Database> db_;
     StoreLimits limits_{};

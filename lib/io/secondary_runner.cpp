@@ -2,6 +2,7 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <ctime>
@@ -218,8 +219,13 @@ void SecondaryRunner::process(const std::string& touched) {
         if (actions.empty()) break;
         for (const auto& a : actions) {
             keys.insert(a.zone);
-            zones_changed =
-                zones_changed || a.kind == Action::Kind::added || a.kind == Action::Kind::removed;
+            // Catalog members get their NOTIFY access through their catalog's
+            // entry (sync_catalog() keeps the gate's member list): only a
+            // configured zone coming or going rebuilds the access list.
+            if (a.kind == Action::Kind::added)
+                zones_changed = zones_changed || engine_.catalog_of(a.zone).empty();
+            else if (a.kind == Action::Kind::removed)
+                zones_changed = zones_changed || unlisted_.erase(a.zone) == 0;
             run(a);
         }
     }
@@ -470,7 +476,10 @@ void SecondaryRunner::sync_catalog(const std::string& key, const std::vector<xfr
                 restore(m.zone, key, secondary::ZoneSpec{m.zone, cat->primaries, cat->key, false});
                 ++added;
             }
-            for (const auto& n : delta->unlisted) unlisted.push_back(n.lowercased().to_text());
+            for (const auto& n : delta->unlisted) {
+                unlisted.push_back(n.lowercased().to_text());
+                unlisted_.insert(unlisted.back());  // its removal needs no new access list
+            }
             const size_t before = engine_.size();
             engine_.catalog_update(key, listed, unlisted);
             d.members_of = z.serial();
@@ -629,6 +638,8 @@ std::vector<ZoneReport> SecondaryRunner::zones(const std::set<std::string>& only
     }
     out.reserve(reports_.size());
     for (const auto& [key, r] : reports_) take(r);
+    std::sort(out.begin(), out.end(),
+              [](const ZoneReport& a, const ZoneReport& b) { return a.name < b.name; });
     return out;
 }
 

@@ -17,6 +17,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "lib/base/clock.hpp"
@@ -188,14 +189,15 @@ class SecondaryRunner {
     std::chrono::steady_clock::duration last_flush_cost_{};
 
     // Control thread only.
-    std::map<std::string, std::unique_ptr<Data>> data_;  // what each zone serves
-    std::map<std::string, Endpoint> endpoints_;          // primary id -> address
+    std::unordered_map<std::string, std::unique_ptr<Data>> data_;  // what each zone serves
+    std::set<std::string> unlisted_;  // members a catalog IXFR removed, until their removal runs
+    std::map<std::string, Endpoint> endpoints_;  // primary id -> address
 
     // For readers on other threads.
     mutable std::mutex report_mu_;
-    std::map<std::string, ZoneReport> reports_;
-    bool track_failures_ = false;             // failures_changed() was called
-    std::set<std::string> failures_changed_;  // since its last call
+    std::unordered_map<std::string, ZoneReport> reports_;  // zones() sorts them by name
+    bool track_failures_ = false;                          // failures_changed() was called
+    std::set<std::string> failures_changed_;               // since its last call
     RunnerCounters counters_;
 };
 

@@ -14,12 +14,14 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 uint64_t unix_now() { return static_cast<uint64_t>(std::time(nullptr)); }
+constexpr int kQueueTimeouts = 4;  // a probe may wait this many timeouts for its turn
 }  // namespace
 
 SoaProber::SoaProber(asio::io_context& io, size_t max_in_flight)
     : io_(io),
       timer_(io),
       max_in_flight_(std::clamp<size_t>(max_in_flight, 1, 4096)),
+      per_server_(std::max<size_t>(1, max_in_flight_ / 4)),
       rng_(std::random_device{}()) {}
 
 SoaProber::~SoaProber() {
@@ -46,24 +48,40 @@ SoaProber::Socket* SoaProber::socket_for(const asio::ip::address& a) {
 
 void SoaProber::probe(const Endpoint& server, const wire::Name& zone, const Options& options,
                       Done done) {
-    Waiting w{server, zone, options, Clock::now() + options.timeout, 1, std::move(done)};
-    if (pending_.size() >= max_in_flight_ || !waiting_.empty()) {
-        waiting_.push_back(std::move(w));
-        arm();  // a probe that waits too long times out all the same
-        return;
+    enqueue(Waiting{server, zone, options, {}, 1, std::move(done)});
+}
+
+void SoaProber::enqueue(Waiting w) {
+    const std::string key = key_of(w.server);
+    Queue& q = queues_[key];
+    if (q.waiting.empty() && q.in_flight < per_server_ && pending_.size() < max_in_flight_) {
+        ++q.in_flight;
+        return send(std::move(w));
     }
-    send(std::move(w));
+    w.deadline = Clock::now() + kQueueTimeouts * w.options.timeout;
+    queued_deadlines_.emplace(w.deadline, key);
+    q.waiting.push_back(std::move(w));
+    ++waiting_count_;
+    if (!q.ready) {
+        q.ready = true;
+        ready_.push_back(key);
+    }
+    arm();
 }
 
 void SoaProber::send(Waiting w) {
-    auto fail = [this](Done done, Error e) {
+    // The server's in_flight counts this probe already; finished() gives it back.
+    auto fail = [this](Waiting w, Error e) {
         // Reported later, never from inside probe().
-        asio::post(io_, [done = std::move(done), alive = alive_, e = std::move(e)] {
-            if (*alive) done(e);
+        asio::post(io_, [this, server = w.server, done = std::move(w.done), alive = alive_,
+                         e = std::move(e)] {
+            if (!*alive) return;
+            finished(server);
+            done(e);
         });
     };
     Socket* s = socket_for(w.server.address);
-    if (!s) return fail(std::move(w.done), make_error(Errc::io, "cannot open a UDP socket"));
+    if (!s) return fail(std::move(w), make_error(Errc::io, "cannot open a UDP socket"));
     // A random ID, unique among the (at most 4096) probes in flight: with one
     // socket the ID is what an off-path forger has to guess.
     uint16_t id = static_cast<uint16_t>(rng_());
@@ -76,13 +94,14 @@ void SoaProber::send(Waiting w) {
         const size_t len = query.size();
         query.resize(len + 512);
         auto r = p.tsig->sign_request(query.data(), len, query.size(), unix_now());
-        if (!r) return fail(std::move(p.w.done), make_error(Errc::limit, "cannot sign the query"));
+        if (!r) return fail(std::move(p.w), make_error(Errc::limit, "cannot sign the query"));
         query.resize(*r);
     }
     boost::system::error_code ec;
     s->udp->send_to(asio::buffer(query), udp::endpoint(p.w.server.address, p.w.server.port), 0, ec);
     ++sent_;
-    if (ec) return fail(std::move(p.w.done), make_error(Errc::io, ec.message()));
+    if (ec) return fail(std::move(p.w), make_error(Errc::io, ec.message()));
+    p.w.deadline = Clock::now() + p.w.options.timeout;
     deadlines_.emplace(p.w.deadline, id);
     pending_.emplace(id, std::move(p));
     arm();
@@ -106,6 +125,7 @@ void SoaProber::receive(Socket& s) {
                             deadlines_.erase(d);
                             break;
                         }
+                    finished(p.w.server);
                     answered(std::move(p), {s.buf.data(), n});
                     if (!*alive) return;
                 }
@@ -141,10 +161,52 @@ void SoaProber::answered(Pending p, std::span<const uint8_t> msg) {
     complete(std::move(p.w.done), read_soa_answer(msg, p.w.zone, p.w.server));
 }
 
+void SoaProber::finished(const Endpoint& server) {
+    const std::string key = key_of(server);
+    auto it = queues_.find(key);
+    if (it == queues_.end()) return;
+    Queue& q = it->second;
+    if (q.in_flight > 0) --q.in_flight;
+    if (!q.waiting.empty() && !q.ready) {
+        q.ready = true;
+        ready_.push_back(key);
+    }
+    if (q.in_flight == 0 && q.waiting.empty() && !q.ready) queues_.erase(it);
+    // The next ones go once the caller is done with this one (never from
+    // inside its callback: complete() pumps).
+}
+
+void SoaProber::pump() {
+    // Servers take turns, one probe each, while there is room.
+    for (size_t turns = ready_.size(); turns > 0 && pending_.size() < max_in_flight_; --turns) {
+        const std::string key = std::move(ready_.front());
+        ready_.pop_front();
+        auto it = queues_.find(key);
+        if (it == queues_.end()) continue;
+        Queue& q = it->second;
+        q.ready = false;
+        if (q.waiting.empty()) {
+            if (q.in_flight == 0) queues_.erase(it);
+            continue;
+        }
+        if (q.in_flight >= per_server_) continue;  // ready again when one of its own ends
+        Waiting w = std::move(q.waiting.front());
+        q.waiting.pop_front();
+        --waiting_count_;
+        ++q.in_flight;
+        if (!q.waiting.empty()) {
+            q.ready = true;
+            ready_.push_back(key);
+            ++turns;  // it may go again this round
+        }
+        send(std::move(w));
+    }
+}
+
 void SoaProber::arm() {
     if (armed_) return;
     auto next = deadlines_.empty() ? Clock::time_point::max() : deadlines_.begin()->first;
-    if (!waiting_.empty()) next = std::min(next, waiting_.front().deadline);
+    if (!queued_deadlines_.empty()) next = std::min(next, queued_deadlines_.begin()->first);
     if (next == Clock::time_point::max()) return;
     armed_ = true;
     timer_.expires_at(next);
@@ -158,7 +220,7 @@ void SoaProber::arm() {
 
 void SoaProber::sweep() {
     const auto now = Clock::now();
-    std::vector<Waiting> expired;
+    std::vector<Waiting> expired, unsent;
     while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
         auto it = pending_.find(deadlines_.begin()->second);
         deadlines_.erase(deadlines_.begin());
@@ -166,29 +228,40 @@ void SoaProber::sweep() {
         expired.push_back(std::move(it->second.w));
         pending_.erase(it);
     }
-    // Probes still queued when their time is up fail as if sent (the queue is
-    // in deadline order for equal timeouts; a longer one is found later).
-    while (!waiting_.empty() && waiting_.front().deadline <= now) {
-        expired.push_back(std::move(waiting_.front()));
-        waiting_.pop_front();
+    for (const auto& w : expired) finished(w.server);
+    // Probes that waited too long for their turn (their server's queue is in
+    // deadline order: one timeout for all of its probes).
+    while (!queued_deadlines_.empty() && queued_deadlines_.begin()->first <= now) {
+        const std::string key = std::move(queued_deadlines_.begin()->second);
+        queued_deadlines_.erase(queued_deadlines_.begin());
+        auto it = queues_.find(key);
+        if (it == queues_.end()) continue;
+        Queue& q = it->second;
+        while (!q.waiting.empty() && q.waiting.front().deadline <= now) {
+            unsent.push_back(std::move(q.waiting.front()));
+            q.waiting.pop_front();
+            --waiting_count_;
+        }
+        if (q.waiting.empty() && q.in_flight == 0 && !q.ready) queues_.erase(it);
     }
     auto alive = alive_;
+    for (auto& w : unsent) {
+        w.attempt = w.options.attempts;  // no time left for another try
+        timed_out(std::move(w));
+        if (!*alive) return;
+    }
     for (auto& w : expired) {
         timed_out(std::move(w));
         if (!*alive) return;
     }
+    pump();
     arm();
 }
 
 void SoaProber::timed_out(Waiting w) {
     if (w.attempt < w.options.attempts) {
         ++w.attempt;
-        w.deadline = Clock::now() + w.options.timeout;
-        if (pending_.size() < max_in_flight_ && waiting_.empty())
-            send(std::move(w));
-        else
-            waiting_.push_back(std::move(w));  // the queue stays in deadline order
-        return;
+        return enqueue(std::move(w));
     }
     const std::string who = w.server.to_string();
     complete(std::move(w.done), make_error(Errc::timeout, "no answer from " + who));
@@ -198,11 +271,7 @@ void SoaProber::complete(Done done, Result<SoaAnswer> r) {
     auto alive = alive_;
     done(std::move(r));
     if (!*alive) return;
-    while (!waiting_.empty() && pending_.size() < max_in_flight_) {
-        Waiting w = std::move(waiting_.front());
-        waiting_.pop_front();
-        send(std::move(w));
-    }
+    pump();
 }
 
 }  // namespace dns::io

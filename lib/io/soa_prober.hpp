@@ -20,6 +20,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <string>
 #include <unordered_map>
 
 #include "lib/io/client.hpp"
@@ -30,15 +31,19 @@ namespace dns::io {
 class SoaProber {
   public:
     using Done = std::function<void(Result<SoaAnswer>)>;
-    /// At most `max_in_flight` probes at once (at most 4096; more wait their
-    /// turn): a burst must not overrun the servers' receive buffers.
+    /// At most `max_in_flight` probes at once (at most 4096), and at most a
+    /// quarter of that (at least 1) to one server: a burst must not overrun
+    /// the servers' receive buffers, and a silent server must not hold up
+    /// the probes of the others. More wait their server's turn.
     explicit SoaProber(boost::asio::io_context& io, size_t max_in_flight = 256);
     ~SoaProber();
     SoaProber(const SoaProber&) = delete;
     SoaProber& operator=(const SoaProber&) = delete;
 
     struct Options {
-        std::chrono::milliseconds timeout{2000};  ///< per attempt, counted from probe()
+        /// Per attempt, counted from the query's sending. A probe that
+        /// waits longer than 4 timeouts for its turn fails as a timeout.
+        std::chrono::milliseconds timeout{2000};
         int attempts = 1;
         std::shared_ptr<const xfr::TsigKey> key;  ///< sign, and require a signed answer
         bool expire = false;  ///< ask for EDNS EXPIRE (RFC 7314); a TC answer goes to TCP
@@ -53,6 +58,7 @@ class SoaProber {
         probe(server, zone, Options{timeout, 1, nullptr, false}, std::move(done));
     }
     size_t in_flight() const { return pending_.size(); }
+    size_t waiting() const { return waiting_count_; }
     uint64_t sent() const { return sent_; }
 
   private:
@@ -60,7 +66,8 @@ class SoaProber {
         Endpoint server;
         wire::Name zone;
         Options options;
-        std::chrono::steady_clock::time_point deadline;  // of this attempt
+        std::chrono::steady_clock::time_point
+            deadline;  // sent: of the attempt; queued: of the wait
         int attempt = 1;
         Done done;
     };
@@ -68,30 +75,44 @@ class SoaProber {
         Waiting w;
         std::optional<xfr::TsigSession> tsig;
     };
+    struct Queue {  // one server's
+        std::deque<Waiting> waiting;
+        size_t in_flight = 0;
+        bool ready = false;  // in ready_
+    };
     struct Socket {
         std::unique_ptr<boost::asio::ip::udp::socket> udp;
         boost::asio::ip::udp::endpoint from;
         std::array<uint8_t, 4096> buf{};
     };
+    static std::string key_of(const Endpoint& e) { return e.to_string(); }
+    /// Sends now when there is room, else queues behind the server's others.
+    void enqueue(Waiting w);
     void send(Waiting w);
     /// A timed-out attempt: tried again while attempts are left, else failed.
     void timed_out(Waiting w);
     void answered(Pending p, std::span<const uint8_t> msg);
+    /// One probe of `server` left the air: room for the next ones.
+    void finished(const Endpoint& server);
+    /// Sends waiting probes, servers in turn, while there is room.
+    void pump();
     Socket* socket_for(const boost::asio::ip::address& a);
     void receive(Socket& s);
     void arm();
     void sweep();
-    /// Ends probe `id` (already removed from pending_) and lets a waiting one go.
     void complete(Done done, Result<SoaAnswer> r);
 
     boost::asio::io_context& io_;
     Socket v4_, v6_;
     std::unordered_map<uint16_t, Pending> pending_;
     std::multimap<std::chrono::steady_clock::time_point, uint16_t> deadlines_;
-    std::deque<Waiting> waiting_;
+    std::unordered_map<std::string, Queue> queues_;  // servers with probes in flight or waiting
+    std::deque<std::string> ready_;                  // servers with waiting probes, in turn
+    std::multimap<std::chrono::steady_clock::time_point, std::string> queued_deadlines_;
+    size_t waiting_count_ = 0;
     boost::asio::steady_timer timer_;
     bool armed_ = false;
-    size_t max_in_flight_;
+    size_t max_in_flight_, per_server_;
     std::mt19937 rng_;
     uint64_t sent_ = 0;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -1,5 +1,7 @@
 #include "lib/io/state_dir.hpp"
 
+#include <dirent.h>
+
 #include <cstdio>
 #include <cstring>
 #include <vector>
@@ -47,7 +49,21 @@ dns::Result<void> StateDir::prepare() const {
     if (!pack_) return {};
     if (auto r = pack_->open(); !r) return r;
     if (auto note = pack_->note(); !note.empty()) LOG_WARN("state dir: %s", note.c_str());
+    // The files there now: a zone in the pack is looked for in a file of its
+    // own only if one was there at start (left by a crash between the two).
+    std::lock_guard lock(files_mu_);
+    files_at_start_.clear();
+    if (DIR* d = ::opendir(dir_.c_str())) {
+        while (const dirent* e = ::readdir(d)) files_at_start_.insert(dir_ + "/" + e->d_name);
+        ::closedir(d);
+    }
+    files_listed_ = true;
     return {};
+}
+
+bool StateDir::had_file(const std::string& path) const {
+    std::lock_guard lock(files_mu_);
+    return !files_listed_ || files_at_start_.count(path) != 0;
 }
 
 bool StateDir::packed(const dns::wire::Name& zone) const {
@@ -144,7 +160,7 @@ dns::Result<SavedZone> StateDir::load(const dns::wire::Name& zone) const {
     out.primary = std::move(snap->primary);
     // A crash between a zone's move into the pack or out of it and the
     // removal of the other copy leaves both: the one verified last wins.
-    if (storage_->size(path_of(zone)) > 0)
+    if (const std::string path = path_of(zone); had_file(path) && storage_->size(path) > 0)
         if (auto file = load_file(zone); file && file->verified_unix > out.verified_unix)
             return file;
     return out;

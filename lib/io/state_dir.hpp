@@ -17,6 +17,7 @@
 #include <span>
 #include <string>
 #include <thread>
+#include <unordered_set>
 
 #include "lib/base/result.hpp"
 #include "lib/io/storage.hpp"
@@ -86,6 +87,10 @@ class StateDir {
     std::unique_ptr<FileStorage> own_;
     size_t pack_limit_;
     std::unique_ptr<ZonePack> pack_;  // null without a pack limit
+    bool had_file(const std::string& path) const;
+    mutable std::mutex files_mu_;
+    mutable std::unordered_set<std::string> files_at_start_;  // listed by prepare()
+    mutable bool files_listed_ = false;
 };
 
 /// Writes to a StateDir on a thread of its own, so fsync never delays the

@@ -752,6 +752,7 @@ std::vector<std::string> Engine::keys() const {
     std::vector<std::string> out;
     out.reserve(zones_.size());
     for (const auto& [key, z] : zones_) out.push_back(key);
+    std::sort(out.begin(), out.end());  // in name order, whatever the table's
     return out;
 }
 
@@ -780,6 +781,8 @@ std::vector<ZoneStatus> Engine::status() const {
     std::vector<ZoneStatus> out;
     out.reserve(zones_.size());
     for (const auto& [key, z] : zones_) out.push_back(*status(key));
+    std::sort(out.begin(), out.end(),
+              [](const ZoneStatus& a, const ZoneStatus& b) { return a.name < b.name; });
     return out;
 }
 

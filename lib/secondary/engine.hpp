@@ -30,6 +30,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "lib/base/clock.hpp"
@@ -249,7 +250,7 @@ class Engine {
 
     const dns::Clock& clock_;
     EngineOptions options_;
-    std::map<std::string, std::unique_ptr<Zone>> zones_;
+    std::unordered_map<std::string, std::unique_ptr<Zone>> zones_;
     Agenda agenda_;
     std::deque<std::string> urgent_, routine_;  // zones waiting for a transfer slot
     unsigned running_ = 0;

@@ -38,7 +38,7 @@ import signal
 import sys
 import time
 
-from harness import (Dnsd, Knot, M_IXFR_OK, Zonesync, check, delta, free_port, rcode_of, run, run_cases,
+from harness import (Dnsd, Knot, M_AXFR_OK, M_IXFR_OK, Zonesync, check, delta, free_port, rcode_of, run, run_cases,
                      soa_serial, wait_for)
 
 CATALOG = "catalog.zonesync."
@@ -135,6 +135,7 @@ def case_restart(ctx):
     primary, zs, pops, kpop = setup(ctx, knot_pop=False)
     bad = []
 
+    full_before = [p.metrics().get(M_AXFR_OK, 0) for p in pops]
     zs.kill()
     # The POPs keep answering from their copies while zonesync is down.
     for p in pops:
@@ -157,8 +158,16 @@ def case_restart(ctx):
     t0 = time.time()
     primary.reload(ZONES[0])
     wait_all(pops, ZONES[0], 2)
-    return "change made while down served %.2fs after restart; next change %.0f ms" % (
-        t1, (time.time() - t0) * 1000)
+    t2 = time.time() - t0
+    # The restarted zonesync serves the catalog it had, with its history: the
+    # POPs took nothing whole (neither the catalog nor a member) across it.
+    full_after = [p.metrics().get(M_AXFR_OK, 0) for p in pops]
+    check(full_after == full_before, "AXFRs across the restart: %s before, %s after"
+          % (full_before, full_after))
+    check(re.search(r"catalog catalog\.zonesync\.: serial \d+ from the store", zs.log_text()),
+          "zonesync did not load its catalog from the store")
+    return "change made while down served %.2fs after restart; next change %.0f ms; no AXFR" % (
+        t1, t2 * 1000)
 
 
 def case_held(ctx):

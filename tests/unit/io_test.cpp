@@ -195,7 +195,7 @@ TEST_SUITE("io") {
 
     TEST_CASE(
         "SoaProber with options: TSIG both ways, EXPIRE asked and TC then TCP, a second attempt, "
-        "and queued probes timing out from their call") {
+        "probes queued per server, a silent one holding up no other") {
         asio::io_context io;
         auto lo = asio::ip::make_address("127.0.0.1");
         asio::ip::udp::socket server(io, asio::ip::udp::endpoint(lo, 0));
@@ -279,18 +279,47 @@ TEST_SUITE("io") {
         CHECK(got["second.example."] == "77");
         CHECK(seen["second.example."] == 2);
 
-        // Silent zones behind one in flight: each fails at its own deadline,
-        // counted from probe(), not one timeout after the other.
+        // Silent zones behind one in flight: sent one after the other, each
+        // given its whole timeout; those that wait more than four timeouts for
+        // their turn fail unsent.
         got.clear();
-        const auto t0 = std::chrono::steady_clock::now();
-        for (const char* z : {"s1.silent.", "s2.silent.", "s3.silent.", "s4.silent."})
-            ask(z, {ms(100), 1, nullptr, false});
         seen.clear();
-        for (int i = 0; i < 300 && got.size() < 4; ++i) io.run_for(ms(5));
+        const auto t0 = std::chrono::steady_clock::now();
+        const char* silent[] = {"s1.silent.", "s2.silent.", "s3.silent.", "s4.silent.",
+                                "s5.silent.", "s6.silent.", "s7.silent.", "s8.silent."};
+        for (const char* z : silent) ask(z, {ms(50), 1, nullptr, false});
+        for (int i = 0; i < 300 && got.size() < 8; ++i) io.run_for(ms(5));
         const auto took = std::chrono::steady_clock::now() - t0;
-        CHECK(got.size() == 4);
+        CHECK(got.size() == 8);
         for (const auto& [z, e] : got) CHECK(e.find("no answer") != std::string::npos);
-        CHECK(took < ms(300));  // four one after the other would take 400 ms
+        size_t sent = 0;
+        for (const char* z : silent) sent += static_cast<size_t>(seen[z]);
+        CHECK(sent >= 4);  // each sent one had its 50 ms ...
+        CHECK(sent <= 5);  // ... and the rest gave up after waiting 200 ms
+        CHECK(took < ms(400));
+
+        // A silent server does not hold up another: with one probe in flight per
+        // server, the live server's answer comes while the silent one's wait.
+        asio::ip::udp::socket mute(io, asio::ip::udp::endpoint(lo, 0));
+        dns::io::SoaProber two(io, 4);  // one per server
+        const dns::io::Endpoint mute_ep{lo, mute.local_endpoint().port()};
+        size_t mute_done = 0;
+        for (int i = 0; i < 10; ++i)
+            two.probe(mute_ep, N("a.example."), ms(200),
+                      [&](dns::Result<dns::io::SoaAnswer>) { ++mute_done; });
+        std::string live;
+        const auto t1 = std::chrono::steady_clock::now();
+        std::chrono::steady_clock::duration live_took{};
+        two.probe(ep, N("live.example."), ms(200), [&](dns::Result<dns::io::SoaAnswer> r) {
+            live = r ? std::to_string(r->serial) : r.error().message;
+            live_took = std::chrono::steady_clock::now() - t1;
+        });
+        for (int i = 0; i < 300 && (live.empty() || mute_done < 10); ++i) io.run_for(ms(5));
+        CHECK(live == "77");
+        CHECK(live_took < ms(150));
+        CHECK(mute_done == 10);
+        CHECK(two.in_flight() == 0);
+        CHECK(two.waiting() == 0);
         CHECK(prober.in_flight() == 0);
     }
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "lib/db/sqlite.hpp"
+#include "lib/xfr/catalog.hpp"
 #include "lib/xfr/transfer_out.hpp"
 #include "lib/zonefile/zonefile.hpp"
 #include "test_util.hpp"
@@ -326,6 +327,54 @@ TEST_CASE("store: a full version, then differences: load() gives the newest, jou
     CHECK(s->load(N("example.com."))->primary == "192.0.2.9:53");
     REQUIRE(s->touch("example.com", 150).has_value());
     CHECK(s->load(N("example.com."))->verified == 150);
+}
+
+TEST_CASE("store: catalog versions survive a reopen with their IXFR history; demote drops them") {
+    TempDir d;
+    const auto cat = N("catalog.zonesync.");
+    auto member = [](const char* name) {
+        dns::xfr::CatalogMember m;
+        m.zone = N(name);
+        m.id = dns::xfr::member_id(m.zone);
+        m.ext["primaries"] = {"192.0.2.1:53"};
+        return m;
+    };
+    std::vector<uint32_t> serials;
+    {
+        auto s = open_store(d.file("c.db"));
+        CHECK(s->load_catalog(cat).error().code == dns::Errc::not_found);
+        auto v1 = dns::xfr::build_catalog(cat, 100, {member("a.example."), member("b.example.")});
+        REQUIRE(v1.has_value());
+        REQUIRE(s->save_catalog(**v1, nullptr, 1).has_value());
+        dns::zone::ZonePtr last = *v1;
+        for (uint32_t serial = 101; serial <= 105; ++serial) {
+            const std::string name = "m" + std::to_string(serial) + ".example.";
+            auto c = dns::xfr::change_catalog(last, {}, {member(name.c_str())}, serial);
+            REQUIRE(c.has_value());
+            std::vector<dns::xfr::Diff> diffs{c->diff};
+            REQUIRE(s->save_catalog(*c->catalog, &diffs, serial).has_value());
+            last = c->catalog;
+        }
+        CHECK(s->setting("catalog_serial").value() == "105");
+    }
+    auto s = open_store(d.file("c.db"));
+    auto back = s->load_catalog(cat);
+    REQUIRE_MESSAGE(back.has_value(), back.error().message);
+    CHECK(back->zone->serial() == 105);
+    auto members = dns::xfr::catalog_members(*back->zone);
+    REQUIRE(members.has_value());
+    CHECK(members->size() == 7);
+    auto j = s->catalog_journal(cat);
+    REQUIRE(j.has_value());
+    REQUIRE(j->size() == 5);
+    CHECK(j->front().from == 100);
+    CHECK(j->back().to == 105);
+    for (size_t i = 1; i < j->size(); ++i) CHECK((*j)[i].from == (*j)[i - 1].to);
+    // A catalog is not a zone of the store.
+    CHECK(s->zones()->empty());
+    REQUIRE(s->drop_catalogs().has_value());
+    CHECK(s->load_catalog(cat).error().code == dns::Errc::not_found);
+    CHECK(s->catalog_journal(cat)->empty());
 }
 
 TEST_CASE("store: transfer history keeps the newest 100 per zone; POP serials keep first arrival") {
