@@ -27,13 +27,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
 
 import harness  # noqa: E402
-from harness import Ctx, Dnsd, Knot, Zonesync, soa_serial, wait_for  # noqa: E402
+from harness import Ctx, Dnsd, Knot, Zonesync, rcode_of, soa_serial, wait_for  # noqa: E402
 
 PROBE = os.path.join(HERE, "sec_probe.py")
 ZONE = "prop.example."
@@ -137,10 +138,50 @@ def wait_pops_serve(pops, zones, limit):
     return time.time() - t0
 
 
-def hidden_knot(ctx, port, primary_port, pop_ports, catalog, zones):
+def kill_central(kill, start, answers, pops, sample, primary, limit=60.0):
+    """SIGKILL the central server (zonesync, or the anchor's hidden Knot) and start it again at once,
+    while a thread asks the POPs for the SOA of `sample` zones without pause. Returns (seconds until
+    the central answers again, POP answers other than NOERROR, seconds from the kill to the last of
+    them, queries asked, one-record changes timed right after)."""
+    bad, asked = [], [0]
+    stop = threading.Event()
+    t0 = time.time()
+
+    def watch():
+        i = 0
+        while not stop.is_set() and i < 1000000:
+            z = sample[i % len(sample)]
+            p = pops[(i // len(sample)) % len(pops)]
+            rc = rcode_of(p.port, z)
+            if rc != "NOERROR":
+                bad.append((time.time() - t0, p.name, z, rc))
+            asked[0] += 1
+            i += 1
+    th = threading.Thread(target=watch)
+    th.start()
+    try:
+        time.sleep(0.5)
+        t0 = time.time()
+        kill()
+        start()
+        ok, _ = wait_for(answers, limit, 0.01)
+        back = time.time() - t0 if ok else None
+        time.sleep(2.0)  # the POPs' answers a little after it is back
+        changes = change(primary, pops, 3, 0.3)
+        time.sleep(0.5)
+    finally:
+        stop.set()
+        th.join()
+    window = max((b[0] for b in bad), default=0.0)
+    return back, len(bad), window, asked[0], changes
+
+
+def hidden_knot(ctx, port, primary_port, pop_ports, catalog, zones, d=None):
     """The anchor's central Knot: a secondary of the primary for `zones`, every one a member of the
-    catalog it generates; NOTIFY to every POP."""
-    d = ctx.subdir("hidden")
+    catalog it generates; NOTIFY to every POP. With `d` (its directory), only its configuration is
+    written again (with the zones added since, as an operator keeps them)."""
+    rewrite = d is not None
+    d = d or ctx.subdir("hidden")
     os.makedirs(os.path.join(d, "db"), exist_ok=True)
     os.makedirs(os.path.join(d, "zones"), exist_ok=True)
     pops = ", ".join("pop%d" % i for i in range(len(pop_ports)))
@@ -166,9 +207,11 @@ def hidden_knot(ctx, port, primary_port, pop_ports, catalog, zones):
     conf = os.path.join(d, "knot.conf")
     with open(conf, "w") as f:
         f.write("\n".join(c) + "\n")
+    if rewrite:
+        return None
     proc = harness.Proc(ctx, "hidden", os.path.join(d, "knot.log"))
     proc.spawn([harness.KNOTD, "-c", conf])
-    proc.port, proc.conf = port, conf
+    proc.port, proc.conf, proc.dir = port, conf, d
     return proc
 
 
@@ -215,6 +258,18 @@ def run_anchor(a, ctx, bulk):
     one = wait_pops_serve(pops, [bulk[-1]], 60)
     out["one"] = None if one is None else (time.time() - t0) * 1000
     out["change2"] = change(primary, pops, a.reps, a.gap)
+    cmd = list(hidden.proc.args)
+    # The zones added by conf-set live in the running configuration only: the
+    # file is written with them, as an operator persists them, before the kill.
+    hidden_knot(ctx, hidden_port, primary.port, pop_ports, catalog, [ZONE] + bulk, d=hidden.dir)
+
+    def kill():
+        hidden.proc.kill()
+        hidden.proc.wait(5)
+
+    out["kill"] = kill_central(kill, lambda: hidden.spawn(cmd),
+                               lambda: soa_serial(hidden_port, ZONE, 0.2) is not None, pops,
+                               [ZONE] + bulk[:: max(1, len(bulk) // 20)], primary)
     return out
 
 
@@ -277,6 +332,11 @@ def main():
         t2, c2, to2 = change(primary, pops, a.reps, a.gap)
         out.append(("change, %d zones" % (a.zones + 2), t2, c2, to2))
 
+        # zonesync SIGKILLed and started again at once: the POPs' answers meanwhile, the next change.
+        kill_fig = kill_central(zs.kill, lambda: zs.start(http=True, log_level="info"),
+                                lambda: soa_serial(zs.port, ZONE, 0.2) is not None, pops,
+                                [ZONE] + bulk[:: max(1, len(bulk) // 20)], primary)
+
         # A POP down during a change, restarted from its state directory.
         pops[0].stop()
         serial = soa_serial(primary.port, ZONE)
@@ -307,6 +367,11 @@ def main():
               % ("n/a" if one_ms is None else "%.0f ms" % one_ms))
         print("POP restarted after a change it missed: serves it %s after its start"
               % ("n/a" if restart_s is None else "%.0f ms" % (restart_s * 1000)))
+        back, nbad, window, asked, (kt, _, kto) = kill_fig
+        print("zonesync SIGKILLed and started again: answers after %s; POP answers other than NOERROR: "
+              "%d of %d (last %.1f s after the kill); next change median %s%s" % (
+                  "n/a" if back is None else "%.2f s" % back, nbad, asked, window,
+                  "%.0f ms" % statistics.median(kt) if kt else "n/a", "; %d timed out" % kto if kto else ""))
         print("times count from just before `knotc zone-commit` (commit_ms is that command alone)")
         if a.anchor:
             ctx.cleanup()  # nothing of ours competes for the CPU with the anchor
@@ -331,6 +396,15 @@ def main():
                     pct(k[key][0], 90) if k[key][0] else None, "ms")
             row("%d zones added -> all POPs" % a.zones, bulk_s, k["bulk"], "s")
             row("one more zone -> all POPs", one_ms, k["one"], "ms")
+            kb, knbad, kwin, kasked, (kkt, _, _) = k["kill"]
+            print("%-34s %14s %14s" % ("central SIGKILLed: answers again", "n/a" if back is None else
+                                       "%.2f s" % back, "n/a" if kb is None else "%.2f s" % kb))
+            print("%-34s %14s %14s" % ("  POP answers not NOERROR", "%d of %d" % (nbad, asked),
+                                       "%d of %d" % (knbad, kasked)))
+            print("%-34s %14s %14s" % ("  ... the last after the kill", "%.1f s" % window if nbad else "-",
+                                       "%.1f s" % kwin if knbad else "-"))
+            row("  next change, median", statistics.median(kt) if kt else None,
+                statistics.median(kkt) if kkt else None, "ms")
     finally:
         ctx.cleanup()
         if a.keep:

@@ -83,14 +83,18 @@ CREATE TABLE settings(
 
 // 3: the catalog zone's versions, as a zone's data is kept (snapshot +
 // journal), so a restart serves the same catalog with its IXFR history.
+// The last journal entry a snapshot includes: the entries after it are
+// needed to load the data, the ones up to it only serve IXFR out.
 constexpr std::string_view kSchema3 = R"sql(
+ALTER TABLE zone_data ADD COLUMN snapshot_seq INTEGER NOT NULL DEFAULT 0;
 CREATE TABLE catalog_data(
     zone       TEXT PRIMARY KEY,
     serial     INTEGER NOT NULL,
     verified   INTEGER NOT NULL,
     source     TEXT NOT NULL,
     snapshot   BLOB NOT NULL,
-    journal_bytes INTEGER NOT NULL DEFAULT 0
+    journal_bytes INTEGER NOT NULL DEFAULT 0,
+    snapshot_seq  INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE catalog_journal(
     zone        TEXT NOT NULL,
@@ -388,10 +392,12 @@ Result<void> Store::write_data(const Tables& t, const dns::zone::Zone& zone,
                                int64_t verified) {
     const std::string key = zone.lapex().to_text();
     const std::string data = t.data, journal = t.journal;
-    // The snapshot's size and the journal's, to decide whether to rewrite the snapshot.
-    int64_t snapshot_bytes = -1, journal_bytes = 0;
+    // The snapshot's size, the journal's bytes since it and the last entry it
+    // includes: the journal's entries after that are needed to load the
+    // zone; those up to it serve only IXFR out.
+    int64_t snapshot_bytes = -1, journal_bytes = 0, snapshot_seq = 0;
     {
-        auto st = db_->prepare("SELECT length(snapshot), journal_bytes FROM " + data +
+        auto st = db_->prepare("SELECT length(snapshot), journal_bytes, snapshot_seq FROM " + data +
                                " WHERE zone = ?1");
         if (!st) return st.error();
         st->bind(1, key);
@@ -400,18 +406,24 @@ Result<void> Store::write_data(const Tables& t, const dns::zone::Zone& zone,
         if (*row) {
             snapshot_bytes = st->int64(0);
             journal_bytes = st->int64(1);
+            snapshot_seq = st->int64(2);
         }
     }
     const bool full = diffs == nullptr || snapshot_bytes < 0;
-    bool force_snapshot = false;
-    if (diffs && !diffs->empty()) {
+    int64_t last_seq = 0;
+    if (!diffs) {
+        auto clear = db_->prepare("DELETE FROM " + journal + " WHERE zone = ?1");
+        if (!clear) return clear.error();
+        if (auto r = clear->bind(1, key).run(); !r) return r;
+        journal_bytes = 0;
+    } else {
         auto seq =
             db_->prepare("SELECT coalesce(max(seq), 0) FROM " + journal + " WHERE zone = ?1");
         if (!seq) return seq.error();
         seq->bind(1, key);
         auto row = seq->step();
         if (!row) return row.error();
-        int64_t next = seq->int64(0) + 1;
+        last_seq = seq->int64(0);
         auto ins = db_->prepare("INSERT INTO " + journal +
                                 "(zone, seq, from_serial, to_serial, stamp, diff)"
                                 " VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
@@ -420,41 +432,27 @@ Result<void> Store::write_data(const Tables& t, const dns::zone::Zone& zone,
             auto bytes = dns::xfr::Journal::encode({&d, 1}, verified);
             journal_bytes += static_cast<int64_t>(bytes.size());
             ins->reset();
-            ins->bind(1, key).bind(2, next++).bind(3, d.from).bind(4, d.to).bind(5, verified);
+            ins->bind(1, key).bind(2, ++last_seq).bind(3, d.from).bind(4, d.to).bind(5, verified);
             ins->bind(6, std::span<const uint8_t>(bytes));
             if (auto r = ins->run(); !r) return r;
         }
-        // Keep the newest entries only. Entries the snapshot still needs are
-        // never dropped: when the oldest must go, the snapshot moves to this
-        // version first (below), and the journal serves only IXFR out.
-        auto count = db_->prepare("SELECT count(*) FROM " + journal + " WHERE zone = ?1");
-        if (!count) return count.error();
-        auto crow = count->bind(1, key).step();
-        if (!crow) return crow.error();
-        if (count->int64(0) > static_cast<int64_t>(limits_.journal_entries)) {
-            force_snapshot = true;
-            auto trim = db_->prepare("DELETE FROM " + journal + " WHERE zone = ?1 AND seq <= ?2");
-            if (!trim) return trim.error();
-            trim->bind(1, key).bind(2, next - 1 - static_cast<int64_t>(limits_.journal_entries));
-            if (auto r = trim->run(); !r) return r;
-        }
-    } else if (!diffs) {
-        auto clear = db_->prepare("DELETE FROM " + journal + " WHERE zone = ?1");
-        if (!clear) return clear.error();
-        if (auto r = clear->bind(1, key).run(); !r) return r;
-        journal_bytes = 0;
     }
-    const bool rewrite = full || force_snapshot || journal_bytes * 2 > snapshot_bytes;
+    // The snapshot is rewritten once the journal since it outgrows half of
+    // it (a catalog of 100,000 zones changing one member at a time writes a
+    // small entry per version, and its 15 MB snapshot now and then).
+    const bool rewrite = full || journal_bytes * 2 > snapshot_bytes;
     if (rewrite) {
+        snapshot_seq = last_seq;
+        journal_bytes = 0;
         auto snap = dns::xfr::encode_snapshot(zone, verified, primary);
         auto st = db_->prepare(
             "INSERT INTO " + data +
-            "(zone, serial, verified, source, snapshot, journal_bytes)"
-            " VALUES(?1, ?2, ?3, ?4, ?5, 0) ON CONFLICT(zone) DO UPDATE SET serial = ?2,"
-            " verified = ?3, source = ?4, snapshot = ?5, journal_bytes = 0");
+            "(zone, serial, verified, source, snapshot, journal_bytes, snapshot_seq)"
+            " VALUES(?1, ?2, ?3, ?4, ?5, 0, ?6) ON CONFLICT(zone) DO UPDATE SET serial = ?2,"
+            " verified = ?3, source = ?4, snapshot = ?5, journal_bytes = 0, snapshot_seq = ?6");
         if (!st) return st.error();
         st->bind(1, key).bind(2, zone.serial()).bind(3, verified).bind(4, primary);
-        st->bind(5, std::span<const uint8_t>(snap));
+        st->bind(5, std::span<const uint8_t>(snap)).bind(6, snapshot_seq);
         if (auto r = st->run(); !r) return r;
     } else {
         auto st = db_->prepare("UPDATE " + data +
@@ -470,6 +468,15 @@ Result<void> Store::write_data(const Tables& t, const dns::zone::Zone& zone,
     }
     if (db_->changes() == 0)
         return make_error(Errc::not_found, "zone " + key + " not found (removed meanwhile?)");
+    // The IXFR history keeps the newest entries; of the oldest, only those
+    // the snapshot already includes may go.
+    const int64_t keep_from =
+        std::min(snapshot_seq, last_seq - static_cast<int64_t>(limits_.journal_entries));
+    if (diffs && keep_from > 0) {
+        auto trim = db_->prepare("DELETE FROM " + journal + " WHERE zone = ?1 AND seq <= ?2");
+        if (!trim) return trim.error();
+        if (auto r = trim->bind(1, key).bind(2, keep_from).run(); !r) return r;
+    }
     return {};
 }
 
@@ -486,8 +493,8 @@ Result<StoredZone> Store::load(const dns::wire::Name& name) { return load_data(k
 
 Result<StoredZone> Store::load_data(const Tables& t, const dns::wire::Name& name) {
     const std::string key = name.lowercased().to_text();
-    auto st = db_->prepare(std::string("SELECT snapshot, verified, source FROM ") + t.data +
-                           " WHERE zone = ?1");
+    auto st = db_->prepare(std::string("SELECT snapshot, verified, source, snapshot_seq FROM ") +
+                           t.data + " WHERE zone = ?1");
     if (!st) return st.error();
     st->bind(1, key);
     auto row = st->step();
@@ -495,10 +502,11 @@ Result<StoredZone> Store::load_data(const Tables& t, const dns::wire::Name& name
     if (!*row) return make_error(Errc::not_found, "no data for zone " + key);
     auto bytes = st->blob(0);
     int64_t verified = st->int64(1);
+    const int64_t snapshot_seq = st->int64(3);
     auto snap = dns::xfr::decode_snapshot(bytes, name);
     if (!snap) return make_error(snap.error().code, "zone " + key + ": " + snap.error().message);
-    // The journal's entries past the snapshot's serial (replay() skips older ones).
-    auto entries = journal_entries(t, key);
+    // The journal's entries past the snapshot (replay() skips any that do not follow on).
+    auto entries = journal_entries(t, key, snapshot_seq);
     if (!entries) return entries.error();
     auto replayed = dns::xfr::replay(*snap, std::move(*entries));
     StoredZone out;
@@ -511,11 +519,12 @@ Result<StoredZone> Store::load_data(const Tables& t, const dns::wire::Name& name
 }
 
 Result<std::vector<dns::xfr::Journal::Entry>> Store::journal_entries(const Tables& t,
-                                                                     const std::string& key) {
+                                                                     const std::string& key,
+                                                                     int64_t after) {
     auto st = db_->prepare(std::string("SELECT diff FROM ") + t.journal +
-                           " WHERE zone = ?1 ORDER BY seq");
+                           " WHERE zone = ?1 AND seq > ?2 ORDER BY seq");
     if (!st) return st.error();
-    st->bind(1, key);
+    st->bind(1, key).bind(2, after);
     std::vector<dns::xfr::Journal::Entry> out;
     if (auto r = st->each([&](const dns::db::Statement& row) -> Result<void> {
             auto e = dns::xfr::Journal::parse(row.blob(0));

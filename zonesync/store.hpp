@@ -211,8 +211,10 @@ class Store {
     dns::Result<void> insert_transfer(const std::string& key, const TransferEntry& t);
     /// install() inside the caller's transaction.
     dns::Result<void> install_one(const Install& v);
+    /// The entries of `key` after seq `after` (0: all), oldest first.
     dns::Result<std::vector<dns::xfr::Journal::Entry>> journal_entries(const Tables& t,
-                                                                       const std::string& key);
+                                                                       const std::string& key,
+                                                                       int64_t after = 0);
     dns::Result<void> exists_or_not_found(std::string_view key, std::string_view what);
     std::unique_ptr<dns::db::Database> db_;
     StoreLimits limits_{};

@@ -66,8 +66,11 @@ SecondaryRunner::SecondaryRunner(RunnerOptions options, std::vector<xfr::TsigKey
 
 void SecondaryRunner::refresh(const std::string& zone, const std::string& from) {
     asio::post(io_, [this, zone, from] {
-        engine_.notify(zone, from);
+        // The checks a NOTIFY makes go ahead of routine ones queued for the
+        // same primary (a restart's thousands of checks).
+        if (engine_.notify(zone, from)) urgent_.insert(zone);
         process(zone);
+        urgent_.erase(zone);
     });
 }
 
@@ -287,6 +290,7 @@ void SecondaryRunner::query_soa(const Action& a) {
     qo.timeout = options_.soa_timeout;
     qo.attempts = 2;
     qo.expire = true;
+    qo.urgent = urgent_.count(a.zone) != 0;
     // The key is copied: a reconfiguration may replace keys_ while the query runs.
     if (const xfr::TsigKey* k = key_for(spec->key)) qo.key = std::make_shared<xfr::TsigKey>(*k);
     const std::string zone = a.zone;

@@ -191,6 +191,7 @@ class SecondaryRunner {
     // Control thread only.
     std::unordered_map<std::string, std::unique_ptr<Data>> data_;  // what each zone serves
     std::set<std::string> unlisted_;  // members a catalog IXFR removed, until their removal runs
+    std::set<std::string> urgent_;    // zones whose checks a NOTIFY is making now
     std::map<std::string, Endpoint> endpoints_;  // primary id -> address
 
     // For readers on other threads.

@@ -60,11 +60,18 @@ void SoaProber::enqueue(Waiting w) {
     }
     w.deadline = Clock::now() + kQueueTimeouts * w.options.timeout;
     queued_deadlines_.emplace(w.deadline, key);
-    q.waiting.push_back(std::move(w));
+    const bool urgent = w.options.urgent;
+    if (urgent)
+        q.waiting.push_front(std::move(w));  // leaves the front at the next turn
+    else
+        q.waiting.push_back(std::move(w));
     ++waiting_count_;
     if (!q.ready) {
         q.ready = true;
-        ready_.push_back(key);
+        if (urgent)
+            ready_.push_front(key);
+        else
+            ready_.push_back(key);
     }
     arm();
 }

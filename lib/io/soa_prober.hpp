@@ -47,6 +47,7 @@ class SoaProber {
         int attempts = 1;
         std::shared_ptr<const xfr::TsigKey> key;  ///< sign, and require a signed answer
         bool expire = false;  ///< ask for EDNS EXPIRE (RFC 7314); a TC answer goes to TCP
+        bool urgent = false;  ///< ahead of the server's other waiting probes (a NOTIFY's check)
     };
     /// Asks `server` for the SOA of `zone`. `done` runs exactly once, later, on
     /// the io_context: the serial, or an error (timeout, refused, truncated,
@@ -55,7 +56,7 @@ class SoaProber {
     /// One attempt, unsigned, no EXPIRE; a truncated answer is an error.
     void probe(const Endpoint& server, const wire::Name& zone, std::chrono::milliseconds timeout,
                Done done) {
-        probe(server, zone, Options{timeout, 1, nullptr, false}, std::move(done));
+        probe(server, zone, Options{timeout, 1, nullptr, false, false}, std::move(done));
     }
     size_t in_flight() const { return pending_.size(); }
     size_t waiting() const { return waiting_count_; }

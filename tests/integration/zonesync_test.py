@@ -38,8 +38,8 @@ import signal
 import sys
 import time
 
-from harness import (Dnsd, Knot, M_AXFR_OK, M_IXFR_OK, Zonesync, check, delta, free_port, rcode_of, run, run_cases,
-                     soa_serial, wait_for)
+from harness import (Dnsd, Knot, M_AXFR_OK, M_IXFR_OK, Zonesync, check, delta, free_port, new_secret,
+                     rcode_of, run, run_cases, soa_serial, wait_for)
 
 CATALOG = "catalog.zonesync."
 ZONES = ["alpha.example.", "beta.example."]
@@ -540,6 +540,74 @@ def case_standby(ctx):
                 t_standby * 1000, t_a_down * 1000, t_b_down * 1000))
 
 
+def axfr_rcode(port, zone, key=None):
+    """The outcome of an AXFR from 127.0.0.1 (a POP's address): "ok", or why not."""
+    import dns.query
+    import dns.tsig
+    import dns.tsigkeyring
+    kw = {}
+    if key:
+        kw = {"keyring": dns.tsigkeyring.from_text({key[0]: key[1]}), "keyname": key[0],
+              "keyalgorithm": dns.tsig.HMAC_SHA256}
+    try:
+        n = sum(len(m.answer) for m in dns.query.xfr("127.0.0.1", zone, port=port, timeout=3, lifetime=5,
+                                                     **kw))
+        return "ok" if n else "empty"
+    except Exception as e:  # noqa: BLE001 (any failure is the answer)
+        return "%s: %s" % (type(e).__name__, e)
+
+
+def case_tsig(ctx):
+    """zonesync and its POPs with a TSIG key: the catalog, the members and the
+    NOTIFYs are signed; an unsigned transfer from a POP's address is refused."""
+    key = ("pops.key.", new_secret())
+    zones = {z: zone_text(z, 1) for z in ZONES}
+    zs = Zonesync(ctx, os.path.abspath(ctx.options["zonesync"]), CATALOG)
+    primary = Knot(ctx, zones, notify=[zs.port])
+    primary.start()
+    primary.wait_ready()
+    pops = [Dnsd(ctx, ctx.binary, name="pop%d" % i) for i in (1, 2)]
+    kpop = Knot(ctx, {CATALOG: ""}, secondary_of=zs.port, catalog=CATALOG, tsig=key)
+    zs.pops = [(p.name, p.port) for p in pops] + [("knot", kpop.port)]
+    for z in zones:
+        rc, out = zs.cli("zone", "add", z, "127.0.0.1:%d" % primary.port)
+        check(rc == 0, "zone add: %s" % out)
+    zs.start(extra=["--tsig", "%s:hmac-sha256:%s" % (key[0].rstrip("."), key[1]),
+                    "--pop-key", key[0].rstrip(".")])
+    for p in pops:
+        p.start(catalog=(CATALOG, zs.port), tsig=key)
+    kpop.start()
+    for z in zones:
+        for p in pops + [kpop]:
+            ok, _ = wait_for(lambda: soa_serial(p.port, z, 0.3) == 1, 15.0, 0.05)
+            check(ok, "%s does not serve %s with TSIG\n%s\n--- zonesync:\n%s" % (
+                p.name, z, p.tail(), zs.tail()))
+    # Unsigned from a POP's address: refused; signed with the key: the zone.
+    for z in (CATALOG, ZONES[0]):
+        unsigned = axfr_rcode(zs.port, z)
+        check(unsigned != "ok", "an unsigned AXFR of %s was served" % z)
+        signed = axfr_rcode(zs.port, z, key)
+        check(signed == "ok", "a signed AXFR of %s: %s" % (z, signed))
+    wrong = axfr_rcode(zs.port, ZONES[0], ("pops.key.", new_secret()))
+    check(wrong != "ok", "an AXFR signed with a wrong secret was served")
+    # A change: the signed NOTIFY is taken at once (a refused one would leave
+    # the POPs to their 3600 s refresh), and the IXFR is signed too.
+    before = [p.metrics() for p in pops]
+    primary.set_zone(ZONES[0], zone_text(ZONES[0], 2, extra='t TXT "signed"'))
+    t0 = time.time()
+    primary.reload(ZONES[0])
+    took = wait_all(pops + [kpop], ZONES[0], 2, limit=5.0)
+    after = [p.metrics() for p in pops]
+    for p, b, a in zip(pops, before, after):
+        check(delta(a, b, M_IXFR_OK) >= 1, "%s took the change without IXFR" % p.name)
+        acc = 'dnsd_notify_total{result="accepted"}'
+        ref = 'dnsd_notify_total{result="refused"}'
+        check(delta(a, b, acc) >= 1, "%s accepted no NOTIFY for the change" % p.name)
+        check(delta(a, b, ref) == 0, "%s refused %d NOTIFYs (signed ones?)" % (p.name, delta(a, b, ref)))
+    return "catalog and members signed to 2 dnsd and 1 Knot POP; unsigned and wrong-key AXFR " \
+           "refused; change by signed NOTIFY + IXFR in %.0f ms (%s)" % (took * 1000, unsigned)
+
+
 CASES = [
     ("pipeline", "pipeline", case_pipeline),
     ("restart", "restart", case_restart),
@@ -548,6 +616,7 @@ CASES = [
     ("kill", "kill", case_kill),
     ("reload", "reload", case_reload),
     ("standby", "standby", case_standby),
+    ("tsig", "tsig", case_tsig),
 ]
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/read.hpp>
@@ -320,6 +321,20 @@ TEST_SUITE("io") {
         CHECK(mute_done == 10);
         CHECK(two.in_flight() == 0);
         CHECK(two.waiting() == 0);
+
+        // An urgent probe (a NOTIFY's check) goes ahead of its server's queue.
+        std::vector<std::string> order;
+        for (int i = 0; i < 10; ++i) {
+            const std::string z = "n" + std::to_string(i) + ".example.";
+            two.probe(ep, N(z.c_str()), ms(500),
+                      [&order, z](dns::Result<dns::io::SoaAnswer>) { order.push_back(z); });
+        }
+        two.probe(
+            ep, N("urgent.example."), {ms(500), 1, nullptr, false, true},
+            [&order](dns::Result<dns::io::SoaAnswer>) { order.push_back("urgent.example."); });
+        for (int i = 0; i < 300 && order.size() < 11; ++i) io.run_for(ms(5));
+        REQUIRE(order.size() == 11);
+        CHECK(std::find(order.begin(), order.end(), "urgent.example.") - order.begin() <= 1);
         CHECK(prober.in_flight() == 0);
     }
 

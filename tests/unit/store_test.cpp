@@ -313,12 +313,28 @@ TEST_CASE("store: a full version, then differences: load() gives the newest, jou
     }
     auto j = s->journal("example.com");
     REQUIRE(j.has_value());
-    REQUIRE(j->size() == 5);  // the limit: the oldest went
-    CHECK(j->front().from == 7);
+    // Small differences to a large snapshot: every entry is still needed to
+    // load the zone, so none went, although there are more than the limit.
+    REQUIRE(j->size() == 11);
+    CHECK(j->front().from == 1);
     CHECK(j->back().to == 12);
+    // A large difference: the snapshot moves to it, and the history keeps the
+    // newest five.
+    {
+        auto big = zone_at(13, 600);
+        std::vector<dns::xfr::Diff> diffs{dns::xfr::diff_zones(*versions.back(), *big)};
+        REQUIRE(s->save_version(*big, &diffs, "192.0.2.1:53", 30).has_value());
+        versions.push_back(big);
+        CHECK(s->load(N("example.com."))->journal_entries == 0);  // the snapshot has it all
+    }
+    j = s->journal("example.com");
+    REQUIRE(j.has_value());
+    REQUIRE(j->size() == 5);  // the limit: the oldest went
+    CHECK(j->front().from == 8);
+    CHECK(j->back().to == 13);
     for (size_t i = 1; i < j->size(); ++i) CHECK((*j)[i].from == (*j)[i - 1].to);
     auto z = s->zone("example.com");
-    CHECK(z->serial == 12);
+    CHECK(z->serial == 13);
     CHECK(z->has_data);
     // A full version starts the journal over.
     REQUIRE(s->save_version(*zone_at(20, 3), nullptr, "192.0.2.9:53", 99).has_value());
