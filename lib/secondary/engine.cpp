@@ -363,9 +363,9 @@ void Engine::primary_failed(const std::string& id) {
 }
 
 void Engine::primary_answered(const std::string& id) {
-    if (!backoff_.failures(id)) return;
-    backoff_.succeeded(id);
-    counters_.primaries_paused = backoff_.paused(clock_.now());
+    const bool was_failing = backoff_.failures(id) != 0;
+    backoff_.succeeded(id, clock_.now());
+    if (was_failing) counters_.primaries_paused = backoff_.paused(clock_.now());
 }
 
 void Engine::soa_answer(const std::string& key, size_t primary, uint32_t serial, int64_t expire) {
