@@ -68,9 +68,13 @@ void SecondaryRunner::refresh(const std::string& zone, const std::string& from) 
     asio::post(io_, [this, zone, from] {
         // The checks a NOTIFY makes go ahead of routine ones queued for the
         // same primary (a restart's thousands of checks).
-        if (engine_.notify(zone, from)) urgent_.insert(zone);
+        if (engine_.notify(zone, from)) {
+            // Its checks for the next few seconds (a routine one in flight
+            // makes the engine check again after it) go first too.
+            urgent_[zone] = clock_.now() + std::chrono::seconds(5);
+            if (auto name = wire::Name::from_text(zone)) prober_.promote(*name);
+        }
         process(zone);
-        urgent_.erase(zone);
     });
 }
 
@@ -290,7 +294,10 @@ void SecondaryRunner::query_soa(const Action& a) {
     qo.timeout = options_.soa_timeout;
     qo.attempts = 2;
     qo.expire = true;
-    qo.urgent = urgent_.count(a.zone) != 0;
+    if (auto u = urgent_.find(a.zone); u != urgent_.end()) {
+        qo.urgent = clock_.now() < u->second;
+        if (!qo.urgent) urgent_.erase(u);
+    }
     // The key is copied: a reconfiguration may replace keys_ while the query runs.
     if (const xfr::TsigKey* k = key_for(spec->key)) qo.key = std::make_shared<xfr::TsigKey>(*k);
     const std::string zone = a.zone;

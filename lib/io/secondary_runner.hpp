@@ -191,7 +191,8 @@ class SecondaryRunner {
     // Control thread only.
     std::unordered_map<std::string, std::unique_ptr<Data>> data_;  // what each zone serves
     std::set<std::string> unlisted_;  // members a catalog IXFR removed, until their removal runs
-    std::set<std::string> urgent_;    // zones whose checks a NOTIFY is making now
+    // Zones a NOTIFY came for, until when their checks go first.
+    std::unordered_map<std::string, std::chrono::steady_clock::time_point> urgent_;
     std::map<std::string, Endpoint> endpoints_;  // primary id -> address
 
     // For readers on other threads.

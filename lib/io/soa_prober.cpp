@@ -76,6 +76,18 @@ void SoaProber::enqueue(Waiting w) {
     arm();
 }
 
+void SoaProber::promote(const wire::Name& zone) {
+    for (auto& [key, q] : queues_) {
+        auto it = std::stable_partition(q.waiting.begin(), q.waiting.end(),
+                                        [&](const Waiting& w) { return w.zone == zone; });
+        if (it == q.waiting.begin()) continue;
+        if (q.ready) std::erase(ready_, key);
+        q.ready = true;
+        ready_.push_front(key);
+    }
+    pump();
+}
+
 void SoaProber::send(Waiting w) {
     // The server's in_flight counts this probe already; finished() gives it back.
     auto fail = [this](Waiting w, Error e) {

@@ -58,6 +58,9 @@ class SoaProber {
                Done done) {
         probe(server, zone, Options{timeout, 1, nullptr, false, false}, std::move(done));
     }
+    /// The probes of `zone` waiting for their turn go to the front of their
+    /// server's queue (a NOTIFY came for it while routine checks queue).
+    void promote(const wire::Name& zone);
     size_t in_flight() const { return pending_.size(); }
     size_t waiting() const { return waiting_count_; }
     uint64_t sent() const { return sent_; }

@@ -335,6 +335,18 @@ TEST_SUITE("io") {
         for (int i = 0; i < 300 && order.size() < 11; ++i) io.run_for(ms(5));
         REQUIRE(order.size() == 11);
         CHECK(std::find(order.begin(), order.end(), "urgent.example.") - order.begin() <= 1);
+        // ... and a waiting probe can be moved there (a NOTIFY for a zone whose
+        // routine check waits).
+        order.clear();
+        for (int i = 0; i < 10; ++i) {
+            const std::string z = "m" + std::to_string(i) + ".example.";
+            two.probe(ep, N(z.c_str()), ms(500),
+                      [&order, z](dns::Result<dns::io::SoaAnswer>) { order.push_back(z); });
+        }
+        two.promote(N("M9.example."));
+        for (int i = 0; i < 300 && order.size() < 10; ++i) io.run_for(ms(5));
+        REQUIRE(order.size() == 10);
+        CHECK(std::find(order.begin(), order.end(), "m9.example.") - order.begin() <= 1);
         CHECK(prober.in_flight() == 0);
     }
 
