@@ -144,7 +144,7 @@ void SoaProber::receive(Socket& s) {
                             deadlines_.erase(d);
                             break;
                         }
-                    finished(p.w.server);
+                    finished(p.w.server, true);
                     answered(std::move(p), {s.buf.data(), n});
                     if (!*alive) return;
                 }
@@ -180,12 +180,13 @@ void SoaProber::answered(Pending p, std::span<const uint8_t> msg) {
     complete(std::move(p.w.done), read_soa_answer(msg, p.w.zone, p.w.server));
 }
 
-void SoaProber::finished(const Endpoint& server) {
+void SoaProber::finished(const Endpoint& server, bool answered) {
     const std::string key = key_of(server);
     auto it = queues_.find(key);
     if (it == queues_.end()) return;
     Queue& q = it->second;
     if (q.in_flight > 0) --q.in_flight;
+    if (answered) q.answered = Clock::now();
     if (!q.waiting.empty() && !q.ready) {
         q.ready = true;
         ready_.push_back(key);
@@ -256,6 +257,16 @@ void SoaProber::sweep() {
         auto it = queues_.find(key);
         if (it == queues_.end()) continue;
         Queue& q = it->second;
+        if (!q.waiting.empty() &&
+            q.answered + kQueueTimeouts * q.waiting.front().options.timeout > now) {
+            // The server answers, only slower than we ask: those waiting wait on.
+            for (auto& w : q.waiting) {
+                if (w.deadline > now) break;
+                w.deadline = now + kQueueTimeouts * w.options.timeout;
+                queued_deadlines_.emplace(w.deadline, key);
+            }
+            continue;
+        }
         while (!q.waiting.empty() && q.waiting.front().deadline <= now) {
             unsent.push_back(std::move(q.waiting.front()));
             q.waiting.pop_front();

@@ -42,7 +42,9 @@ class SoaProber {
 
     struct Options {
         /// Per attempt, counted from the query's sending. A probe that
-        /// waits longer than 4 timeouts for its turn fails as a timeout.
+        /// waits longer than 4 timeouts for its turn fails as a timeout,
+        /// unless its server answered within that time (busy, not dead:
+        /// it waits on).
         std::chrono::milliseconds timeout{2000};
         int attempts = 1;
         std::shared_ptr<const xfr::TsigKey> key;  ///< sign, and require a signed answer
@@ -82,7 +84,8 @@ class SoaProber {
     struct Queue {  // one server's
         std::deque<Waiting> waiting;
         size_t in_flight = 0;
-        bool ready = false;  // in ready_
+        bool ready = false;                                // in ready_
+        std::chrono::steady_clock::time_point answered{};  // its last answer
     };
     struct Socket {
         std::unique_ptr<boost::asio::ip::udp::socket> udp;
@@ -97,7 +100,7 @@ class SoaProber {
     void timed_out(Waiting w);
     void answered(Pending p, std::span<const uint8_t> msg);
     /// One probe of `server` left the air: room for the next ones.
-    void finished(const Endpoint& server);
+    void finished(const Endpoint& server, bool answered = false);
     /// Sends waiting probes, servers in turn, while there is room.
     void pump();
     Socket* socket_for(const boost::asio::ip::address& a);

@@ -350,6 +350,53 @@ TEST_SUITE("io") {
         CHECK(prober.in_flight() == 0);
     }
 
+    TEST_CASE(
+        "SoaProber: probes queued for a slow server that still answers wait on, past four "
+        "timeouts") {
+        asio::io_context io;
+        auto lo = asio::ip::make_address("127.0.0.1");
+        asio::ip::udp::socket server(io, asio::ip::udp::endpoint(lo, 0));
+        std::array<uint8_t, 1024> buf{};
+        asio::ip::udp::endpoint from;
+        // Every answer 40 ms late (the timeout is 50 ms): eight probes, one at
+        // a time, take 320 ms, more than four timeouts of waiting for the last.
+        std::function<void()> serve = [&] {
+            server.async_receive_from(
+                asio::buffer(buf), from, [&](boost::system::error_code ec, size_t n) {
+                    if (ec) return;
+                    size_t q = 12;
+                    while (q < n && buf[q]) q += buf[q] + 1;
+                    auto r =
+                        std::make_shared<std::vector<uint8_t>>(buf.begin(), buf.begin() + q + 5);
+                    (*r)[2] = 0x84;
+                    (*r)[3] = 0;
+                    for (int i = 6; i < 12; ++i) (*r)[i] = 0;
+                    (*r)[7] = 1;
+                    const uint8_t rr[] = {0xC0, 0x0C, 0, 6, 0, 1, 0, 0, 0, 60, 0, 22,
+                                          0,    0,    0, 0, 0, 5, 0, 0, 0, 1,  0, 0,
+                                          0,    1,    0, 0, 0, 1, 0, 0, 0, 1};
+                    r->insert(r->end(), rr, rr + sizeof rr);
+                    auto t =
+                        std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(40));
+                    auto to = from;
+                    t->async_wait([&server, t, r, to](boost::system::error_code) {
+                        server.send_to(asio::buffer(*r), to);
+                    });
+                    serve();
+                });
+        };
+        serve();
+        dns::io::SoaProber prober(io, 4);  // one in flight per server
+        const dns::io::Endpoint ep{lo, server.local_endpoint().port()};
+        size_t ok = 0, failed = 0;
+        for (int i = 0; i < 8; ++i)
+            prober.probe(ep, N("slow.example."), std::chrono::milliseconds(50),
+                         [&](dns::Result<dns::io::SoaAnswer> r) { ++(r ? ok : failed); });
+        for (int i = 0; i < 400 && ok + failed < 8; ++i) io.run_for(std::chrono::milliseconds(5));
+        CHECK(ok == 8);
+        CHECK(failed == 0);
+    }
+
     TEST_CASE("NotifySender: retries until the target answers, gives up after its tries") {
         asio::io_context io;
         asio::ip::udp::socket target(
