@@ -316,11 +316,11 @@ def main():
         t0 = time.time()
         if bulk[:-1]:
             st, body = zs.api("POST", "/v1/zones", [{"name": z, "primaries": ["127.0.0.1:%d" % primary.port]}
-                                                    for z in bulk[:-1]])
+                                                    for z in bulk[:-1]], timeout=300)
             if st != 201:
                 raise SystemExit("POST of %d zones: %s %s" % (len(bulk) - 1, st, str(body)[:300]))
         posted = time.time() - t0
-        waited = wait_pops_serve(pops, bulk[:-1], 120)
+        waited = wait_pops_serve(pops, bulk[:-1], max(120, a.zones / 50))
         bulk_s = None if waited is None else posted + waited
         cpu1 = cpu_seconds([zs, primary] + pops)
         cpu = {k: cpu1[k] - cpu0.get(k, 0) for k in cpu1}

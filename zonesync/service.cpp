@@ -798,6 +798,7 @@ size_t Service::answer_any(std::span<const uint8_t> msg, const sockaddr* peer, u
             const std::string key = dns::wire::to_text(q.lname);
             std::lock_guard lock(notified_mu_);
             notified_.emplace(key, std::chrono::steady_clock::now());  // the first one counts
+            LOG_DEBUG("zone %s: NOTIFY accepted", key.c_str());
         }
         return len;
     }

@@ -68,6 +68,7 @@ void SecondaryRunner::refresh(const std::string& zone, const std::string& from) 
     asio::post(io_, [this, zone, from] {
         // The checks a NOTIFY makes go ahead of routine ones queued for the
         // same primary (a restart's thousands of checks).
+        LOG_DEBUG("zone %s: NOTIFY from %s taken", zone.c_str(), from.c_str());
         if (engine_.notify(zone, from)) {
             // Its checks for the next few seconds (a routine one in flight
             // makes the engine check again after it) go first too.
@@ -460,7 +461,15 @@ void SecondaryRunner::install(const Action& a) {
         trim_timer_.expires_after(std::chrono::seconds(2));
         trim_timer_.async_wait([this](boost::system::error_code ec) {
             trim_posted_ = false;
-            if (!ec) asio::post(xfr_io_, [] { malloc_trim(0); });
+            if (!ec)
+                asio::post(xfr_io_, [] {
+                    const auto t0 = std::chrono::steady_clock::now();
+                    malloc_trim(0);
+                    const auto ms = std::chrono::duration<double, std::milli>(
+                                        std::chrono::steady_clock::now() - t0)
+                                        .count();
+                    LOG_DEBUG("malloc_trim: %.1f ms", ms);
+                });
         });
     }
     flush_later();

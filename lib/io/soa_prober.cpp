@@ -17,11 +17,11 @@ uint64_t unix_now() { return static_cast<uint64_t>(std::time(nullptr)); }
 constexpr int kQueueTimeouts = 4;  // a probe may wait this many timeouts for its turn
 }  // namespace
 
-SoaProber::SoaProber(asio::io_context& io, size_t max_in_flight)
+SoaProber::SoaProber(asio::io_context& io, size_t max_in_flight, size_t per_server)
     : io_(io),
       timer_(io),
       max_in_flight_(std::clamp<size_t>(max_in_flight, 1, 4096)),
-      per_server_(std::max<size_t>(1, max_in_flight_ / 4)),
+      per_server_(std::clamp<size_t>(per_server, 1, std::max<size_t>(1, max_in_flight_ / 4))),
       rng_(std::random_device{}()) {}
 
 SoaProber::~SoaProber() {
