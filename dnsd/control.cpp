@@ -141,6 +141,9 @@ std::string Control::metrics() const {
                   static_cast<double>(s.notify_accepted), {{"result", "accepted"}});
         m.counter("dnsd_notify_total", "", static_cast<double>(s.notify_refused),
                   {{"result", "refused"}});
+        m.counter("dnsd_notify_current_total",
+                  "NOTIFYs accepted whose serial we already served (no check made).",
+                  static_cast<double>(s.notify_current));
         m.gauge("dnsd_last_successful_refresh_timestamp_seconds",
                 "Last successful refresh of any zone.", static_cast<double>(s.last_success));
     }

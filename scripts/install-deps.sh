@@ -6,15 +6,19 @@ build_pkgs=(
   build-essential cmake ninja-build pkg-config
   libldns-dev ldnsutils libboost-dev libboost-system-dev libssl-dev
   doctest-dev libtomlplusplus-dev libcpp-httplib-dev libsqlite3-dev libmaxminddb-dev
-  nlohmann-json3-dev
+  nlohmann-json3-dev libpsl-dev publicsuffix libcurl4-openssl-dev
   bind9-dnsutils
 )
 test_pkgs=(
   knot knot-dnsutils nsd bind9 python3 python3-dnspython
   clang clang-format libclang-rt-14-dev iproute2 procps util-linux
+  unbound python3-aiosmtpd chromium
 )
 want=("${build_pkgs[@]}")
 [ "${1:-}" = "--test" ] && want+=("${test_pkgs[@]}")
+# Node.js and npm drive the browser test (playwright-core); a machine whose
+# Node.js came with its own npm keeps it (Debian's npm would conflict).
+[ "${1:-}" = "--test" ] && ! command -v npm >/dev/null && want+=(nodejs npm)
 
 missing=()
 for p in "${want[@]}"; do

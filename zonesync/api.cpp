@@ -2,12 +2,14 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <ctime>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "lib/http/server.hpp"
+#include "zonesync/probe.hpp"
 #include "zonesync/service.hpp"
 
 namespace zonesync {
@@ -35,6 +37,20 @@ int status_of(const dns::Error& e) {
         default:
             return 400;
     }
+}
+
+// "primaries": an array of address strings, as one comma-separated list.
+dns::Result<std::string> primaries_of(const json& j) {
+    std::string out;
+    if (!j.contains("primaries")) return out;
+    const auto bad =
+        dns::make_error(dns::Errc::syntax, "\"primaries\" must be an array of addresses");
+    if (!j["primaries"].is_array()) return bad;
+    for (const auto& p : j["primaries"]) {
+        if (!p.is_string()) return bad;
+        out += (out.empty() ? "" : ",") + p.get<std::string>();
+    }
+    return out;
 }
 
 json zone_json(const ZoneEntry& z) {
@@ -95,22 +111,9 @@ struct Api::Impl {
                               many ? "zones[" + std::to_string(i) + "]: " : std::string();
                           const json& j = in[i];
                           if (!j.is_object()) return error(400, where + "expects a JSON object");
-                          std::string primaries;
-                          if (j.contains("primaries")) {
-                              if (!j["primaries"].is_array())
-                                  return error(400, where +
-                                                        "\"primaries\" must be an array of "
-                                                        "addresses");
-                              for (const auto& p : j["primaries"]) {
-                                  if (!p.is_string())
-                                      return error(400, where +
-                                                            "\"primaries\" must be an array "
-                                                            "of addresses");
-                                  primaries +=
-                                      (primaries.empty() ? "" : ",") + p.get<std::string>();
-                              }
-                          }
-                          auto z = make_zone(j.value("name", ""), primaries,
+                          auto primaries = primaries_of(j);
+                          if (!primaries) return error(400, where + primaries.error().message);
+                          auto z = make_zone(j.value("name", ""), *primaries,
                                              j.value("tsig_key", ""), j.value("owner", ""));
                           if (!z) return error(400, where + z.error().message);
                           zs.push_back(std::move(*z));
@@ -204,6 +207,64 @@ struct Api::Impl {
                       service.runner().refresh(z->name);
                       return reply(200, json{{"released", z->name}});
                   }));
+        http.route(
+            "PUT", "/v1/zones/:name", guarded([this](const Request& r) {
+                if (service.standby()) return error(409, kStandbyRefusal);
+                json in = json::parse(r.body);
+                if (!in.is_object()) return error(400, "expects a JSON object");
+                auto primaries = primaries_of(in);
+                if (!primaries) return error(400, primaries.error().message);
+                const int64_t now = static_cast<int64_t>(std::time(nullptr));
+                auto z = service.with_store([&](Store& s) -> dns::Result<ZoneEntry> {
+                    auto e = s.zone(r.params.at("name"));
+                    if (!e) return e.error();
+                    // The same checks as an added zone's (name, addresses, key name).
+                    auto want =
+                        make_zone(e->name, *primaries, in.value("tsig_key", e->key), e->owner);
+                    if (!want) return want.error();
+                    if (auto u = s.set_primaries(e->name, want->primaries, want->key, now); !u)
+                        return u.error();
+                    return s.zone(e->name);
+                });
+                if (!z) return error(status_of(z.error()), z.error().message);
+                service.zones_changed({*z}, {});
+                return reply(200, zone_json(*z));
+            }));
+        http.post("/v1/probe", guarded([this](const Request& r) {
+                      json in = json::parse(r.body);
+                      if (!in.is_object()) return error(400, "expects a JSON object");
+                      auto primaries = primaries_of(in);
+                      if (!primaries) return error(400, primaries.error().message);
+                      auto z =
+                          make_zone(in.value("name", ""), *primaries, in.value("tsig_key", ""));
+                      if (!z) return error(400, z.error().message);
+                      const dns::xfr::TsigKey* key = nullptr;
+                      if (!z->key.empty() && !(key = service.key_named(z->key)))
+                          return error(400, "no TSIG key named " + z->key + " is configured here");
+                      auto name = dns::wire::Name::from_text(z->name);
+                      std::vector<dns::io::Endpoint> eps;
+                      for (const auto& p : z->primaries)
+                          if (auto e = dns::io::parse_endpoint(p)) eps.push_back(*e);
+                      ProbeLimits limits;
+                      if (in.contains("timeout_ms"))
+                          limits.duration = std::chrono::milliseconds(
+                              std::clamp<int64_t>(in["timeout_ms"].get<int64_t>(), 100, 30000));
+                      json out = json::array();
+                      bool ok = false;
+                      for (const auto& p : probe_transfers(*name, eps, key, limits)) {
+                          ok = ok || p.outcome == "ok";
+                          json j{{"primary", p.primary},
+                                 {"outcome", p.outcome},
+                                 {"message", p.message},
+                                 {"ms", p.ms}};
+                          if (p.outcome == "ok") {
+                              j["serial"] = p.serial;
+                              j["records"] = p.records;
+                          }
+                          out.push_back(j);
+                      }
+                      return reply(200, json{{"name", z->name}, {"ok", ok}, {"primaries", out}});
+                  }));
         http.get(
             "/v1/pops", guarded([this](const Request&) {
                 auto ps = service.with_store([](Store& s) { return s.pops(); });
@@ -258,6 +319,9 @@ struct Api::Impl {
                       static_cast<double>(service.runner().notify_gate().accepted()));
             m.counter("zonesync_notify_refused_total", "NOTIFYs refused",
                       static_cast<double>(c.notify_refused));
+            m.counter("zonesync_notify_current_total",
+                      "NOTIFYs whose serial zonesync already had (no SOA check made)",
+                      static_cast<double>(c.notify_current));
             auto n = service.notify_counters();
             m.counter("zonesync_notify_out_total", "NOTIFYs sent to POPs (retries included)",
                       static_cast<double>(n.sent));

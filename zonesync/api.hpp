@@ -4,9 +4,12 @@
 //   POST   /v1/zones                {"name", "primaries": [...], "tsig_key"?, "owner"?}
 //   GET    /v1/zones
 //   GET    /v1/zones/{name}         state, serial, primaries, transfers, POP serials
+//   PUT    /v1/zones/{name}         {"primaries": [...], "tsig_key"?}: new primaries
 //   DELETE /v1/zones/{name}
 //   POST   /v1/zones/{name}/refresh check the primaries now
 //   POST   /v1/zones/{name}/release let a held version through
+//   POST   /v1/probe                {"name", "primaries", "tsig_key"?, "timeout_ms"?}:
+//                                    a trial AXFR from each primary, nothing stored
 //   GET    /v1/pops
 //   GET    /healthz, /metrics       (no token)
 //

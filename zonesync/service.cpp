@@ -12,6 +12,7 @@
 #include "lib/base/log.hpp"
 #include "lib/base/serial.hpp"
 #include "lib/io/notify_gate.hpp"
+#include "lib/options/options.hpp"
 #include "lib/secondary/refresh.hpp"
 #include "lib/xfr/transfer_out.hpp"
 #include "lib/xfr/tsig.hpp"
@@ -94,6 +95,14 @@ void Service::zones_changed(const std::vector<ZoneEntry>& zones,
     for (const auto& key : gone) mark_catalog(key);
     runner_->update(std::move(up), std::move(gone));
     schedule_catalog();  // changed primaries change the catalog's ext properties
+}
+
+const dns::xfr::TsigKey* Service::key_named(std::string_view name) const {
+    auto n = dns::options::domain_name(name);
+    if (!n) return nullptr;
+    for (const auto& k : config_.keys)
+        if (k.name == *n) return &k;
+    return nullptr;
 }
 
 std::vector<dns::io::SecondaryZone> Service::upstream_zones() {

@@ -135,6 +135,9 @@ class Service final : public dns::io::ZoneSink,
     /// IXFR from the last serial the POPs have. The role is stored.
     dns::Result<void> set_role(bool standby);
     bool standby() const { return standby_; }
+    /// The TSIG key of that name from the configuration (fixed for the
+    /// service's life), or null.
+    const dns::xfr::TsigKey* key_named(std::string_view name) const;
     const std::optional<dns::io::Endpoint>& peer() const { return config_.peer; }
 
     /// SIGHUP: the settings that change without a restart.

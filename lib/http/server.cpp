@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <string>
 
 #include "lib/base/log.hpp"
 
@@ -49,13 +50,15 @@ void Server::route(const std::string& method, const std::string& pattern, Handle
             r.headers[lower] = v;
         }
         r.body = req.body;
+        r.remote_addr = req.remote_addr;
         Response out;
         try {
             out = handler(r);
         } catch (const std::exception& e) {
-            out = {500, "{\"error\":" + json_string(e.what()) + "}\n", "application/json"};
+            out = {500, "{\"error\":" + json_string(e.what()) + "}\n", "application/json", {}};
         }
         res.status = out.status;
+        for (const auto& [k, v] : out.headers) res.set_header(k, v);
         res.set_content(out.body, out.content_type);
     };
     if (method == "GET")
@@ -104,15 +107,62 @@ Result<ClientReply> request(const std::string& base_url, const std::string& meth
     cli.set_write_timeout(timeout_s, 0);
     httplib::Headers h;
     for (const auto& [k, v] : headers) h.emplace(k, v);
-    if (method != "GET" && method != "DELETE" && method != "POST")
+    if (method != "GET" && method != "DELETE" && method != "POST" && method != "PUT")
         return make_error(Errc::unsupported, "HTTP method " + method);
     httplib::Result r = method == "GET"      ? cli.Get(path, h)
                         : method == "DELETE" ? cli.Delete(path, h, body, "application/json")
+                        : method == "PUT"    ? cli.Put(path, h, body, "application/json")
                                              : cli.Post(path, h, body, "application/json");
     if (!r)
         return make_error(Errc::unreachable,
                           base_url + path + ": " + httplib::to_string(r.error()));
     return ClientReply{r->status, r->body};
+}
+
+std::map<std::string, std::string> parse_form(std::string_view body) {
+    std::map<std::string, std::string> out;
+    auto decode = [](std::string_view v) {
+        std::string d;
+        for (size_t i = 0; i < v.size(); ++i) {
+            if (v[i] == '+') {
+                d += ' ';
+            } else if (v[i] == '%' && i + 2 < v.size() &&
+                       std::isxdigit(static_cast<unsigned char>(v[i + 1])) &&
+                       std::isxdigit(static_cast<unsigned char>(v[i + 2]))) {
+                d += static_cast<char>(std::stoi(std::string(v.substr(i + 1, 2)), nullptr, 16));
+                i += 2;
+            } else {
+                d += v[i];
+            }
+        }
+        return d;
+    };
+    while (!body.empty()) {
+        size_t amp = body.find('&');
+        std::string_view pair = body.substr(0, amp);
+        body = amp == std::string_view::npos ? std::string_view() : body.substr(amp + 1);
+        if (pair.empty()) continue;
+        size_t eq = pair.find('=');
+        out[decode(pair.substr(0, eq))] =
+            eq == std::string_view::npos ? std::string() : decode(pair.substr(eq + 1));
+    }
+    return out;
+}
+
+std::string cookie(const Request& r, std::string_view name) {
+    auto it = r.headers.find("cookie");
+    if (it == r.headers.end()) return {};
+    std::string_view c = it->second;
+    while (!c.empty()) {
+        size_t semi = c.find(';');
+        std::string_view part = c.substr(0, semi);
+        c = semi == std::string_view::npos ? std::string_view() : c.substr(semi + 1);
+        while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+        size_t eq = part.find('=');
+        if (eq != std::string_view::npos && part.substr(0, eq) == name)
+            return std::string(part.substr(eq + 1));
+    }
+    return {};
 }
 
 std::string json_string(const std::string& s) {

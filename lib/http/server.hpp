@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -23,13 +24,21 @@ struct Request {
     std::map<std::string, std::string> params;   ///< query string, and path parameters (":name")
     std::map<std::string, std::string> headers;  ///< lower-case names
     std::string body;
+    std::string remote_addr;  ///< the client's address
 };
 
 struct Response {
     int status = 200;
     std::string body;
     std::string content_type = "application/json";
+    std::vector<std::pair<std::string, std::string>> headers;  ///< more (Set-Cookie, ...)
 };
+
+/// The fields of an application/x-www-form-urlencoded body (or a query
+/// string), decoded; a repeated field keeps its last value.
+std::map<std::string, std::string> parse_form(std::string_view body);
+/// One cookie of a request's Cookie header ("" when absent).
+std::string cookie(const Request& r, std::string_view name);
 
 using Handler = std::function<Response(const Request&)>;
 
@@ -62,7 +71,8 @@ class Server {
 };
 
 /// One request to an HTTP server ("http://HOST:PORT" base URL; TLS is not
-/// supported): for command-line tools that talk to a running program's API.
+/// supported): for command-line tools and programs that talk to a running
+/// program's API. GET, POST, PUT, DELETE.
 struct ClientReply {
     int status = 0;
     std::string body;

@@ -102,25 +102,27 @@ bool maybe_sign(std::vector<uint8_t>& msg, std::optional<xfr::TsigSession>& sess
     return true;
 }
 
-// ---- SOA query ----
+// ---- one query, one answer ----
 
-class SoaQuery : public std::enable_shared_from_this<SoaQuery> {
+// Sends a prepared query over UDP (retried), and over TCP when the answer is
+// truncated; hands back the answer's bytes once its ID, QR and TSIG check.
+
+class Exchange : public std::enable_shared_from_this<Exchange> {
   public:
-    SoaQuery(asio::io_context& io, Endpoint server, wire::Name zone, QueryOptions opt,
-             std::function<void(Result<SoaAnswer>)> done)
+    using Done = std::function<void(Result<std::span<const uint8_t>>, bool tcp)>;
+    Exchange(asio::io_context& io, Endpoint server, std::vector<uint8_t> query, QueryOptions opt,
+             Done done)
         : io_(io),
           server_(std::move(server)),
-          zone_(std::move(zone)),
           opt_(opt),
           done_(std::move(done)),
           udp_(io),
           tcp_(io),
-          timer_(io) {}
+          timer_(io),
+          query_(std::move(query)) {}
 
     void start() {
-        id_ = random_id();
-        query_ = wire::make_query(zone_, wire::type::SOA, id_, true);
-        wire::append_edns_option(query_, wire::edns_opt::EXPIRE, {});  // RFC 7314: ask for it
+        id_ = wire::get16(query_.data());
         if (!maybe_sign(query_, tsig_, opt_.key))
             return finish(make_error(Errc::limit, "cannot sign the query"));
         boost::system::error_code ec;
@@ -170,8 +172,8 @@ class SoaQuery : public std::enable_shared_from_this<SoaQuery> {
         timer_.cancel();
         auto self = shared_from_this();
         arm(opt_.timeout, [self] {
-            self->finish(make_error(
-                Errc::timeout, "TCP SOA query to " + self->server_.to_string() + " timed out"));
+            self->finish(make_error(Errc::timeout,
+                                    "TCP query to " + self->server_.to_string() + " timed out"));
         });
         tcp_.async_connect(
             tcp::endpoint(server_.address, server_.port), [self](boost::system::error_code ec) {
@@ -220,9 +222,7 @@ class SoaQuery : public std::enable_shared_from_this<SoaQuery> {
             if (tcp) return finish(make_error(Errc::malformed, "truncated TCP answer"));
             return start_tcp();
         }
-        auto answer = read_soa_answer(msg, zone_, server_);
-        if (answer) answer->via_tcp = tcp;
-        finish(std::move(answer));
+        finish(msg, tcp);
     }
 
     template <class F>
@@ -235,7 +235,7 @@ class SoaQuery : public std::enable_shared_from_this<SoaQuery> {
         });
     }
 
-    void finish(Result<SoaAnswer> r) {
+    void finish(Result<std::span<const uint8_t>> r, bool tcp = false) {
         if (finished_) return;
         finished_ = true;
         boost::system::error_code ignored;
@@ -243,14 +243,13 @@ class SoaQuery : public std::enable_shared_from_this<SoaQuery> {
         udp_.close(ignored);
         tcp_.close(ignored);
         auto done = std::move(done_);
-        done(std::move(r));
+        done(r, tcp);
     }
 
     asio::io_context& io_;
     Endpoint server_;
-    wire::Name zone_;
     QueryOptions opt_;
-    std::function<void(Result<SoaAnswer>)> done_;
+    Done done_;
     udp::socket udp_;
     tcp::socket tcp_;
     asio::steady_timer timer_;
@@ -465,7 +464,44 @@ class NotifyExchange : public std::enable_shared_from_this<NotifyExchange> {
 
 void query_soa(asio::io_context& io, const Endpoint& server, const wire::Name& zone,
                const QueryOptions& options, std::function<void(Result<SoaAnswer>)> done) {
-    std::make_shared<SoaQuery>(io, server, zone, options, std::move(done))->start();
+    auto query = wire::make_query(zone, wire::type::SOA, random_id(), true);
+    wire::append_edns_option(query, wire::edns_opt::EXPIRE, {});  // RFC 7314: ask for it
+    std::make_shared<Exchange>(
+        io, server, std::move(query), options,
+        [server, zone, done = std::move(done)](Result<std::span<const uint8_t>> r, bool tcp) {
+            if (!r) return done(r.error());
+            auto answer = read_soa_answer(*r, zone, server);
+            if (answer) answer->via_tcp = tcp;
+            done(std::move(answer));
+        })
+        ->start();
+}
+
+void query(asio::io_context& io, const Endpoint& server, const wire::Name& qname, uint16_t qtype,
+           const QueryOptions& options, bool recursion, std::function<void(Result<Reply>)> done) {
+    auto q = wire::make_query(qname, qtype, random_id(), true, options.dnssec_ok);
+    if (recursion) q[2] |= 0x01;  // RD
+    std::make_shared<Exchange>(
+        io, server, std::move(q), options,
+        [server, done = std::move(done)](Result<std::span<const uint8_t>> r, bool tcp) {
+            if (!r) return done(r.error());
+            auto m = wire::parse_message(*r);
+            if (!m)
+                return done(make_error(Errc::malformed, "bad answer from " + server.to_string() +
+                                                            ": " + m.error().message));
+            done(Reply{std::move(*m), tcp});
+        })
+        ->start();
+}
+
+Result<Reply> query_blocking(const Endpoint& server, const wire::Name& qname, uint16_t qtype,
+                             const QueryOptions& options, bool recursion) {
+    asio::io_context io;
+    Result<Reply> out = make_error(Errc::timeout, "no answer from " + server.to_string());
+    query(io, server, qname, qtype, options, recursion,
+          [&out](Result<Reply> r) { out = std::move(r); });
+    io.run();
+    return out;
 }
 
 void run_transfer(asio::io_context& io, const Endpoint& server,

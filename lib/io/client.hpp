@@ -15,6 +15,7 @@
 #include <string>
 
 #include "lib/base/result.hpp"
+#include "lib/wire/message.hpp"
 #include "lib/wire/name.hpp"
 #include "lib/xfr/transfer.hpp"
 #include "lib/xfr/tsig.hpp"
@@ -43,6 +44,7 @@ struct QueryOptions {
     std::chrono::milliseconds timeout{2000};
     int attempts = 2;                   ///< UDP tries before giving up
     const xfr::TsigKey* key = nullptr;  ///< sign the query and require a signed answer
+    bool dnssec_ok = false;             ///< query(): set the DO bit
 };
 
 /// The SOA serial (and EDNS EXPIRE) of an answer about `zone` from `server`:
@@ -54,6 +56,23 @@ Result<SoaAnswer> read_soa_answer(std::span<const uint8_t> msg, const wire::Name
 /// Asks `server` for the SOA of `zone`.
 void query_soa(boost::asio::io_context& io, const Endpoint& server, const wire::Name& zone,
                const QueryOptions& options, std::function<void(Result<SoaAnswer>)> done);
+
+/// An answer to query(): the whole message, whatever its RCODE.
+struct Reply {
+    wire::Message message;
+    bool via_tcp = false;
+};
+
+/// Asks `server` about (qname, qtype): over UDP, retried, and over TCP when
+/// the answer is truncated; with `recursion`, RD is set (a stub resolver's
+/// query to a recursive resolver).
+void query(boost::asio::io_context& io, const Endpoint& server, const wire::Name& qname,
+           uint16_t qtype, const QueryOptions& options, bool recursion,
+           std::function<void(Result<Reply>)> done);
+/// The same on an io_context of its own, waiting for the answer: for code
+/// that is not asynchronous (a web handler's thread).
+Result<Reply> query_blocking(const Endpoint& server, const wire::Name& qname, uint16_t qtype,
+                             const QueryOptions& options, bool recursion = true);
 
 struct TransferOptions {
     std::chrono::milliseconds connect_timeout{3000};

@@ -55,6 +55,22 @@ size_t write_answer(const wire::Query& q, bool question, uint16_t rcode, bool aa
     return w.size();
 }
 
+// The serial of the zone's SOA in a NOTIFY's answer section (RFC 1996 §3.7), if any.
+std::optional<uint32_t> notify_serial(std::span<const uint8_t> query, const wire::Query& q) {
+    wire::RecordReader r(query);
+    if (!r.ok() || r.header().ancount == 0) return std::nullopt;
+    static thread_local std::vector<uint8_t> buf(wire::kMaxRdata);
+    wire::RecordView rr;
+    for (int section; (section = r.next(rr, buf.data())) == 1;) {
+        if (rr.type != wire::type::SOA || !wire::name_equal(rr.owner, q.lname)) continue;
+        size_t pos = 0;
+        for (int n = 0; n < 2 && pos < rr.rdata_len; ++n) pos += wire::name_length(rr.rdata + pos);
+        if (pos + 4 > rr.rdata_len) return std::nullopt;
+        return wire::get32(rr.rdata + pos);
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 size_t NotifyGate::respond(std::span<const uint8_t> query, const sockaddr* peer, uint8_t* out,
@@ -105,7 +121,7 @@ size_t NotifyGate::respond(std::span<const uint8_t> query, const sockaddr* peer,
             session.emplace(std::move(*v));
         }
         accepted_.fetch_add(1, std::memory_order_relaxed);
-        if (accept_) accept_(zone, from.to_string());
+        if (accept_) accept_(zone, from.to_string(), notify_serial(query, q));
         size_t len = write_answer(q, true, wire::rcode::NOERROR, true, out, cap);
         if (len && session) {
             auto signed_len = session->sign_response(out, len, cap, now);

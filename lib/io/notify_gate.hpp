@@ -38,10 +38,12 @@ using NotifyAcl = std::map<std::string, NotifySource>;
 
 class NotifyGate {
   public:
-    /// Called on the query thread for each accepted NOTIFY, with the zone key
-    /// and the sender's address ("192.0.2.1", "2001:db8::1"). Must not block
-    /// (the runner posts to its own thread).
-    using Accept = std::function<void(const std::string& zone, const std::string& from)>;
+    /// Called on the query thread for each accepted NOTIFY, with the zone key,
+    /// the sender's address ("192.0.2.1", "2001:db8::1") and the serial of the
+    /// SOA in its answer section, if any. Must not block (the runner posts to
+    /// its own thread).
+    using Accept = std::function<void(const std::string& zone, const std::string& from,
+                                      std::optional<uint32_t> serial)>;
 
     NotifyGate() = default;
     void on_accept(Accept accept) { accept_ = std::move(accept); }

@@ -60,16 +60,17 @@ struct SecondaryRunner::Data {
 SecondaryRunner::SecondaryRunner(RunnerOptions options, std::vector<xfr::TsigKey> keys,
                                  ZoneSink& sink)
     : options_(options), keys_(std::move(keys)), sink_(sink), engine_(clock_, options.engine) {
-    gate_.on_accept(
-        [this](const std::string& zone, const std::string& from) { refresh(zone, from); });
+    gate_.on_accept([this](const std::string& zone, const std::string& from,
+                           std::optional<uint32_t> serial) { refresh(zone, from, serial); });
 }
 
-void SecondaryRunner::refresh(const std::string& zone, const std::string& from) {
-    asio::post(io_, [this, zone, from] {
+void SecondaryRunner::refresh(const std::string& zone, const std::string& from,
+                              std::optional<uint32_t> serial) {
+    asio::post(io_, [this, zone, from, serial] {
         // The checks a NOTIFY makes go ahead of routine ones queued for the
         // same primary (a restart's thousands of checks).
         LOG_DEBUG("zone %s: NOTIFY from %s taken", zone.c_str(), from.c_str());
-        if (engine_.notify(zone, from)) {
+        if (engine_.notify(zone, from, serial)) {
             // Its checks for the next few seconds (a routine one in flight
             // makes the engine check again after it) go first too.
             urgent_[zone] = clock_.now() + std::chrono::seconds(5);

@@ -129,8 +129,10 @@ class SecondaryRunner {
 
     /// Any thread: check `zone` (lower-cased apex text) now, as an accepted
     /// NOTIFY would make it (an operator's "refresh").
-    /// `from`: the address of the primary that sent the NOTIFY, if any.
-    void refresh(const std::string& zone, const std::string& from = {});
+    /// `from`: the address of the primary that sent the NOTIFY, if any;
+    /// `serial`: the serial it announced, if any (see Engine::notify).
+    void refresh(const std::string& zone, const std::string& from = {},
+                 std::optional<uint32_t> serial = {});
     /// Where query threads hand NOTIFYs (RFC 1996).
     NotifyGate& notify_gate() { return gate_; }
 

@@ -614,10 +614,14 @@ void Engine::check_expiry(Zone& z) {
     if (!z.busy) schedule(z);
 }
 
-bool Engine::notify(const std::string& key, const std::string& from) {
+bool Engine::notify(const std::string& key, const std::string& from,
+                    std::optional<uint32_t> serial) {
     Zone* z = find(key);
     if (!z) return false;
     ++counters_.notify_accepted;
+    const bool current =
+        serial && z->has_data() && !z->expired && !serial_gt(*serial, z->refresh.serial());
+    if (current) ++counters_.notify_current;
     if (!from.empty())
         for (const auto& p : z->spec.primaries) {
             // "ADDR:PORT" or "[V6]:PORT": the address part.
@@ -626,6 +630,7 @@ bool Engine::notify(const std::string& key, const std::string& from) {
             if (end == std::string::npos) continue;
             if (p.compare(v6 ? 1 : 0, end - (v6 ? 1 : 0), from) == 0) primary_answered(p);
         }
+    if (current) return false;
     z->refresh.notify(clock_.now());
     if (z->busy) {
         z->again = true;  // several NOTIFYs while busy collapse into one more check

@@ -123,6 +123,7 @@ struct EngineCounters {
     uint64_t axfr_ok = 0, axfr_failed = 0, ixfr_ok = 0, ixfr_failed = 0;
     uint64_t refused_transfers = 0;  ///< transfers rejected as malformed or hostile
     uint64_t notify_accepted = 0;
+    uint64_t notify_current = 0;  ///< of them, with a serial not newer than ours: no check
     size_t primaries_paused = 0;
 };
 
@@ -178,10 +179,15 @@ class Engine {
     // ---- events
     /// Runs what is due: checks and expiries.
     void tick();
-    /// A NOTIFY the caller accepted (the sender is a primary). False: no such zone.
-    /// `from` (the sender's address, "192.0.2.1" or "2001:db8::1"): that primary
-    /// is alive, so a back-off pause of it ends.
-    bool notify(const std::string& key, const std::string& from = {});
+    /// A NOTIFY the caller accepted (the sender is a primary). `from` (the
+    /// sender's address, "192.0.2.1" or "2001:db8::1"): that primary is
+    /// alive, so a back-off pause of it ends. `serial`: the one its answer
+    /// section carried, if any; one not newer than the serial we serve
+    /// (RFC 1996 §3.11 makes it a hint; NSD ignores such NOTIFYs too) starts
+    /// no check: a primary that restarts, or loads thousands of zones, NOTIFYs
+    /// them all. False: no such zone, or nothing to do.
+    bool notify(const std::string& key, const std::string& from = {},
+                std::optional<uint32_t> serial = {});
     void soa_answer(const std::string& key, size_t primary, uint32_t serial, int64_t expire = -1);
     void soa_failed(const std::string& key, size_t primary, Failure why, const std::string& detail);
     void transfer_done(const std::string& key, size_t primary, bool ixfr, const Transferred& t);

@@ -253,6 +253,34 @@ def case_api(ctx):
         check(st == 400 and says in body.get("error", ""), "%r: %s %s" % (bad, st, body))
     st, body = zs.api("POST", "/v1/zones", {"name": ZONES[0], "primaries": ["127.0.0.1"]})
     check(st == 409 and "exists" in body["error"], "duplicate: %s %s" % (st, body))
+    # A trial transfer (for signup-web): one outcome per primary, nothing stored.
+    dead = free_port()
+    st, body = zs.api("POST", "/v1/probe", {"name": "gamma.example", "primaries": [
+        "127.0.0.1:%d" % primary.port, "127.0.0.1:%d" % dead]}, timeout=20)
+    check(st == 200 and body["ok"], "probe: %s %s" % (st, body))
+    by = {p["primary"]: p for p in body["primaries"]}
+    good, bad = by["127.0.0.1:%d" % primary.port], by["127.0.0.1:%d" % dead]
+    check(good["outcome"] == "ok" and good["serial"] == 1 and good["records"] > 40, "probe ok: %s" % good)
+    check(bad["outcome"] == "unreachable" and bad["message"], "probe dead port: %s" % bad)
+    st, body = zs.api("POST", "/v1/probe", {"name": "nothere.example",
+                                            "primaries": ["127.0.0.1:%d" % primary.port]}, timeout=20)
+    check(st == 200 and not body["ok"] and body["primaries"][0]["outcome"] == "refused",
+          "probe of a zone the primary lacks: %s %s" % (st, body))
+    st, body = zs.api("GET", "/v1/zones/gamma.example")
+    check(st == 404, "a probe stored its zone: %s %s" % (st, body))
+    st, body = zs.api("POST", "/v1/probe", {"name": "gamma.example", "primaries": ["127.0.0.1"],
+                                            "tsig_key": "nokey.example"})
+    check(st == 400 and "no TSIG key" in body["error"], "probe with an unknown key: %s %s" % (st, body))
+    # New primaries for a zone (PUT): the list changes, the zone keeps serving.
+    st, body = zs.api("PUT", "/v1/zones/" + ZONES[0], {"primaries": [
+        "127.0.0.1:%d" % primary.port, "127.0.0.1:%d" % dead]})
+    check(st == 200 and len(body["primaries"]) == 2, "PUT primaries: %s %s" % (st, body))
+    st, body = zs.api("PUT", "/v1/zones/" + ZONES[0], {"primaries": ["nowhere"]})
+    check(st == 400 and "nowhere" in body["error"], "PUT bad primary: %s %s" % (st, body))
+    st, body = zs.api("PUT", "/v1/zones/nothere.example", {"primaries": ["127.0.0.1"]})
+    check(st == 404, "PUT unknown zone: %s %s" % (st, body))
+    st, body = zs.api("PUT", "/v1/zones/" + ZONES[0], {"primaries": ["127.0.0.1:%d" % primary.port]})
+    check(st == 200 and len(body["primaries"]) == 1, "PUT back: %s %s" % (st, body))
     # Several at once: all or none; the error names the entry.
     st, body = zs.api("POST", "/v1/zones", [{"name": "ok.example", "primaries": ["127.0.0.1"]},
                                             {"name": "x.example", "primaries": ["nowhere"]}])

@@ -124,6 +124,29 @@ TEST_SUITE("engine") {
         CHECK(t->serial == 10);
     }
 
+    TEST_CASE("a NOTIFY whose serial is not newer than ours starts no check; a newer one does") {
+        Rig r;
+        r.engine.add(spec(kZone, {"192.0.2.1:53"}),
+                     Saved{5, timers(), r.clock.now(), "192.0.2.1:53"});
+        r.engine.start();
+        r.drain();
+        CHECK_FALSE(r.engine.notify(kZone, "192.0.2.1", 5u));  // the serial we serve
+        CHECK_FALSE(r.engine.notify(kZone, "192.0.2.1", 4u));  // an older one
+        CHECK(count(r.drain(), Kind::query_soa) == 0);
+        CHECK(r.engine.counters().notify_current == 2);
+        CHECK(r.engine.notify(kZone, "192.0.2.1", 6u));  // newer: checked at once
+        CHECK(count(r.drain(), Kind::query_soa) == 1);
+        r.engine.soa_answer(kZone, 0, 6);
+        r.drain();
+        // No serial in the NOTIFY: checked as before.
+        Rig r2;
+        r2.engine.add(spec(kZone, {"192.0.2.1:53"}), Saved{5, timers(), r2.clock.now(), ""});
+        r2.engine.start();
+        r2.drain();
+        CHECK(r2.engine.notify(kZone, "192.0.2.1"));
+        CHECK(count(r2.drain(), Kind::query_soa) == 1);
+    }
+
     TEST_CASE("NOTIFY storm: many NOTIFYs during a check make exactly one more check") {
         Rig r;
         r.engine.add(spec(kZone, {"192.0.2.1:53", "192.0.2.2:53"}),

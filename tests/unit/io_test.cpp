@@ -58,7 +58,9 @@ TEST_SUITE("io") {
         "NOTAUTH") {
         dns::io::NotifyGate gate;
         std::vector<std::string> accepted;
-        gate.on_accept([&](const std::string& z, const std::string&) { accepted.push_back(z); });
+        gate.on_accept([&](const std::string& z, const std::string&, std::optional<uint32_t>) {
+            accepted.push_back(z);
+        });
         auto key =
             dns::xfr::parse_tsig_key("k.:hmac-sha256:c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0").value();
         auto acl = std::make_shared<dns::io::NotifyAcl>();
