@@ -41,8 +41,8 @@ std::vector<ProbeResult> probe_transfers(const dns::wire::Name& zone,
     for (size_t i = 0; i < primaries.size(); ++i) {
         out[i].primary = primaries[i].to_string();
         out[i].outcome = "timeout";
-        out[i].message = "no complete answer within " +
-                         std::to_string(limits.duration.count() / 1000) + " s";
+        out[i].message =
+            "no complete answer within " + std::to_string(limits.duration.count() / 1000) + " s";
         dns::xfr::Limits lim;
         lim.max_bytes = limits.max_bytes;
         auto t = std::make_shared<dns::xfr::TransferIn>(zone, dns::xfr::Kind::axfr, 0, lim);

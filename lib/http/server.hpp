@@ -31,7 +31,7 @@ struct Response {
     int status = 200;
     std::string body;
     std::string content_type = "application/json";
-    std::vector<std::pair<std::string, std::string>> headers;  ///< more (Set-Cookie, ...)
+    std::vector<std::pair<std::string, std::string>> headers = {};  ///< more (Set-Cookie, ...)
 };
 
 /// The fields of an application/x-www-form-urlencoded body (or a query
