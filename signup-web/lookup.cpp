@@ -152,8 +152,9 @@ void check_dnssec(const dns::io::Endpoint& resolver, const Name& zone, Delegatio
     }
     auto keys = ask(resolver, zone, type::DNSKEY, true);
     if (!keys || keys->message.rcode() != rcode::NOERROR) {
-        d.dnssec = "the parent has DS records but the zone's DNSKEY set cannot be fetched: "
-                   "validating resolvers will fail to resolve it";
+        d.dnssec =
+            "the parent has DS records but the zone's DNSKEY set cannot be fetched: "
+            "validating resolvers will fail to resolve it";
         d.dnssec_ok = false;
         return;
     }
@@ -169,8 +170,9 @@ void check_dnssec(const dns::io::Endpoint& resolver, const Name& zone, Delegatio
             }
         }
     }
-    d.dnssec = "the parent's DS records match no DNSKEY of the zone: validating resolvers "
-               "answer SERVFAIL for it. Publish the DS of the zone's current key";
+    d.dnssec =
+        "the parent's DS records match no DNSKEY of the zone: validating resolvers "
+        "answer SERVFAIL for it. Publish the DS of the zone's current key";
     d.dnssec_ok = false;
 }
 
@@ -218,8 +220,8 @@ Delegation check_delegation(const dns::io::Endpoint& resolver, const Name& zone,
                 bool glued = false;
                 for (const auto* sec : {&m.additional, &m.answer})
                     for (const auto& rr : *sec)
-                        glued = glued || ((rr.type == type::A || rr.type == type::AAAA) &&
-                                          rr.owner == *nn);
+                        glued = glued ||
+                                ((rr.type == type::A || rr.type == type::AAAA) && rr.owner == *nn);
                 if (!glued) d.no_glue.push_back(n);
             }
             asked = true;
@@ -242,8 +244,8 @@ Delegation check_delegation(const dns::io::Endpoint& resolver, const Name& zone,
 }
 
 std::string to_json(const Delegation& d) {
-    nlohmann::json j{{"parent", d.parent},   {"parent_ns", d.parent_ns}, {"zone_ns", d.zone_ns},
-                     {"missing", d.missing}, {"no_glue", d.no_glue},     {"dnssec", d.dnssec},
+    nlohmann::json j{{"parent", d.parent},       {"parent_ns", d.parent_ns}, {"zone_ns", d.zone_ns},
+                     {"missing", d.missing},     {"no_glue", d.no_glue},     {"dnssec", d.dnssec},
                      {"dnssec_ok", d.dnssec_ok}, {"error", d.error}};
     return j.dump();
 }

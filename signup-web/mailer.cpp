@@ -82,7 +82,8 @@ dns::Result<void> Mailer::send(const Mail& m) const {
     curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_chunk);
     curl_easy_setopt(curl, CURLOPT_READDATA, &up);
     curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(curl, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_TRY));  // STARTTLS if offered
+    curl_easy_setopt(curl, CURLOPT_USE_SSL,
+                     static_cast<long>(CURLUSESSL_TRY));  // STARTTLS if offered
     curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout_s_);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, std::min(timeout_s_, 10L));
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
@@ -91,8 +92,8 @@ dns::Result<void> Mailer::send(const Mail& m) const {
     curl_slist_free_all(rcpt);
     curl_easy_cleanup(curl);
     if (rc != CURLE_OK)
-        return dns::make_error(dns::Errc::io, "SMTP " + url_ + ": " +
-                                                  (errbuf[0] ? errbuf : curl_easy_strerror(rc)));
+        return dns::make_error(
+            dns::Errc::io, "SMTP " + url_ + ": " + (errbuf[0] ? errbuf : curl_easy_strerror(rc)));
     return {};
 }
 

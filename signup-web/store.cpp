@@ -256,8 +256,7 @@ Result<void> Store::set_alerted(const std::string& name, int64_t now) {
     return run(*db_, "UPDATE zones SET last_alert = ? WHERE name = ?", now, name);
 }
 
-Result<void> Store::set_delegation(const std::string& name, const std::string& json,
-                                   int64_t now) {
+Result<void> Store::set_delegation(const std::string& name, const std::string& json, int64_t now) {
     std::lock_guard lock(mu_);
     return run(*db_, "UPDATE zones SET delegation = ?, last_check = ? WHERE name = ?", json, now,
                name);

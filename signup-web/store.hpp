@@ -34,9 +34,9 @@ struct SignedZone {
     std::string name, mailbox;
     int64_t added = 0;
     bool alerts_paused = false;
-    int64_t last_alert = 0;   ///< unix time of the last alert mail (0: none)
-    int64_t last_check = 0;   ///< of the delegation
-    std::string delegation;   ///< the last delegation check, as JSON
+    int64_t last_alert = 0;               ///< unix time of the last alert mail (0: none)
+    int64_t last_check = 0;               ///< of the delegation
+    std::string delegation;               ///< the last delegation check, as JSON
     std::optional<uint32_t> last_serial;  ///< the primary's serial as last seen
 };
 
@@ -58,8 +58,7 @@ class Store {
 
     /// A mail sent (kind: confirm, alert), for the rate limits.
     dns::Result<void> record_mail(const std::string& mailbox, const std::string& zone,
-                                  const std::string& client, const std::string& kind,
-                                  int64_t now);
+                                  const std::string& client, const std::string& kind, int64_t now);
     struct MailCounts {
         int64_t mailbox = 0, zone = 0, client = 0, mailbox_zone = 0;
     };
@@ -73,8 +72,7 @@ class Store {
     dns::Result<std::vector<SignedZone>> zones();
     dns::Result<void> pause_alerts(const std::string& name);
     dns::Result<void> set_alerted(const std::string& name, int64_t now);
-    dns::Result<void> set_delegation(const std::string& name, const std::string& json,
-                                     int64_t now);
+    dns::Result<void> set_delegation(const std::string& name, const std::string& json, int64_t now);
     dns::Result<void> set_serial(const std::string& name, uint32_t serial);
 
     /// Drops used and expired requests and mails older than `before`.

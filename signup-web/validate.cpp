@@ -94,8 +94,8 @@ bool is_public_address(const boost::asio::ip::address& a) {
     }
     const auto b = a.to_v6().to_bytes();
     if (a.to_v6().is_v4_mapped())
-        return is_public_address(boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped,
-                                                                  a.to_v6()));
+        return is_public_address(
+            boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, a.to_v6()));
     // Only global unicast (2000::/3) is public; within it, documentation
     // (2001:db8::/32), ORCHID and benchmarking (2001::/23 but Teredo), and
     // 6to4 relays are not destinations for transfers.
@@ -156,9 +156,8 @@ dns::Result<std::string> mailbox_of(const dns::wire::Name& rname) {
                           "the SOA RNAME '" + rname.to_text() +
                               "' is not a mail address (it needs a mailbox label and a domain)");
     auto bad = [&](const std::string& why) {
-        return make_error(Errc::semantic,
-                          "the SOA RNAME '" + rname.to_text() + "' is not a usable mail address (" +
-                              why + ")");
+        return make_error(Errc::semantic, "the SOA RNAME '" + rname.to_text() +
+                                              "' is not a usable mail address (" + why + ")");
     };
     auto mail_char = [](unsigned char c) {
         return c > ' ' && c < 0x7f && c != '@' && c != '<' && c != '>' && c != '"' && c != '\\' &&

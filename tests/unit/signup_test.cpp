@@ -28,7 +28,8 @@ TEST_SUITE("signup") {
     TEST_CASE("RNAME to mail address: the first unescaped dot is the @") {
         using signup::mailbox_of;
         CHECK(mailbox_of(N("hostmaster.example.com.")).value() == "hostmaster@example.com");
-        CHECK(mailbox_of(N("hostmaster\\.dns.example.com.")).value() == "hostmaster.dns@example.com");
+        CHECK(mailbox_of(N("hostmaster\\.dns.example.com.")).value() ==
+              "hostmaster.dns@example.com");
         CHECK(mailbox_of(N("a\\.b\\.c.Example.COM.")).value() == "a.b.c@example.com");
         CHECK(mailbox_of(N("dns-admin+zones.sub.example.org.")).value() ==
               "dns-admin+zones@sub.example.org");
@@ -37,14 +38,14 @@ TEST_SUITE("signup") {
         // Not a usable address.
         CHECK_FALSE(mailbox_of(N(".")));
         CHECK_FALSE(mailbox_of(N("com.")));
-        CHECK_FALSE(mailbox_of(N("hostmaster.com.")));             // no domain of two labels
-        CHECK_FALSE(mailbox_of(N("host\\@master.example.com.")));  // '@' in the local part
+        CHECK_FALSE(mailbox_of(N("hostmaster.com.")));               // no domain of two labels
+        CHECK_FALSE(mailbox_of(N("host\\@master.example.com.")));    // '@' in the local part
         CHECK_FALSE(mailbox_of(N("host\\032master.example.com.")));  // a space
         CHECK_FALSE(mailbox_of(N("host\\010master.example.com.")));  // a control character
-        CHECK_FALSE(mailbox_of(N("h\\200.example.com.")));            // not ASCII
-        CHECK_FALSE(mailbox_of(N("\\.h.example.com.")));              // leading dot
-        CHECK_FALSE(mailbox_of(N("h\\.\\.x.example.com.")));          // two dots
-        CHECK_FALSE(mailbox_of(N("h.ex\\.ample.com.")));              // dot inside a domain label
+        CHECK_FALSE(mailbox_of(N("h\\200.example.com.")));           // not ASCII
+        CHECK_FALSE(mailbox_of(N("\\.h.example.com.")));             // leading dot
+        CHECK_FALSE(mailbox_of(N("h\\.\\.x.example.com.")));         // two dots
+        CHECK_FALSE(mailbox_of(N("h.ex\\.ample.com.")));             // dot inside a domain label
         CHECK_FALSE(mailbox_of(N("h.ex\\<ample.com.")));
         auto e = mailbox_of(N("h\\032x.example.com."));
         CHECK(e.error().message.find("mail cannot carry") != std::string::npos);
@@ -57,7 +58,8 @@ TEST_SUITE("signup") {
               "shop.example.co.uk.");
         CHECK(parse_domain("xn--bcher-kva.example", *psl()).value().to_text() ==
               "xn--bcher-kva.example.");
-        for (const char* suffix : {"com", "co.uk", "uk", "github.io", "example", "zz-unknown-tld"}) {
+        for (const char* suffix :
+             {"com", "co.uk", "uk", "github.io", "example", "zz-unknown-tld"}) {
             auto r = parse_domain(suffix, *psl());
             REQUIRE_FALSE(r);
             CHECK(r.error().message.find("public suffix") != std::string::npos);
@@ -79,10 +81,12 @@ TEST_SUITE("signup") {
         CHECK(two[1].port == 5353);
         CHECK(parse_primaries("8.8.8.8\n9.9.9.9;1.1.1.1", false).value().size() == 3);
         for (const char* inside :
-             {"127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.0.1", "100.64.0.1",
-              "0.0.0.0", "224.0.0.1", "255.255.255.255", "192.0.2.1", "198.51.100.1",
-              "203.0.113.1", "198.18.0.1", "::1", "::", "fe80::1", "fc00::1", "ff02::1",
-              "2001:db8::1", "::ffff:10.0.0.1", "::ffff:127.0.0.1"}) {
+             {"127.0.0.1",       "10.1.2.3",   "172.16.0.1",   "192.168.1.1",
+              "169.254.0.1",     "100.64.0.1", "0.0.0.0",      "224.0.0.1",
+              "255.255.255.255", "192.0.2.1",  "198.51.100.1", "203.0.113.1",
+              "198.18.0.1",      "::1",        "::",           "fe80::1",
+              "fc00::1",         "ff02::1",    "2001:db8::1",  "::ffff:10.0.0.1",
+              "::ffff:127.0.0.1"}) {
             CAPTURE(inside);
             auto r = parse_primaries(inside, false);
             REQUIRE_FALSE(r);
@@ -94,13 +98,15 @@ TEST_SUITE("signup") {
         CHECK_FALSE(parse_primaries("ns1.example.net", false));
         CHECK_FALSE(parse_primaries("8.8.8.8:99999", false));
         CHECK_FALSE(parse_primaries("8.8.8.8 8.8.8.8", false));  // twice
-        CHECK_FALSE(parse_primaries("1.1.1.1 1.0.0.1 8.8.8.8 8.8.4.4 9.9.9.9 149.112.112.112 "
-                                    "208.67.222.222 208.67.220.220 4.2.2.2",
-                                    false));  // more than 8
+        CHECK_FALSE(
+            parse_primaries("1.1.1.1 1.0.0.1 8.8.8.8 8.8.4.4 9.9.9.9 149.112.112.112 "
+                            "208.67.222.222 208.67.220.220 4.2.2.2",
+                            false));  // more than 8
     }
 
     TEST_CASE("lib/http: form bodies and cookies as the forms send them") {
-        auto f = dns::http::parse_form("domain=Example.COM&primaries=192.0.2.1%2C+%5B2001%3Adb8%3A%3A1%5D&x=&y&bad=%zz%4");
+        auto f = dns::http::parse_form(
+            "domain=Example.COM&primaries=192.0.2.1%2C+%5B2001%3Adb8%3A%3A1%5D&x=&y&bad=%zz%4");
         CHECK(f["domain"] == "Example.COM");
         CHECK(f["primaries"] == "192.0.2.1, [2001:db8::1]");
         CHECK(f["x"].empty());
@@ -122,7 +128,8 @@ TEST_SUITE("signup") {
         for (int i = 0; i < 1000; ++i) {
             auto t = signup::new_token();
             CHECK(t.size() == 43);
-            CHECK(t.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
+            CHECK(t.find_first_not_of(
+                      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
                   std::string::npos);
             CHECK(seen.insert(t).second);
         }
@@ -134,8 +141,8 @@ TEST_SUITE("signup") {
     }
 
     TEST_CASE("store: a token works once, expires, and is kept only hashed") {
-        auto dir = std::filesystem::temp_directory_path() /
-                   ("signup_test_" + std::to_string(::getpid()));
+        auto dir =
+            std::filesystem::temp_directory_path() / ("signup_test_" + std::to_string(::getpid()));
         std::filesystem::create_directories(dir);
         const std::string path = (dir / "signup.db").string();
         {
@@ -170,11 +177,12 @@ TEST_SUITE("signup") {
             for (int i = 0; i < 3; ++i)
                 REQUIRE(store->record_mail("a@example.com", "example.com.", "198.51.100.7",
                                            "confirm", 5000 + i));
-            REQUIRE(store->record_mail("a@example.com", "other.example.", "198.51.100.8",
-                                       "confirm", 5003));
+            REQUIRE(store->record_mail("a@example.com", "other.example.", "198.51.100.8", "confirm",
+                                       5003));
             REQUIRE(store->record_mail("a@example.com", "other.example.", "198.51.100.8", "alert",
                                        5004));
-            auto c = store->mails_since("a@example.com", "example.com.", "198.51.100.7", 5001).value();
+            auto c =
+                store->mails_since("a@example.com", "example.com.", "198.51.100.7", 5001).value();
             CHECK(c.mailbox == 3);
             CHECK(c.zone == 2);
             CHECK(c.client == 2);
@@ -208,7 +216,9 @@ TEST_SUITE("signup") {
         // dskey.example.com. DNSKEY 256 3 5 AQOeiiR0GOMYkDshWoSKz9Xz... (RFC 4034 §5.4)
         // has key tag 60485 and DS digest (SHA-1) 2BB183AF5F22588179A53B0A98631FAD1A292118.
         const char* b64 =
-            "AQOeiiR0GOMYkDshWoSKz9XzfwJr1AYtsmx3TGkJaNXVbfi/2pHm822aJ5iI9BMzNXxeYCmZDRD99WYwYqUSdjMmmAphXdvxegXd/M5+X7OrzKBaMbCVdFLUUh6DhweJBjEVv5f2wwjM9XzcnOf+EPbtG9DMBmADjFDc2w/rljwvFw==";
+            "AQOeiiR0GOMYkDshWoSKz9XzfwJr1AYtsmx3TGkJaNXVbfi/"
+            "2pHm822aJ5iI9BMzNXxeYCmZDRD99WYwYqUSdjMmmAphXdvxegXd/"
+            "M5+X7OrzKBaMbCVdFLUUh6DhweJBjEVv5f2wwjM9XzcnOf+EPbtG9DMBmADjFDc2w/rljwvFw==";
         std::string rdata;
         rdata += static_cast<char>(1);  // flags 256 (zone key), protocol 3, algorithm 5
         rdata += static_cast<char>(0);
