@@ -87,9 +87,10 @@ std::string explain(const json& p, const std::string& ours) {
 App::App(AppConfig config, Store& store, const Mailer& mailer,
          std::shared_ptr<const PublicSuffixes> psl)
     : config_(std::move(config)), store_(store), mailer_(mailer), psl_(std::move(psl)) {
-    auto wrap = [this](auto f) {
-        return [this, f](const Request& r) {
-            Response res = (this->*f)(r);
+    // Every page carries the same security headers.
+    auto wrap = [](auto f) {
+        return [f](const Request& r) {
+            Response res = f(r);
             res.headers.emplace_back("Content-Security-Policy",
                                      "default-src 'none'; style-src 'self'; form-action 'self'; "
                                      "frame-ancestors 'none'; base-uri 'none'");
@@ -99,20 +100,21 @@ App::App(AppConfig config, Store& store, const Mailer& mailer,
             return res;
         };
     };
-    http_.get("/", wrap(&App::handle));
+    auto member = [this, wrap](Response (App::*f)(const Request&)) {
+        return wrap([this, f](const Request& r) { return (this->*f)(r); });
+    };
+    http_.get("/", member(&App::handle));
     http_.get("/style.css", [](const Request&) {
         return Response{200, pages::kStylesheet, "text/css; charset=utf-8"};
     });
-    http_.post("/signup", wrap(&App::signup));
-    http_.get("/confirm", wrap(&App::confirm_page));
-    http_.post("/confirm", wrap(&App::confirm));
-    http_.get("/zone/:name", wrap(&App::status_page));
-    http_.post("/zone/:name/change", [this, wrap](const Request& r) {
-        (void)wrap;
-        return change(r, Action::change);
-    });
+    http_.post("/signup", member(&App::signup));
+    http_.get("/confirm", member(&App::confirm_page));
+    http_.post("/confirm", member(&App::confirm));
+    http_.get("/zone/:name", member(&App::status_page));
+    http_.post("/zone/:name/change",
+               wrap([this](const Request& r) { return change(r, Action::change); }));
     http_.post("/zone/:name/remove",
-               [this](const Request& r) { return change(r, Action::remove); });
+               wrap([this](const Request& r) { return change(r, Action::remove); }));
     http_.get("/healthz", [this](const Request&) {
         auto z = zonesync("GET", "/healthz");
         const bool up = z && z->status == 200;
@@ -222,19 +224,17 @@ Response App::signup(const Request& r) {
     req.zone = name;
     req.primaries = join(*primaries);
     req.key = *key;
-    return request_mail(r, std::move(req), "");
+    return request_mail(r, std::move(req));
 }
 
-Response App::request_mail(const Request& r, PendingRequest req, const std::string&) {
+Response App::request_mail(const Request& r, PendingRequest req) {
     const int64_t now = unix_now();
     auto zone = dns::wire::Name::from_text(req.zone);
     auto back = [&](const std::string& why, int status) {
         ++counters_.refused;
-        Response res = html(status, "");
         if (req.action == Action::add)
             return form(r, {req.zone, req.primaries, req.key}, why, status);
-        res.body = pages::message("Not sent", why);
-        return res;
+        return html(status, pages::message("Not sent", why));
     };
     auto soa = public_soa(config_.resolver, *zone);
     if (!soa) return back(soa.error().message, 422);
@@ -421,9 +421,7 @@ Response App::confirm(const Request& r) {
             done = zonesync("DELETE", "/v1/zones/" + req->zone);
             break;
         case Action::pause_alerts:
-            done = store_.pause_alerts(req->zone)
-                       ? dns::Result<dns::http::ClientReply>(dns::http::ClientReply{200, ""})
-                       : done;
+            if (store_.pause_alerts(req->zone)) done = dns::http::ClientReply{200, ""};
             break;
     }
     if (!done || done->status >= 300) {
@@ -582,7 +580,7 @@ Response App::change(const Request& r, Action action) {
         req.primaries = join(*primaries);
         req.key = *key;
     }
-    return request_mail(r, std::move(req), "");
+    return request_mail(r, std::move(req));
 }
 
 void App::alert(const SignedZone& z, const std::string& why, int64_t now) {

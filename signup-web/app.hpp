@@ -64,8 +64,7 @@ class App {
     dns::http::Response change(const dns::http::Request& r, Action action);
     /// Checks the proof and sends the mail for `req` (its zone, primaries and
     /// key set); the page that says what happened.
-    dns::http::Response request_mail(const dns::http::Request& r, PendingRequest req,
-                                     const std::string& public_serial_note);
+    dns::http::Response request_mail(const dns::http::Request& r, PendingRequest req);
     std::string csrf_of(const dns::http::Request& r, dns::http::Response& res) const;
     bool csrf_ok(const dns::http::Request& r, const std::map<std::string, std::string>& f) const;
     dns::Result<dns::http::ClientReply> zonesync(const std::string& method, const std::string& path,

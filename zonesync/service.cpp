@@ -12,7 +12,6 @@
 #include "lib/base/log.hpp"
 #include "lib/base/serial.hpp"
 #include "lib/io/notify_gate.hpp"
-#include "lib/options/options.hpp"
 #include "lib/secondary/refresh.hpp"
 #include "lib/xfr/transfer_out.hpp"
 #include "lib/xfr/tsig.hpp"
@@ -98,11 +97,7 @@ void Service::zones_changed(const std::vector<ZoneEntry>& zones,
 }
 
 const dns::xfr::TsigKey* Service::key_named(std::string_view name) const {
-    auto n = dns::options::domain_name(name);
-    if (!n) return nullptr;
-    for (const auto& k : config_.keys)
-        if (k.name == *n) return &k;
-    return nullptr;
+    return dns::xfr::find_key(config_.keys, name);
 }
 
 std::vector<dns::io::SecondaryZone> Service::upstream_zones() {

@@ -87,12 +87,7 @@ int64_t SecondaryRunner::to_unix(SteadyTime t) const {
 }
 
 const xfr::TsigKey* SecondaryRunner::key_for(const std::string& name) const {
-    if (name.empty()) return nullptr;
-    auto n = wire::Name::from_text(name.back() == '.' ? name : name + ".");
-    if (!n) return nullptr;
-    for (const auto& k : keys_)
-        if (k.name == *n) return &k;
-    return nullptr;
+    return xfr::find_key(keys_, name);
 }
 
 secondary::ZoneSpec SecondaryRunner::spec_of(const SecondaryZone& z) const {

@@ -627,4 +627,14 @@ size_t sign_answer(std::span<const uint8_t> query, const std::vector<TsigKey>& k
     }
 }
 
+const TsigKey* find_key(const std::vector<TsigKey>& keys, std::string_view name) {
+    if (name.empty()) return nullptr;
+    auto n =
+        wire::Name::from_text(name.back() == '.' ? std::string(name) : std::string(name) + ".");
+    if (!n) return nullptr;
+    for (const auto& k : keys)
+        if (k.name == *n) return &k;
+    return nullptr;
+}
+
 }  // namespace dns::xfr

@@ -64,6 +64,10 @@ struct TsigKey {
 /// may omit the final dot. The error message names the part that is wrong.
 Result<TsigKey> parse_tsig_key(std::string_view spec);
 
+/// The key of that name among `keys` (the final dot may be left out), or
+/// null (also for an empty or invalid name).
+const TsigKey* find_key(const std::vector<TsigKey>& keys, std::string_view name);
+
 using dns::base64_decode;
 using dns::base64_encode;
 
