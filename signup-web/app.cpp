@@ -148,6 +148,19 @@ dns::Result<void> App::start(const dns::io::Endpoint& listen) {
     return {};
 }
 
+Tunables App::tunables() const {
+    std::lock_guard lock(mu_);
+    return config_.tunables;
+}
+
+void App::set_tunables(const Tunables& t) {
+    {
+        std::lock_guard lock(mu_);
+        config_.tunables = t;
+    }
+    cv_.notify_all();
+}
+
 void App::stop() {
     {
         std::lock_guard lock(mu_);
@@ -245,7 +258,8 @@ Response App::request_mail(const Request& r, PendingRequest req) {
     auto pending = store_.pending_for(*mailbox, now);
     if (!counts || !pending)
         return back("the service's database failed; please try again later", 500);
-    const auto& l = config_.limits;
+    const Tunables tun = tunables();
+    const auto& l = tun.limits;
     std::string limited;
     if (counts->mailbox_zone >= l.per_mailbox_zone || counts->zone >= l.per_zone)
         limited =
@@ -308,7 +322,7 @@ Response App::request_mail(const Request& r, PendingRequest req) {
     req.mailbox = *mailbox;
     req.client = r.remote_addr;
     req.created = now;
-    req.expires = now + config_.token_ttl;
+    req.expires = now + tun.token_ttl;
     if (auto a = store_.add_request(req, token_hash(token)); !a)
         return back("the service's database failed; please try again later", 500);
     const std::string link = config_.base_url + "/confirm?t=" + token;
@@ -593,7 +607,7 @@ void App::alert(const SignedZone& z, const std::string& why, int64_t now) {
         req.mailbox = z.mailbox;
         req.client = "alert";
         req.created = now;
-        req.expires = now + config_.token_ttl;
+        req.expires = now + tunables().token_ttl;
         if (!store_.add_request(req, token_hash(token))) return;
         links += std::string(a == Action::remove ? "Remove the zone: " : "Pause these alerts: ") +
                  config_.base_url + "/confirm?t=" + token + "\n";
@@ -679,7 +693,7 @@ void App::loop() {
         lock.unlock();
         check_all();
         lock.lock();
-        cv_.wait_for(lock, std::chrono::seconds(config_.check_interval));
+        cv_.wait_for(lock, std::chrono::seconds(config_.tunables.check_interval));
     }
 }
 

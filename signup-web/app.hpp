@@ -29,15 +29,20 @@ struct Limits {
     int max_pending = 20;      ///< unconfirmed requests per mailbox
 };
 
+/// What a reload changes without a restart.
+struct Tunables {
+    Limits limits;
+    int64_t token_ttl = 86400;      ///< how long a mailed link works
+    int64_t check_interval = 3600;  ///< alerts and delegation checks
+};
+
 struct AppConfig {
     std::string zonesync;  ///< http://HOST:PORT
     std::string token;     ///< zonesync's API token
     dns::io::Endpoint resolver;
     std::string base_url;  ///< where links in mails point (no final slash)
     bool allow_private = false;
-    int64_t token_ttl = 86400;
-    int64_t check_interval = 3600;  ///< alerts and delegation checks
-    Limits limits;
+    Tunables tunables;
     pages::ServiceInfo info;
 };
 
@@ -49,6 +54,8 @@ class App {
     dns::Result<void> start(const dns::io::Endpoint& listen);
     uint16_t port() const { return http_.port(); }
     void stop();
+    /// A reload: new limits and intervals, applied to the next request.
+    void set_tunables(const Tunables& t);
     /// One pass of the alert and delegation checks (the thread runs it
     /// every check_interval).
     void check_all();
@@ -72,6 +79,7 @@ class App {
     void check_zone(const SignedZone& z, int64_t now);
     void alert(const SignedZone& z, const std::string& why, int64_t now);
     void loop();
+    Tunables tunables() const;
 
     AppConfig config_;
     Store& store_;
@@ -79,7 +87,7 @@ class App {
     std::shared_ptr<const PublicSuffixes> psl_;
     dns::http::Server http_;
     std::thread checker_;
-    std::mutex mu_;
+    mutable std::mutex mu_;
     std::condition_variable cv_;
     bool stopping_ = false;
 

@@ -4,9 +4,7 @@
 
 #include <algorithm>
 #include <ctime>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "lib/http/server.hpp"
 #include "zonesync/probe.hpp"
@@ -347,22 +345,5 @@ dns::Result<void> Api::start(const dns::io::Endpoint& listen) {
 uint16_t Api::port() const { return impl_->http.port(); }
 
 void Api::stop() { impl_->http.stop(); }
-
-dns::Result<std::string> read_token(const std::string& path) {
-    std::ifstream f(path);
-    if (!f) return dns::make_error(dns::Errc::io, "--token-file " + path + ": cannot read it");
-    std::stringstream ss;
-    ss << f.rdbuf();
-    std::string t = ss.str();
-    while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.pop_back();
-    size_t i = 0;
-    while (i < t.size() && std::isspace(static_cast<unsigned char>(t[i]))) ++i;
-    t.erase(0, i);
-    if (t.size() < 16)
-        return dns::make_error(
-            dns::Errc::semantic,
-            "--token-file " + path + ": the token must have 16 characters or more");
-    return t;
-}
 
 }  // namespace zonesync

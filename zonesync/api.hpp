@@ -38,8 +38,4 @@ class Api {
     std::unique_ptr<Impl> impl_;
 };
 
-/// The token in a file (surrounding white space removed); an empty or
-/// unreadable file is an error.
-dns::Result<std::string> read_token(const std::string& path);
-
 }  // namespace zonesync

@@ -288,7 +288,7 @@ int serve(const Config& c, const std::vector<const char*>& flags) {
     std::string token;
     if (c.http) {
         if (c.token_file.empty()) return fail("--http needs --token-file FILE", 2);
-        auto t = zonesync::read_token(c.token_file);
+        auto t = opt::token_file(c.token_file);
         if (!t) return fail(t.error().message, 2);
         token = *t;
     }
@@ -359,7 +359,7 @@ int main(int argc, char** argv) {
     std::unique_ptr<zonesync::Backend> backend;
     if (!c.api.empty()) {
         if (c.token_file.empty()) return fail("--api needs --token-file FILE", 2);
-        auto t = zonesync::read_token(c.token_file);
+        auto t = opt::token_file(c.token_file);
         if (!t) return fail(t.error().message, 2);
         backend = zonesync::api_backend(c.api, *t);
     } else {

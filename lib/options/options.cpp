@@ -4,8 +4,10 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdio>
+#include <fstream>
 #include <sstream>
 
 namespace dns::options {
@@ -266,6 +268,21 @@ Result<xfr::TsigKey> tsig_key(std::string_view v) {
     if (std::count(v.begin(), v.end(), ':') < 2)
         return make_error(Errc::syntax, "expects NAME:ALGORITHM:BASE64SECRET");
     return xfr::parse_tsig_key(v);
+}
+
+Result<std::string> token_file(const std::string& path, std::string_view flag) {
+    std::ifstream f(path);
+    const std::string where = std::string(flag) + " " + path;
+    if (!f) return make_error(Errc::io, where + ": cannot read it");
+    std::stringstream ss;
+    ss << f.rdbuf();
+    std::string t = ss.str();
+    const auto space = [](char ch) { return std::isspace(static_cast<unsigned char>(ch)) != 0; };
+    while (!t.empty() && space(t.back())) t.pop_back();
+    t.erase(t.begin(), std::find_if_not(t.begin(), t.end(), space));
+    if (t.size() < 16)
+        return make_error(Errc::semantic, where + ": the token must have 16 characters or more");
+    return t;
 }
 
 }  // namespace dns::options

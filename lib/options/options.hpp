@@ -94,5 +94,8 @@ Result<io::Endpoint> listen_address(std::string_view v);
 Result<io::Endpoint> server_address(std::string_view v);
 /// "NAME:ALGORITHM:BASE64SECRET".
 Result<xfr::TsigKey> tsig_key(std::string_view v);
+/// A bearer token kept in a file (surrounding white space removed): an
+/// unreadable file, or a token under 16 characters, is an error naming `flag`.
+Result<std::string> token_file(const std::string& path, std::string_view flag = "--token-file");
 
 }  // namespace dns::options
