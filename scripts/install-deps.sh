@@ -24,13 +24,24 @@ missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+# playwright-core from the npm registry, at the version package-lock.json
+# pins, drives Debian's Chromium (it downloads no browser of its own).
+browser_test() {
+  local dir
+  dir="$(cd "$(dirname "$0")/.." && pwd)/tests/integration/browser"
+  [ "${1:-}" = "--test" ] || return 0
+  [ -d "$dir/node_modules/playwright-core" ] && return 0
+  echo "install-deps: npm ci in tests/integration/browser"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+}
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#want[@]} packages present"
+  browser_test "${1:-}"
   exit 0
 fi
 echo "install-deps: installing ${missing[*]}"
-SUDO=""
-[ "$(id -u)" -ne 0 ] && SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
 # Debian's knot/nsd/bind9 packages try to start their daemons; on machines without
@@ -40,3 +51,4 @@ if [ ! -e /usr/sbin/policy-rc.d ] && [ -z "$SUDO" ]; then
   trap 'rm -f /usr/sbin/policy-rc.d' EXIT
 fi
 $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+browser_test "${1:-}"

@@ -270,6 +270,8 @@ Response App::request_mail(const Request& r, PendingRequest req) {
         limited = "Your address sent many requests in the last hour.";
     if (!limited.empty()) {
         ++counters_.rate_limited;
+        LOG_INFO("%s %s: rate limited (%s asked): %s", action_name(req.action), req.zone.c_str(),
+                 r.remote_addr.c_str(), limited.c_str());
         Response res =
             html(429, pages::message("Please try again later",
                                      limited + " Please use the link in the mail "
