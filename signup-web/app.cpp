@@ -642,8 +642,8 @@ void App::check_zone(const SignedZone& z, int64_t now) {
     }
     std::vector<std::string> why;
     if (checked && d.error.empty() && !d.missing.empty())
-        why.push_back("Our name servers are missing from the delegation of " + z.name + " in " +
-                      d.parent + ". Add them at your registrar.");
+        why.push_back("Our name servers are missing from the delegation of " + z.name +
+                      " in its parent zone (" + d.parent + "): add them at your registrar.");
     auto s = zonesync("GET", "/v1/zones/" + z.name);
     if (s && s->status == 200) {
         auto j = json::parse(s->body, nullptr, false);

@@ -19,8 +19,10 @@ Cases:
             twice, confirms nothing; the button pressed: the zone reaches
             both POPs and the status page shows both at the primary's
             serial, then at the next serial after a change at the primary
-            (its NOTIFY); the used link is refused; the removal, confirmed
-            by mail too: both POPs answer REFUSED
+            (its NOTIFY); the delegation check's alert mail (our name
+            servers missing), its pause link confirmed in the browser; a
+            second signup is refused; the used link is refused; the
+            removal, confirmed by mail too: both POPs answer REFUSED
   refusals  a public suffix (co.uk, example) is refused; a name not in
             public DNS gets a precise message; a primary that refuses AXFR
             gets the precise error and no mail goes out; a POST without the
@@ -385,6 +387,17 @@ def case_flow(ctx):
     check(re.search(r"Serial from your primary\s+10", text), "primary serial on the status page:\n%s" % text)
     check(re.search(r"pop1\s+10", text) and re.search(r"pop2\s+10", text), "POP rows:\n%s" % text)
     check("ns1.anycast.test" in text, "the NS records to add are shown:\n%s" % text)
+    # The delegation check found our name servers missing: one alert mail,
+    # with links that pause alerts or remove the zone, each behind a button.
+    alerts, _ = wait_for(lambda: [x for x in smtp.mails() if x["Subject"].startswith("Alert for shop")],
+                         10.0, 0.1)
+    check(alerts and len(alerts) == 1, "alert mails: %d" % len(alerts or []))
+    text = body_of(alerts[0])
+    check("missing from the delegation" in text and "Remove the zone: " in text, "alert: %s" % text)
+    pause = re.search(r"Pause these alerts: (\S+)", text).group(1)
+    paused = browse("confirm", pause)
+    check(paused["get"]["status"] == 200 and "stop sending alert mails" in paused["get"]["text"]
+          and paused["status"] == 200 and "Done" in paused["text"], "pause alerts: %s" % paused)
     # A change at the primary: its NOTIFY to zonesync, the POPs, the page.
     primary.change(zone, customer_zone(zone, 11))
     ok, _ = wait_for(lambda: pop_serials(web, zone) == {"pop1": 11, "pop2": 11}, 15.0, 0.2)
