@@ -553,6 +553,18 @@ Response App::status_page(const Request& r) {
             for (const auto& x : d.no_glue) g += (g.empty() ? "" : ", ") + x;
             b += "<p>" + html_escape("The parent gives no address (glue) for " + g) + ".</p>";
         }
+        if (d.error.empty()) {
+            std::string z;
+            for (const auto& x : missing_from(d.zone_ns, config_.info.name_servers))
+                z += (z.empty() ? "" : ", ") + x;
+            if (!z.empty())
+                b += "<p>" +
+                     html_escape(
+                         "The zone's own NS set (at its apex, on your primary) does not "
+                         "list " +
+                         z + " yet: add the same NS records there too.") +
+                     "</p>";
+        }
         if (!d.dnssec.empty()) b += "<p>DNSSEC: " + html_escape(d.dnssec) + "</p>";
     } else {
         b +=

@@ -178,6 +178,18 @@ void check_dnssec(const dns::io::Endpoint& resolver, const Name& zone, Delegatio
 
 }  // namespace
 
+std::vector<std::string> missing_from(const std::vector<std::string>& have,
+                                      const std::vector<std::string>& ours) {
+    std::vector<std::string> out;
+    for (const auto& o : ours) {
+        auto on = Name::from_text(!o.empty() && o.back() == '.' ? o : o + ".");
+        if (!on) continue;
+        const std::string t = text_of(*on);
+        if (std::find(have.begin(), have.end(), t) == have.end()) out.push_back(t);
+    }
+    return out;
+}
+
 Delegation check_delegation(const dns::io::Endpoint& resolver, const Name& zone,
                             const std::vector<std::string>& ours) {
     Delegation d;
@@ -233,12 +245,7 @@ Delegation check_delegation(const dns::io::Endpoint& resolver, const Name& zone,
         d.error = "no name server of the parent zone " + d.parent + " answered";
         return d;
     }
-    for (const auto& o : ours) {
-        auto on = Name::from_text(o.back() == '.' ? o : o + ".");
-        if (!on) continue;
-        if (std::find(d.parent_ns.begin(), d.parent_ns.end(), text_of(*on)) == d.parent_ns.end())
-            d.missing.push_back(text_of(*on));
-    }
+    d.missing = missing_from(d.parent_ns, ours);
     check_dnssec(resolver, apex, d);
     return d;
 }

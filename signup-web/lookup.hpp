@@ -37,6 +37,10 @@ struct Delegation {
     bool ok() const { return error.empty() && missing.empty() && no_glue.empty() && dnssec_ok; }
 };
 
+/// Of our name servers `ours` (final dot optional), those `have` (NS names
+/// as text_of gives them: lower case, final dot) lacks.
+std::vector<std::string> missing_from(const std::vector<std::string>& have,
+                                      const std::vector<std::string>& ours);
 /// Checks the delegation of `zone` against our name servers `ours`.
 Delegation check_delegation(const dns::io::Endpoint& resolver, const dns::wire::Name& zone,
                             const std::vector<std::string>& ours);

@@ -386,7 +386,8 @@ def case_flow(ctx):
     text = status["text"]
     check(re.search(r"Serial from your primary\s+10", text), "primary serial on the status page:\n%s" % text)
     check(re.search(r"pop1\s+10", text) and re.search(r"pop2\s+10", text), "POP rows:\n%s" % text)
-    check("ns1.anycast.test" in text, "the NS records to add are shown:\n%s" % text)
+    check("does not list our name servers yet" in text and "ns1.anycast.test" in text
+          and "own NS set" in text, "the delegation check and the NS records to add:\n%s" % text)
     # The delegation check found our name servers missing: one alert mail,
     # with links that pause alerts or remove the zone, each behind a button.
     alerts, _ = wait_for(lambda: [x for x in smtp.mails() if x["Subject"].startswith("Alert for shop")],
